@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The one task runner: build, serve, test, chat, tokenize (standard library only).
+
+    python3 build.py serve            build dist/ and serve it on http://127.0.0.1:8000/
+    python3 build.py test [ARGS]      set up .venv + system packages, build, run all test tiers
+"""
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "tests" / "requirements.txt"
+APT_PACKAGES = {"chromium": "/usr/bin/chromium",
+                "mesa-vulkan-drivers": "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"}
+
+sys.path.insert(0, str(ROOT))
+
+
+def cmd_dist(args):
+    from tools.site import build
+    build()
+
+
+def cmd_serve(args):
+    from tools.server import make_server
+    from tools.site import DIST, build
+    build()
+    server = make_server(DIST, args.port)
+    print(f"Serving dist/ on http://127.0.0.1:{server.server_address[1]}/  (Ctrl+C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def _missing_system_packages():
+    missing = []
+    for package, marker in APT_PACKAGES.items():
+        if package == "mesa-vulkan-drivers":
+            icds = Path("/usr/share/vulkan/icd.d")
+            if not (icds.is_dir() and any(p.name.startswith("lvp_icd") for p in icds.iterdir())):
+                missing.append(package)
+        elif not Path(marker).exists():
+            missing.append(package)
+    return missing
+
+
+def ensure_system_packages():
+    missing = _missing_system_packages()
+    if not missing:
+        return
+    if os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("The tests need these Debian packages: " + " ".join(missing) +
+                         f"\nInstall them, e.g.: sudo apt-get install -y {' '.join(missing)}")
+    print(f"[test] apt-get install {' '.join(missing)}", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def venv_python():
+    """.venv with the pinned test dependencies, reinstalled only when the pins change."""
+    python = VENV / "bin" / "python"
+    stamp = VENV / ".requirements.sha256"
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    print("[test] creating .venv with tests/requirements.txt", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)], check=True)
+    stamp.write_text(wanted)
+    return python
+
+
+def test_environment():
+    from tools import vendor
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "py"), str(ROOT)])
+    env.setdefault("TODO_MODEL_GGUF", str(vendor.default_model()))
+    return env
+
+
+def cmd_test(args):
+    ensure_system_packages()
+    python = venv_python()
+    cmd_dist(args)
+    pytest_args = args.pytest_args or ["tests"]
+    result = subprocess.run([str(python), "-m", "pytest", *pytest_args], cwd=ROOT, env=test_environment())
+    sys.exit(result.returncode)
+
+
+def _run_engine_cli(module, argv):
+    python = venv_python()
+    code = f"import sys; from webgpu_llm.{module} import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([str(python), "-c", code, *argv], cwd=ROOT, env=test_environment())
+    sys.exit(result.returncode)
+
+
+def cmd_tokenize(args):
+    _run_engine_cli("cli_tokenize", args.rest)
+
+
+def cmd_chat(args):
+    _run_engine_cli("cli_chat", args.rest)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="build.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("dist", help="build the static site into dist/").set_defaults(func=cmd_dist)
+    serve = sub.add_parser("serve", help="build dist/ and serve it on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    test = sub.add_parser("test", help="set up, build and run all test tiers (extra args go to pytest)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+    chat = sub.add_parser("chat", help="chat with the model natively (wgpu); --help for options",
+                          add_help=False)
+    chat.add_argument("rest", nargs=argparse.REMAINDER)
+    chat.set_defaults(func=cmd_chat)
+    tok = sub.add_parser("tokenize", help="print the token ids of a text (JSON)", add_help=False)
+    tok.add_argument("rest", nargs=argparse.REMAINDER)
+    tok.set_defaults(func=cmd_tokenize)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,483 @@
+"""Reader for GGUF model files (spec: ggml docs/gguf.md), pure stdlib.
+
+The reader parses the header, the metadata and the tensor table, and reports
+where each tensor's bytes lie in the file; it never copies tensor data. In the
+browser the file is a JS ArrayBuffer, so everything is read through a *source*:
+any object with an int attribute ``size`` and a method
+``read(offset, size) -> bytes``. Each read may cross the JS/Python boundary,
+so the header is read in large windows (see ``_Cursor``) rather than per field.
+
+Typical use::
+
+    gguf = read_gguf(FileSource(path))
+    config = model_config(gguf)
+    info = gguf.tensors["token_embd.weight"]   # .offset / .nbytes in the file
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+GGUF_MAGIC = b"GGUF"
+SUPPORTED_VERSIONS = (2, 3)
+DEFAULT_ALIGNMENT = 32
+MAX_DIMS = 4  # GGML_MAX_DIMS
+MAX_ARRAY_NESTING = 8
+WINDOW_BYTES = 1 << 20
+INT64_MAX = (1 << 63) - 1
+
+
+class GGUFError(ValueError):
+    """The file is not a GGUF file this reader can trust (the message says why)."""
+
+
+class Source(Protocol):
+    size: int
+
+    def read(self, offset: int, size: int) -> bytes: ...
+
+
+class BytesSource:
+    """A source over bytes, bytearray, memoryview or mmap held in memory."""
+
+    def __init__(self, data):
+        self._view = memoryview(data).cast("B")
+        self.size = len(self._view)
+
+    def read(self, offset: int, size: int) -> bytes:
+        return self._view[offset:offset + size].tobytes()
+
+    def view(self, offset: int, size: int) -> memoryview:
+        """Zero-copy view of a byte range (e.g. a tensor's data)."""
+        return self._view[offset:offset + size]
+
+
+class FileSource(BytesSource):
+    """A source over a file on disk, memory-mapped read-only (native Python)."""
+
+    def __init__(self, path):
+        self._file = open(path, "rb")
+        try:
+            file_size = self._file.seek(0, 2)
+            # mmap refuses empty files; an empty file is still a (truncated) source.
+            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if file_size else None
+        except BaseException:
+            self._file.close()
+            raise
+        super().__init__(self._map if self._map is not None else b"")
+
+    def close(self) -> None:
+        self._view.release()
+        if self._map is not None:
+            self._map.close()
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ---------------------------------------------------------------- ggml types
+
+@dataclass(frozen=True, slots=True)
+class GGMLType:
+    type_id: int
+    name: str
+    block_size: int  # elements per block
+    block_bytes: int  # bytes per block
+    supported: bool  # whether this engine can run tensors of this type
+
+
+# (id, name, block size, block bytes) for every type ggml currently knows.
+# Q8_1 is 2 halves + 32 int8 = 36 bytes in today's ggml (older code said 40);
+# it only exists as a runtime type, never in files.
+_GGML_TYPE_ROWS = [
+    (0, "F32", 1, 4), (1, "F16", 1, 2), (2, "Q4_0", 32, 18), (3, "Q4_1", 32, 20),
+    (6, "Q5_0", 32, 22), (7, "Q5_1", 32, 24), (8, "Q8_0", 32, 34), (9, "Q8_1", 32, 36),
+    (10, "Q2_K", 256, 84), (11, "Q3_K", 256, 110), (12, "Q4_K", 256, 144),
+    (13, "Q5_K", 256, 176), (14, "Q6_K", 256, 210), (15, "Q8_K", 256, 292),
+    (16, "IQ2_XXS", 256, 66), (17, "IQ2_XS", 256, 74), (18, "IQ3_XXS", 256, 98),
+    (19, "IQ1_S", 256, 50), (20, "IQ4_NL", 32, 18), (21, "IQ3_S", 256, 110),
+    (22, "IQ2_S", 256, 82), (23, "IQ4_XS", 256, 136), (24, "I8", 1, 1), (25, "I16", 1, 2),
+    (26, "I32", 1, 4), (27, "I64", 1, 8), (28, "F64", 1, 8), (29, "IQ1_M", 256, 56),
+    (30, "BF16", 1, 2), (34, "TQ1_0", 256, 54), (35, "TQ2_0", 256, 66),
+    (39, "MXFP4", 32, 17), (40, "NVFP4", 64, 36), (41, "Q1_0", 128, 18),
+]
+SUPPORTED_TYPE_NAMES = frozenset({"F32", "F16", "Q4_0", "Q4_1", "Q8_0"})
+GGML_TYPES = {
+    row[0]: GGMLType(*row, supported=row[1] in SUPPORTED_TYPE_NAMES) for row in _GGML_TYPE_ROWS
+}
+GGML_TYPES_BY_NAME = {t.name: t for t in GGML_TYPES.values()}
+
+
+@dataclass(frozen=True, slots=True)
+class TensorInfo:
+    name: str
+    shape: tuple[int, ...]  # ggml order: ne0 (the contiguous dimension) first
+    ggml_type: int
+    type_name: str
+    offset: int  # absolute byte offset in the file
+    nbytes: int
+    n_elements: int
+
+    @property
+    def supported(self) -> bool:
+        return GGML_TYPES[self.ggml_type].supported
+
+
+def check_supported(tensor: TensorInfo) -> None:
+    """Raise GGUFError if this engine cannot run tensors of ``tensor``'s type."""
+    if not tensor.supported:
+        supported = ", ".join(sorted(SUPPORTED_TYPE_NAMES))
+        raise GGUFError(
+            f"tensor {tensor.name!r} has ggml type {tensor.type_name} "
+            f"(id {tensor.ggml_type}), which is not supported (supported: {supported})")
+
+
+# ------------------------------------------------------------ buffered reads
+
+class _Cursor:
+    """Sequential reader over a source that fetches big windows at a time."""
+
+    def __init__(self, source: Source, window: int = WINDOW_BYTES):
+        size = source.size
+        if not isinstance(size, int) or size < 0:
+            raise GGUFError(f"source size {size!r} is not a byte count")
+        self.source, self.size, self.window = source, size, window
+        self.pos = 0
+        self.buf = b""
+        self.buf_start = 0
+
+    def remaining(self) -> int:
+        return self.size - self.pos
+
+    def fill(self, n: int, what: str) -> int:
+        """Make sure bytes [pos, pos+n) are buffered; return pos's index in buf."""
+        if n > self.size - self.pos:
+            raise GGUFError(f"file truncated: {what} needs {n} bytes at offset {self.pos}, "
+                            f"but the file is {self.size} bytes long")
+        local = self.pos - self.buf_start
+        if local < 0 or local + n > len(self.buf):
+            want = min(max(n, self.window), self.size - self.pos)
+            data = self.source.read(self.pos, want)
+            if len(data) < n:
+                raise GGUFError(f"source returned {len(data)} bytes at offset {self.pos}, "
+                                f"expected {want} (reading {what})")
+            self.buf, self.buf_start, local = bytes(data), self.pos, 0
+        return local
+
+    def unpack(self, fmt: struct.Struct, what: str):
+        local = self.fill(fmt.size, what)
+        self.pos += fmt.size
+        return fmt.unpack_from(self.buf, local)
+
+    def u32(self, what: str) -> int:
+        return self.unpack(_U32, what)[0]
+
+    def u64(self, what: str) -> int:
+        return self.unpack(_U64, what)[0]
+
+    def string(self, what: str) -> str:
+        n = self.u64(f"length of {what}")
+        local = self.fill(n, what)
+        self.pos += n
+        return _decode_utf8(self.buf[local:local + n], what)
+
+    def strings(self, count: int, what: str) -> list[str]:
+        """Read ``count`` strings; the hot loop of header parsing (~100k token strings)."""
+        out = []
+        append, unpack_u64 = out.append, _U64.unpack_from
+        buf, local = self.buf, self.pos - self.buf_start
+        for index in range(count):
+            if local < 0 or local + 8 > len(buf):
+                local = self._refill(local, 8, what)
+                buf = self.buf
+            (n,) = unpack_u64(buf, local)
+            if local + 8 + n > len(buf):
+                local = self._refill(local, 8 + n, what)
+                buf = self.buf
+            start = local + 8
+            local = start + n
+            try:
+                append(buf[start:local].decode("utf-8"))
+            except UnicodeDecodeError:
+                raise GGUFError(f"{what}[{index}] is not valid UTF-8") from None
+        self.pos = self.buf_start + local
+        return out
+
+    def _refill(self, local: int, need: int, what: str) -> int:
+        self.pos = self.buf_start + local
+        return self.fill(need, what)
+
+
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+
+
+def _decode_utf8(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GGUFError(f"{what} is not valid UTF-8") from None
+
+
+# ------------------------------------------------------------- metadata values
+
+# GGUF value type id -> (name, struct code, size); STRING (8) and ARRAY (9) are special.
+_SCALAR_TYPES = {
+    0: ("UINT8", "B", 1), 1: ("INT8", "b", 1), 2: ("UINT16", "H", 2), 3: ("INT16", "h", 2),
+    4: ("UINT32", "I", 4), 5: ("INT32", "i", 4), 6: ("FLOAT32", "f", 4), 7: ("BOOL", "B", 1),
+    10: ("UINT64", "Q", 8), 11: ("INT64", "q", 8), 12: ("FLOAT64", "d", 8),
+}
+_STRING, _ARRAY, _BOOL = 8, 9, 7
+_SCALAR_STRUCTS = {tid: struct.Struct("<" + code) for tid, (_, code, _) in _SCALAR_TYPES.items()}
+
+
+def _min_value_bytes(value_type: int) -> int:
+    """Smallest encoding of one value: used to reject impossible counts early."""
+    if value_type == _STRING:
+        return 8
+    if value_type == _ARRAY:
+        return 12
+    return _SCALAR_TYPES[value_type][2]
+
+
+def _check_value_type(value_type: int, what: str) -> None:
+    if value_type not in _SCALAR_TYPES and value_type not in (_STRING, _ARRAY):
+        raise GGUFError(f"{what} has unknown value type {value_type}")
+
+
+def _read_value(cur: _Cursor, value_type: int, what: str, depth: int = 0) -> Any:
+    _check_value_type(value_type, what)
+    if value_type == _STRING:
+        return cur.string(what)
+    if value_type == _ARRAY:
+        return _read_array(cur, what, depth)
+    (value,) = cur.unpack(_SCALAR_STRUCTS[value_type], what)
+    return _as_bool(value, what) if value_type == _BOOL else value
+
+
+def _as_bool(value: int, what: str) -> bool:
+    if value not in (0, 1):
+        raise GGUFError(f"{what} is a bool stored as {value} (must be 0 or 1)")
+    return bool(value)
+
+
+def _read_array(cur: _Cursor, what: str, depth: int) -> list:
+    if depth >= MAX_ARRAY_NESTING:
+        raise GGUFError(f"{what} nests arrays deeper than {MAX_ARRAY_NESTING}")
+    item_type = cur.u32(f"element type of {what}")
+    _check_value_type(item_type, f"element of {what}")
+    count = cur.u64(f"length of {what}")
+    if count * _min_value_bytes(item_type) > cur.remaining():
+        raise GGUFError(f"{what} claims {count} elements, more than the remaining "
+                        f"{cur.remaining()} bytes of the file can hold")
+    if item_type == _STRING:
+        return cur.strings(count, what)
+    if item_type == _ARRAY:
+        return [_read_array(cur, f"{what}[{i}]", depth + 1) for i in range(count)]
+    _, code, size = _SCALAR_TYPES[item_type]
+    local = cur.fill(count * size, what)
+    values = struct.unpack_from(f"<{count}{code}", cur.buf, local)
+    cur.pos += count * size
+    if item_type == _BOOL:
+        return [_as_bool(v, what) for v in values]
+    return list(values)
+
+
+# ----------------------------------------------------------------- the file
+
+@dataclass(frozen=True)
+class GGUFFile:
+    version: int
+    metadata: dict[str, Any]
+    tensors: dict[str, TensorInfo]  # in file order
+    alignment: int
+    data_offset: int  # absolute offset of the tensor data section
+    source: Any
+
+    def tensor_bytes(self, name: str) -> bytes:
+        """Copy of one tensor's raw bytes (for native code and tests; the browser
+        should slice its ArrayBuffer with ``offset``/``nbytes`` instead)."""
+        info = self.tensors[name]
+        return self.source.read(info.offset, info.nbytes)
+
+
+def read_gguf(source: Source) -> GGUFFile:
+    """Parse header, metadata and tensor table of a GGUF file.
+
+    Raises GGUFError for anything malformed: bad magic, unsupported version,
+    truncation, counts or lengths the file cannot hold, tensors outside it.
+    """
+    cur = _Cursor(source)
+    version, n_tensors, n_kv = _read_header(cur)
+    metadata = _read_metadata(cur, n_kv)
+    alignment = _alignment(metadata)
+    raw_tensors = _read_tensor_table(cur, n_tensors)
+    data_offset = _align_up(cur.pos, alignment)
+    tensors = {}
+    for name, shape, type_id, rel_offset in raw_tensors:
+        tensors[name] = _tensor_info(name, shape, type_id, rel_offset, alignment,
+                                     data_offset, cur.size)
+    return GGUFFile(version, metadata, tensors, alignment, data_offset, source)
+
+
+def _read_header(cur: _Cursor) -> tuple[int, int, int]:
+    local = cur.fill(4, "magic") if cur.size >= 4 else None
+    if local is None or cur.buf[local:local + 4] != GGUF_MAGIC:
+        raise GGUFError("not a GGUF file (bad magic: the file must start with b'GGUF')")
+    cur.pos = 4
+    version = cur.u32("version")
+    if version not in SUPPORTED_VERSIONS:
+        if version & 0xFFFF == 0 and (version >> 24) in SUPPORTED_VERSIONS:
+            raise GGUFError("big-endian GGUF files are not supported")
+        if version == 1:
+            raise GGUFError("GGUF version 1 (32-bit counts) is not supported")
+        raise GGUFError(f"unknown GGUF version {version} (supported: 2, 3)")
+    n_tensors = cur.u64("tensor count")
+    n_kv = cur.u64("metadata count")
+    # Each entry takes some minimum number of bytes, so a count beyond what
+    # the file could hold is corrupt; checking now avoids long loops and huge lists.
+    if n_kv * 13 > cur.remaining():
+        raise GGUFError(f"metadata count {n_kv} is larger than the file could hold")
+    if n_tensors * 24 > cur.remaining():
+        raise GGUFError(f"tensor count {n_tensors} is larger than the file could hold")
+    return version, n_tensors, n_kv
+
+
+def _read_metadata(cur: _Cursor, n_kv: int) -> dict[str, Any]:
+    metadata: dict[str, Any] = {}
+    for index in range(n_kv):
+        key = cur.string(f"metadata key #{index}")
+        if key in metadata:
+            raise GGUFError(f"duplicate metadata key {key!r}")
+        value_type = cur.u32(f"type of metadata {key!r}")
+        metadata[key] = _read_value(cur, value_type, f"metadata {key!r}")
+    return metadata
+
+
+def _alignment(metadata: dict[str, Any]) -> int:
+    alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
+    if (not isinstance(alignment, int) or isinstance(alignment, bool) or alignment <= 0
+            or alignment & (alignment - 1)):
+        raise GGUFError(f"general.alignment {alignment!r} is not a positive power of two")
+    return alignment
+
+
+def _read_tensor_table(cur: _Cursor, n_tensors: int) -> list[tuple[str, tuple, int, int]]:
+    rows, seen = [], set()
+    for index in range(n_tensors):
+        name = cur.string(f"name of tensor #{index}")
+        if name in seen:
+            raise GGUFError(f"duplicate tensor name {name!r}")
+        seen.add(name)
+        n_dims = cur.u32(f"dimension count of tensor {name!r}")
+        if n_dims > MAX_DIMS:
+            raise GGUFError(f"tensor {name!r} has {n_dims} dimensions (at most {MAX_DIMS})")
+        shape = cur.unpack(struct.Struct(f"<{n_dims}Q"), f"shape of tensor {name!r}")
+        type_id = cur.u32(f"type of tensor {name!r}")
+        rel_offset = cur.u64(f"offset of tensor {name!r}")
+        rows.append((name, tuple(shape), type_id, rel_offset))
+    return rows
+
+
+def _tensor_info(name, shape, type_id, rel_offset, alignment, data_offset, file_size) -> TensorInfo:
+    ggml_type = GGML_TYPES.get(type_id)
+    if ggml_type is None:
+        raise GGUFError(f"tensor {name!r} has unknown ggml type id {type_id}")
+    n_elements = 1
+    for dim in shape:
+        n_elements *= dim
+    if n_elements > INT64_MAX:
+        raise GGUFError(f"tensor {name!r} shape {shape} has too many elements")
+    if shape and shape[0] % ggml_type.block_size:
+        raise GGUFError(f"tensor {name!r}: first dimension {shape[0]} is not a multiple of "
+                        f"the {ggml_type.name} block size {ggml_type.block_size}")
+    nbytes = n_elements // ggml_type.block_size * ggml_type.block_bytes
+    if rel_offset % alignment:
+        raise GGUFError(f"tensor {name!r} offset {rel_offset} is not a multiple of "
+                        f"the alignment {alignment}")
+    offset = data_offset + rel_offset
+    if offset + nbytes > file_size:
+        raise GGUFError(f"tensor {name!r} data [{offset}, {offset + nbytes}) lies outside "
+                        f"the file ({file_size} bytes)")
+    return TensorInfo(name, shape, type_id, ggml_type.name, offset, nbytes, n_elements)
+
+
+def _align_up(value: int, alignment: int) -> int:
+    return (value + alignment - 1) // alignment * alignment
+
+
+# ----------------------------------------------------------- model config
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    arch: str
+    n_layers: int
+    hidden: int
+    n_heads: int
+    n_kv_heads: int
+    head_dim: int
+    ffn: int
+    vocab: int
+    context: int
+    rope_theta: float
+    rope_dim: int  # dimensions rotated per head (== head_dim for llama/qwen2)
+    rms_eps: float
+    tied_embeddings: bool  # no output.weight: the LM head reuses token_embd
+    qkv_bias: bool  # attention q/k/v projections carry a bias (qwen2)
+    bos_id: int | None
+    eos_id: int | None
+
+
+def model_config(gguf: GGUFFile) -> ModelConfig:
+    """Hyper-parameters from ``{arch}.*`` keys (arch = general.architecture)."""
+    meta = gguf.metadata
+    arch = meta.get("general.architecture")
+    if not isinstance(arch, str):
+        raise GGUFError("metadata general.architecture is missing")
+
+    def need(key: str):
+        full = f"{arch}.{key}"
+        if full not in meta:
+            raise GGUFError(f"metadata {full!r} is missing")
+        return meta[full]
+
+    hidden, n_heads = need("embedding_length"), need("attention.head_count")
+    head_dim = meta.get(f"{arch}.attention.key_length", hidden // n_heads)
+    return ModelConfig(
+        arch=arch,
+        n_layers=need("block_count"),
+        hidden=hidden,
+        n_heads=n_heads,
+        n_kv_heads=meta.get(f"{arch}.attention.head_count_kv", n_heads),
+        head_dim=head_dim,
+        ffn=need("feed_forward_length"),
+        vocab=_vocab_size(gguf, arch),
+        context=need("context_length"),
+        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10000.0)),
+        rope_dim=meta.get(f"{arch}.rope.dimension_count", head_dim),
+        rms_eps=float(need("attention.layer_norm_rms_epsilon")),
+        tied_embeddings="output.weight" not in gguf.tensors,
+        qkv_bias="blk.0.attn_q.bias" in gguf.tensors,
+        bos_id=meta.get("tokenizer.ggml.bos_token_id"),
+        eos_id=meta.get("tokenizer.ggml.eos_token_id"),
+    )
+
+
+def _vocab_size(gguf: GGUFFile, arch: str) -> int:
+    # Not every converter writes {arch}.vocab_size; the token list always exists.
+    if f"{arch}.vocab_size" in gguf.metadata:
+        return gguf.metadata[f"{arch}.vocab_size"]
+    tokens = gguf.metadata.get("tokenizer.ggml.tokens")
+    if tokens is not None:
+        return len(tokens)
+    embd = gguf.tensors.get("token_embd.weight")
+    if embd is None:
+        raise GGUFError("cannot tell the vocabulary size (no vocab_size, tokens or token_embd)")
+    return embd.shape[1]

@@ -1,0 +1,29 @@
+"""One small GPU interface with two backends; nothing above this package knows which one runs.
+
+    device = await open_device()
+    buf = device.create_buffer(nbytes)                  # storage, copy src/dst
+    device.write(buf, b"...")                           # small Python bytes (params, ids)
+    device.upload(buf, source, offset, size)            # big tensor bytes, never through Python in the browser
+    kernel = await device.kernel("add")                 # wasm-kernels/add.wgsl, entry point `main`
+    group = device.bind(kernel, [a, b, out, params])    # @binding(i) = i-th buffer, created once
+    rec = device.record(); rec.dispatch(kernel, group, nx); device.submit(rec)
+    data = await device.read(buf, 0, nbytes)            # bytes
+"""
+import sys
+
+
+def in_browser():
+    return sys.platform == "emscripten"
+
+
+async def open_device(**options):
+    """The best GPU device of the runtime we are in (see the backends for options)."""
+    if in_browser():
+        from .browser import BrowserDevice
+        return await BrowserDevice.open(**options)
+    from .native import NativeDevice
+    return await NativeDevice.open(**options)
+
+
+class GPUUnavailable(RuntimeError):
+    """No WebGPU adapter or device could be had; the message says why and what to do."""

@@ -1,0 +1,165 @@
+"""Browser backend: the page's (or worker's) WebGPU, driven through pyodide.ffi.
+
+Large data never passes through Python: uploads hand JS ArrayBuffers straight to writeBuffer.
+JS null arrives as `jsnull` (falsy), so presence checks are truthiness checks.
+"""
+from js import GPUBufferUsage, GPUMapMode, Object, Uint8Array, fetch, navigator
+from pyodide.ffi import to_js
+
+from . import GPUUnavailable
+from .limits import WANTED_FEATURES, WANTED_LIMITS
+from .shaders import prepare, uses_subgroups
+
+_STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC
+_STAGING = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST
+
+
+def js(value):
+    """Python dicts/lists -> JS objects/arrays (descriptors)."""
+    return to_js(value, dict_converter=Object.fromEntries)
+
+
+class BrowserKernel:
+    def __init__(self, name, pipeline):
+        self.name = name
+        self.pipeline = pipeline
+        self.layout = pipeline.getBindGroupLayout(0)
+
+
+class BrowserRecorder:
+    """All dispatches of one step go into one compute pass of one command encoder."""
+
+    def __init__(self, device):
+        self.encoder = device.createCommandEncoder()
+        self.pass_ = None
+        self.dispatches = 0
+
+    def dispatch(self, kernel, group, x, y=1, z=1):
+        if self.pass_ is None:
+            self.pass_ = self.encoder.beginComputePass()
+        self.pass_.setPipeline(kernel.pipeline)
+        self.pass_.setBindGroup(0, group)
+        self.pass_.dispatchWorkgroups(x, y, z)
+        self.dispatches += 1
+
+    def copy(self, src, src_offset, dst, dst_offset, size):
+        self._end_pass()
+        self.encoder.copyBufferToBuffer(src, src_offset, dst, dst_offset, size)
+
+    def _end_pass(self):
+        if self.pass_ is not None:
+            self.pass_.end()
+            self.pass_ = None
+
+    def finish(self):
+        self._end_pass()
+        return self.encoder.finish()
+
+
+class BrowserDevice:
+    dialect = "tint"
+
+    def __init__(self, adapter, device, kernel_base):
+        self.adapter = adapter
+        self.device = device
+        self.queue = device.queue
+        self.kernel_base = kernel_base
+        info = adapter.info
+        self.name = f"{info.vendor or '?'} {info.architecture or info.description or ''}".strip()
+        self.is_fallback = bool(getattr(info, "isFallbackAdapter", False))
+        self.features = {f for f in WANTED_FEATURES if device.features.has(f)}
+        self.has_f16 = "shader-f16" in self.features
+        self.has_subgroups = "subgroups" in self.features
+        self.limits = {k: int(getattr(device.limits, k)) for k in WANTED_LIMITS}
+        self.max_binding_size = self.limits["maxStorageBufferBindingSize"]
+        self.submits = 0
+        self._staging = {}
+        self.lost = None  # set to the reason when the device is lost
+
+    @classmethod
+    async def open(cls, power_preference="high-performance", kernel_base="./kernels/"):
+        gpu = getattr(navigator, "gpu", None)
+        if not gpu:
+            raise GPUUnavailable("This browser does not expose WebGPU (navigator.gpu is missing).")
+        adapter = await gpu.requestAdapter(js({"powerPreference": power_preference}))
+        if not adapter:
+            raise GPUUnavailable("WebGPU is present but no GPU adapter was offered.")
+        features = [f for f in WANTED_FEATURES if adapter.features.has(f)]
+        limits = {k: getattr(adapter.limits, k) for k in WANTED_LIMITS}
+        device = await adapter.requestDevice(js({"requiredFeatures": features, "requiredLimits": limits}))
+        self = cls(adapter, device, kernel_base)
+        device.lost.then(self._on_lost)
+        return self
+
+    def _on_lost(self, info):
+        self.lost = str(info.message or info.reason or "device lost")
+
+    # -- memory ------------------------------------------------------------------------------
+    def create_buffer(self, size, label=""):
+        desc = {"size": max(4, (size + 3) & ~3), "usage": _STORAGE, "label": label}
+        return self.device.createBuffer(js(desc))
+
+    def write(self, buffer, data, offset=0):
+        self.queue.writeBuffer(buffer, offset, to_js(memoryview(bytes(data))))
+
+    def upload(self, buffer, source, src_offset, size, dst_offset=0):
+        """Copy `size` bytes of `source.array_buffer` (a JS ArrayBuffer) into `buffer`, in JS."""
+        padded = (size + 3) & ~3
+        if src_offset + padded <= source.array_buffer.byteLength:
+            self.queue.writeBuffer(buffer, dst_offset, source.array_buffer, src_offset, padded)
+        else:  # the last tensor of a file may end unaligned: pad a small copy
+            tail = Uint8Array.new(padded)
+            tail.set(Uint8Array.new(source.array_buffer, src_offset, size))
+            self.queue.writeBuffer(buffer, dst_offset, tail.buffer, 0, padded)
+
+    async def read(self, buffer, offset, size):
+        padded = (size + 3) & ~3
+        staging = self._staging.get(padded)
+        if staging is None:
+            staging = self.device.createBuffer(js({"size": padded, "usage": _STAGING}))
+            self._staging[padded] = staging
+        encoder = self.device.createCommandEncoder()
+        encoder.copyBufferToBuffer(buffer, offset, staging, 0, padded)
+        self.queue.submit(to_js([encoder.finish()]))
+        await staging.mapAsync(GPUMapMode.READ)
+        data = Uint8Array.new(staging.getMappedRange()).to_bytes()
+        staging.unmap()
+        return data[:size]
+
+    # -- kernels -----------------------------------------------------------------------------
+    async def kernel_source(self, name):
+        response = await fetch(f"{self.kernel_base}{name}.wgsl")
+        if not response.ok:
+            raise FileNotFoundError(f"kernel {name}: HTTP {response.status}")
+        return await response.text()
+
+    async def kernel(self, name, source=None, constants=None):
+        source = source if source is not None else await self.kernel_source(name)
+        if uses_subgroups(source) and not self.has_subgroups:
+            raise GPUUnavailable(f"kernel {name} needs subgroups, which this adapter lacks")
+        module = self.device.createShaderModule(js({"code": prepare(source, self.dialect), "label": name}))
+        stage = {"module": module, "entryPoint": "main"}
+        if constants:
+            stage["constants"] = dict(constants)
+        pipeline = await self.device.createComputePipelineAsync(
+            js({"layout": "auto", "compute": stage, "label": name}))
+        return BrowserKernel(name, pipeline)
+
+    def bind(self, kernel, buffers):
+        """Bind group for `kernel`: entry i is buffers[i], a buffer or (buffer, offset, size)."""
+        entries = []
+        for i, b in enumerate(buffers):
+            buf, offset, size = b if isinstance(b, tuple) else (b, 0, b.size)
+            entries.append({"binding": i, "resource": {"buffer": buf, "offset": offset, "size": size}})
+        return self.device.createBindGroup(js({"layout": kernel.layout, "entries": entries}))
+
+    # -- execution ---------------------------------------------------------------------------
+    def record(self):
+        return BrowserRecorder(self.device)
+
+    def submit(self, recorder):
+        self.queue.submit(to_js([recorder.finish()]))
+        self.submits += 1
+
+    def destroy(self):
+        self.device.destroy()

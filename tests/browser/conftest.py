@@ -1,0 +1,61 @@
+"""Browser tier: Playwright drives Debian's Chromium (headless, SwiftShader WebGPU) on dist/."""
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tools.server import serve_in_background
+
+CHROMIUM = "/usr/bin/chromium"
+# Background-networking flags keep the browser itself quiet on this offline machine.
+QUIET = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--disable-quic"]
+WEBGPU = ["--enable-unsafe-webgpu"]
+
+
+@pytest.fixture(scope="session")
+def server(dist_dir):
+    srv, url = serve_in_background(dist_dir)
+    yield url
+    srv.shutdown()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=WEBGPU + QUIET)
+    yield b
+    b.close()
+
+
+class RecordedPage:
+    """A page plus every request it made and every console error/page error it raised."""
+
+    def __init__(self, page):
+        self.page = page
+        self.requests = []
+        self.errors = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+
+    def foreign_requests(self, origin):
+        return [u for u in self.requests if not u.startswith(origin) and not u.startswith(("data:", "blob:"))]
+
+
+@pytest.fixture
+def recorded_page(browser):
+    context = browser.new_context()
+    page = RecordedPage(context.new_page())
+    yield page
+    context.close()
+
+
+def wait_booted(page, timeout_ms=180_000):
+    """Wait until the app reports ready (or error) in #boot-status; returns the state."""
+    page.wait_for_selector("#boot-status[data-state=ready], #boot-status[data-state=error]",
+                           timeout=timeout_ms)
+    return page.get_attribute("#boot-status", "data-state")

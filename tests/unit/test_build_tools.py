@@ -1,0 +1,36 @@
+"""Unit tier: the build's own pieces (wheel writer, server headers, MIME types)."""
+import urllib.request
+import zipfile
+
+from tools.server import serve_in_background
+from tools.wheel import write_wheel
+
+
+def test_wheel_is_reproducible_and_lists_its_files(tmp_path):
+    files = {"pkg/__init__.py": b"X = 1\n", "pkg/mod.py": b"def f():\n    return 2\n"}
+    a = write_wheel(tmp_path / "a.whl", "pkg", "1.0", files)
+    b = write_wheel(tmp_path / "b.whl", "pkg", "1.0", files)
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        names = z.namelist()
+        record = z.read("pkg-1.0.dist-info/RECORD").decode()
+    assert "pkg/mod.py" in names and "pkg-1.0.dist-info/WHEEL" in names
+    assert "pkg/mod.py,sha256=" in record
+
+
+def test_server_sends_mime_types_and_isolation_headers(tmp_path):
+    (tmp_path / "x.wasm").write_bytes(b"\0asm")
+    (tmp_path / "m.mjs").write_text("export {}")
+    (tmp_path / "a.webmanifest").write_text("{}")
+    server, url = serve_in_background(tmp_path)
+    try:
+        types = {}
+        for name in ["x.wasm", "m.mjs", "a.webmanifest"]:
+            with urllib.request.urlopen(url + name) as r:
+                types[name] = r.headers["Content-Type"]
+                assert r.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+                assert r.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert types == {"x.wasm": "application/wasm", "m.mjs": "text/javascript",
+                         "a.webmanifest": "application/manifest+json"}
+    finally:
+        server.shutdown()

@@ -1,0 +1,1 @@
+"""Build tooling behind build.py (standard library only)."""

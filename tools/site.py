@@ -1,0 +1,98 @@
+"""Build the static site into dist/: shell, vendored runtime, our wheel, kernels.
+
+dist/ is deployable as is to any static host. File names that change with the code carry a
+content hash (the project wheel), so a browser never runs a stale build's Python.
+"""
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from tools import vendor
+from tools.wheel import write_wheel
+
+ROOT = vendor.ROOT
+DIST = ROOT / "dist"
+NODE = ROOT / "node_modules"
+PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
+                 "pyodide-lock.json"]
+PROJECT = "todo_assistant"
+PROJECT_VERSION = "0.1.0"
+
+
+def _copy(src, dst):
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+
+
+def _python_sources():
+    """{archive path: bytes} of everything under py/ that ships (Python files only)."""
+    files = {}
+    for path in sorted((ROOT / "py").rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            files[path.relative_to(ROOT / "py").as_posix()] = path.read_bytes()
+    return files
+
+
+def build_project_wheel(out_dir):
+    files = _python_sources()
+    digest = hashlib.sha256()
+    for name, data in files.items():
+        digest.update(name.encode() + b"\0" + data)
+    version = f"{PROJECT_VERSION}+g{digest.hexdigest()[:12]}"
+    path = out_dir / f"{PROJECT}-{version}-py3-none-any.whl"
+    return write_wheel(path, PROJECT, version, files)
+
+
+def _vendor_runtime():
+    for name in PYODIDE_FILES:
+        _copy(NODE / "pyodide" / name, DIST / "vendor" / "pyodide" / name)
+    for wheel in vendor.micropip_wheels():  # file names and hashes as the lock file lists them
+        _copy(wheel, DIST / "vendor" / "pyodide" / wheel.name)
+    for path in sorted((NODE / "@pyscript" / "core" / "dist").iterdir()):
+        if path.suffix in (".js", ".css"):
+            _copy(path, DIST / "vendor" / "pyscript" / path.name)
+
+
+def _copy_site_and_kernels():
+    for path in sorted((ROOT / "site").rglob("*")):
+        if path.is_file():
+            _copy(path, DIST / path.relative_to(ROOT / "site"))
+    for path in sorted((ROOT / "wasm-kernels").glob("*.wgsl")):
+        _copy(path, DIST / "kernels" / path.name)
+
+
+def _wheels():
+    pkgs = DIST / "pkgs"
+    pkgs.mkdir(parents=True, exist_ok=True)
+    wheels = [vendor.pypi_file("jinja2"), vendor.markupsafe_wheel()]
+    for w in wheels:
+        _copy(w, pkgs / w.name)
+    wheels.append(build_project_wheel(pkgs))
+    return ["pkgs/" + w.name for w in wheels]
+
+
+def _build_hash():
+    digest = hashlib.sha256()
+    for path in sorted(DIST.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(DIST).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def build():
+    """Build dist/ from scratch; returns the build info written to dist/build-info.json."""
+    vendor.npm_install()
+    shutil.rmtree(DIST, ignore_errors=True)
+    DIST.mkdir()
+    _vendor_runtime()
+    _copy_site_and_kernels()
+    wheels = _wheels()
+    config = {"interpreter": "./vendor/pyodide/pyodide.mjs"}
+    (DIST / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
+    info = {"build": _build_hash(), "wheels": wheels}
+    (DIST / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
+    size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
+    print(f"[dist] build {info['build']}: {size / 1e6:.1f} MB in {DIST.relative_to(ROOT)}/")
+    return info

