@@ -18,6 +18,8 @@ REQUIREMENTS = ROOT / "tests" / "requirements.txt"
 APT_PACKAGES = {"chromium": "/usr/bin/chromium",
                 "mesa-vulkan-drivers": "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"}
 
+PASS_THROUGH = {"test", "chat", "tokenize"}
+
 sys.path.insert(0, str(ROOT))
 
 
@@ -90,8 +92,7 @@ def cmd_test(args):
     ensure_system_packages()
     python = venv_python()
     cmd_dist(args)
-    pytest_args = args.pytest_args or ["tests"]
-    result = subprocess.run([str(python), "-m", "pytest", *pytest_args], cwd=ROOT, env=test_environment())
+    result = subprocess.run([str(python), "-m", "pytest", *args.rest], cwd=ROOT, env=test_environment())
     sys.exit(result.returncode)
 
 
@@ -119,16 +120,16 @@ def main(argv=None):
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
     test = sub.add_parser("test", help="set up, build and run all test tiers (extra args go to pytest)")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
     chat = sub.add_parser("chat", help="chat with the model natively (wgpu); --help for options",
                           add_help=False)
-    chat.add_argument("rest", nargs=argparse.REMAINDER)
     chat.set_defaults(func=cmd_chat)
     tok = sub.add_parser("tokenize", help="print the token ids of a text (JSON)", add_help=False)
-    tok.add_argument("rest", nargs=argparse.REMAINDER)
     tok.set_defaults(func=cmd_tokenize)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command not in PASS_THROUGH:
+        parser.error("unrecognized arguments: " + " ".join(extra))
+    args.rest = extra  # test: pytest's arguments; chat/tokenize: the engine CLI's
     args.func(args)
 
 
