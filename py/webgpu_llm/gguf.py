@@ -16,7 +16,6 @@ Typical use::
 
 from __future__ import annotations
 
-import mmap
 import struct
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -59,6 +58,8 @@ class FileSource(BytesSource):
     """A source over a file on disk, memory-mapped read-only (native Python)."""
 
     def __init__(self, path):
+        import mmap  # only native Python needs it; the browser uses BytesSource or its own source
+
         self._file = open(path, "rb")
         try:
             file_size = self._file.seek(0, 2)
@@ -149,9 +150,7 @@ class _Cursor:
         if not isinstance(size, int) or size < 0:
             raise GGUFError(f"source size {size!r} is not a byte count")
         self.source, self.size, self.window = source, size, window
-        self.pos = 0
-        self.buf = b""
-        self.buf_start = 0
+        self.pos, self.buf, self.buf_start = 0, b"", 0  # buf holds file bytes from buf_start
 
     def remaining(self) -> int:
         return self.size - self.pos
@@ -183,12 +182,9 @@ class _Cursor:
         return self.unpack(_U64, what)[0]
 
     def string(self, what: str) -> str:
-        n = self.u64(f"length of {what}")
-        local = self.fill(n, what)
-        self.pos += n
-        return _decode_utf8(self.buf[local:local + n], what)
+        return self.strings(1, what, one=True)[0]
 
-    def strings(self, count: int, what: str) -> list[str]:
+    def strings(self, count: int, what: str, one: bool = False) -> list[str]:
         """Read ``count`` strings; the hot loop of header parsing (~100k token strings)."""
         out = []
         append, unpack_u64 = out.append, _U64.unpack_from
@@ -206,7 +202,7 @@ class _Cursor:
             try:
                 append(buf[start:local].decode("utf-8"))
             except UnicodeDecodeError:
-                raise GGUFError(f"{what}[{index}] is not valid UTF-8") from None
+                raise GGUFError(f"{what}{'' if one else f'[{index}]'} is not valid UTF-8") from None
         self.pos = self.buf_start + local
         return out
 
@@ -219,53 +215,36 @@ _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 
 
-def _decode_utf8(raw: bytes, what: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise GGUFError(f"{what} is not valid UTF-8") from None
-
-
 # ------------------------------------------------------------- metadata values
 
-# GGUF value type id -> (name, struct code, size); STRING (8) and ARRAY (9) are special.
-_SCALAR_TYPES = {
-    0: ("UINT8", "B", 1), 1: ("INT8", "b", 1), 2: ("UINT16", "H", 2), 3: ("INT16", "h", 2),
-    4: ("UINT32", "I", 4), 5: ("INT32", "i", 4), 6: ("FLOAT32", "f", 4), 7: ("BOOL", "B", 1),
-    10: ("UINT64", "Q", 8), 11: ("INT64", "q", 8), 12: ("FLOAT64", "d", 8),
-}
-_STRING, _ARRAY, _BOOL = 8, 9, 7
-_SCALAR_STRUCTS = {tid: struct.Struct("<" + code) for tid, (_, code, _) in _SCALAR_TYPES.items()}
-
-
-def _min_value_bytes(value_type: int) -> int:
-    """Smallest encoding of one value: used to reject impossible counts early."""
-    if value_type == _STRING:
-        return 8
-    if value_type == _ARRAY:
-        return 12
-    return _SCALAR_TYPES[value_type][2]
+# GGUF value type id -> struct code for the scalar types (UINT8 ... FLOAT64).
+_SCALAR_CODES = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "B",
+                 10: "Q", 11: "q", 12: "d"}
+_BOOL, _STRING, _ARRAY = 7, 8, 9
+_SCALAR_STRUCTS = {tid: struct.Struct("<" + code) for tid, code in _SCALAR_CODES.items()}
+# Smallest encoding of one value of each type: rejects impossible counts early.
+_MIN_VALUE_BYTES = {**{tid: f.size for tid, f in _SCALAR_STRUCTS.items()}, _STRING: 8, _ARRAY: 12}
 
 
 def _check_value_type(value_type: int, what: str) -> None:
-    if value_type not in _SCALAR_TYPES and value_type not in (_STRING, _ARRAY):
+    if value_type not in _MIN_VALUE_BYTES:
         raise GGUFError(f"{what} has unknown value type {value_type}")
 
 
-def _read_value(cur: _Cursor, value_type: int, what: str, depth: int = 0) -> Any:
+def _read_value(cur: _Cursor, value_type: int, what: str) -> Any:
     _check_value_type(value_type, what)
     if value_type == _STRING:
         return cur.string(what)
     if value_type == _ARRAY:
-        return _read_array(cur, what, depth)
+        return _read_array(cur, what, 0)
     (value,) = cur.unpack(_SCALAR_STRUCTS[value_type], what)
-    return _as_bool(value, what) if value_type == _BOOL else value
+    return _as_bools([value], what)[0] if value_type == _BOOL else value
 
 
-def _as_bool(value: int, what: str) -> bool:
-    if value not in (0, 1):
-        raise GGUFError(f"{what} is a bool stored as {value} (must be 0 or 1)")
-    return bool(value)
+def _as_bools(values, what: str) -> list[bool]:
+    if any(v not in (0, 1) for v in values):
+        raise GGUFError(f"{what} has a bool that is neither 0 nor 1")
+    return [bool(v) for v in values]
 
 
 def _read_array(cur: _Cursor, what: str, depth: int) -> list:
@@ -274,20 +253,18 @@ def _read_array(cur: _Cursor, what: str, depth: int) -> list:
     item_type = cur.u32(f"element type of {what}")
     _check_value_type(item_type, f"element of {what}")
     count = cur.u64(f"length of {what}")
-    if count * _min_value_bytes(item_type) > cur.remaining():
+    if count * _MIN_VALUE_BYTES[item_type] > cur.remaining():
         raise GGUFError(f"{what} claims {count} elements, more than the remaining "
                         f"{cur.remaining()} bytes of the file can hold")
     if item_type == _STRING:
         return cur.strings(count, what)
     if item_type == _ARRAY:
         return [_read_array(cur, f"{what}[{i}]", depth + 1) for i in range(count)]
-    _, code, size = _SCALAR_TYPES[item_type]
+    size = _MIN_VALUE_BYTES[item_type]
     local = cur.fill(count * size, what)
-    values = struct.unpack_from(f"<{count}{code}", cur.buf, local)
+    values = struct.unpack_from(f"<{count}{_SCALAR_CODES[item_type]}", cur.buf, local)
     cur.pos += count * size
-    if item_type == _BOOL:
-        return [_as_bool(v, what) for v in values]
-    return list(values)
+    return _as_bools(values, what) if item_type == _BOOL else list(values)
 
 
 # ----------------------------------------------------------------- the file
@@ -319,11 +296,8 @@ def read_gguf(source: Source) -> GGUFFile:
     metadata = _read_metadata(cur, n_kv)
     alignment = _alignment(metadata)
     raw_tensors = _read_tensor_table(cur, n_tensors)
-    data_offset = _align_up(cur.pos, alignment)
-    tensors = {}
-    for name, shape, type_id, rel_offset in raw_tensors:
-        tensors[name] = _tensor_info(name, shape, type_id, rel_offset, alignment,
-                                     data_offset, cur.size)
+    data_offset = (cur.pos + alignment - 1) // alignment * alignment
+    tensors = {row[0]: _tensor_info(*row, alignment, data_offset, cur.size) for row in raw_tensors}
     return GGUFFile(version, metadata, tensors, alignment, data_offset, source)
 
 
@@ -409,10 +383,6 @@ def _tensor_info(name, shape, type_id, rel_offset, alignment, data_offset, file_
     return TensorInfo(name, shape, type_id, ggml_type.name, offset, nbytes, n_elements)
 
 
-def _align_up(value: int, alignment: int) -> int:
-    return (value + alignment - 1) // alignment * alignment
-
-
 # ----------------------------------------------------------- model config
 
 @dataclass(frozen=True, slots=True)
@@ -442,27 +412,30 @@ def model_config(gguf: GGUFFile) -> ModelConfig:
     if not isinstance(arch, str):
         raise GGUFError("metadata general.architecture is missing")
 
-    def need(key: str):
-        full = f"{arch}.{key}"
-        if full not in meta:
-            raise GGUFError(f"metadata {full!r} is missing")
-        return meta[full]
+    def need(key: str, default=None, kind=int):
+        value = meta.get(f"{arch}.{key}", default)
+        if value is None:
+            raise GGUFError(f"metadata '{arch}.{key}' is missing")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 \
+                or (kind is int and not isinstance(value, int)):
+            raise GGUFError(f"metadata {arch}.{key} = {value!r} is not a positive {kind.__name__}")
+        return kind(value)
 
     hidden, n_heads = need("embedding_length"), need("attention.head_count")
-    head_dim = meta.get(f"{arch}.attention.key_length", hidden // n_heads)
+    head_dim = need("attention.key_length", hidden // n_heads)
     return ModelConfig(
         arch=arch,
         n_layers=need("block_count"),
         hidden=hidden,
         n_heads=n_heads,
-        n_kv_heads=meta.get(f"{arch}.attention.head_count_kv", n_heads),
+        n_kv_heads=need("attention.head_count_kv", n_heads),
         head_dim=head_dim,
         ffn=need("feed_forward_length"),
         vocab=_vocab_size(gguf, arch),
         context=need("context_length"),
-        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10000.0)),
-        rope_dim=meta.get(f"{arch}.rope.dimension_count", head_dim),
-        rms_eps=float(need("attention.layer_norm_rms_epsilon")),
+        rope_theta=need("rope.freq_base", 10000.0, float),
+        rope_dim=need("rope.dimension_count", head_dim),
+        rms_eps=need("attention.layer_norm_rms_epsilon", kind=float),
         tied_embeddings="output.weight" not in gguf.tensors,
         qkv_bias="blk.0.attn_q.bias" in gguf.tensors,
         bos_id=meta.get("tokenizer.ggml.bos_token_id"),
@@ -471,13 +444,12 @@ def model_config(gguf: GGUFFile) -> ModelConfig:
 
 
 def _vocab_size(gguf: GGUFFile, arch: str) -> int:
-    # Not every converter writes {arch}.vocab_size; the token list always exists.
-    if f"{arch}.vocab_size" in gguf.metadata:
-        return gguf.metadata[f"{arch}.vocab_size"]
-    tokens = gguf.metadata.get("tokenizer.ggml.tokens")
-    if tokens is not None:
-        return len(tokens)
-    embd = gguf.tensors.get("token_embd.weight")
+    # Not every converter writes {arch}.vocab_size; the token list is nearly always there.
+    meta, embd = gguf.metadata, gguf.tensors.get("token_embd.weight")
+    if f"{arch}.vocab_size" in meta:
+        return meta[f"{arch}.vocab_size"]
+    if "tokenizer.ggml.tokens" in meta:
+        return len(meta["tokenizer.ggml.tokens"])
     if embd is None:
         raise GGUFError("cannot tell the vocabulary size (no vocab_size, tokens or token_embd)")
     return embd.shape[1]
