@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tools import vendor
+from tools import pwa, vendor
 from tools.wheel import write_wheel
 
 ROOT = vendor.ROOT
@@ -44,26 +44,26 @@ def build_project_wheel(out_dir):
     return write_wheel(path, PROJECT, version, files)
 
 
-def _vendor_runtime():
+def _vendor_runtime(dist):
     for name in PYODIDE_FILES:
-        _copy(NODE / "pyodide" / name, DIST / "vendor" / "pyodide" / name)
+        _copy(NODE / "pyodide" / name, dist / "vendor" / "pyodide" / name)
     for wheel in vendor.micropip_wheels():  # file names and hashes as the lock file lists them
-        _copy(wheel, DIST / "vendor" / "pyodide" / wheel.name)
+        _copy(wheel, dist / "vendor" / "pyodide" / wheel.name)
     for path in sorted((NODE / "@pyscript" / "core" / "dist").iterdir()):
         if path.suffix in (".js", ".css"):
-            _copy(path, DIST / "vendor" / "pyscript" / path.name)
+            _copy(path, dist / "vendor" / "pyscript" / path.name)
 
 
-def _copy_site_and_kernels():
+def _copy_site_and_kernels(dist):
     for path in sorted((ROOT / "site").rglob("*")):
         if path.is_file():
-            _copy(path, DIST / path.relative_to(ROOT / "site"))
+            _copy(path, dist / path.relative_to(ROOT / "site"))
     for path in sorted((ROOT / "wasm-kernels").glob("*.wgsl")):
-        _copy(path, DIST / "kernels" / path.name)
+        _copy(path, dist / "kernels" / path.name)
 
 
-def _wheels():
-    pkgs = DIST / "pkgs"
+def _wheels(dist):
+    pkgs = dist / "pkgs"
     pkgs.mkdir(parents=True, exist_ok=True)
     wheels = [vendor.pypi_file("jinja2"), vendor.markupsafe_wheel()]
     for w in wheels:
@@ -72,27 +72,33 @@ def _wheels():
     return ["pkgs/" + w.name for w in wheels]
 
 
-def _build_hash():
+def _build_hash(dist):
     digest = hashlib.sha256()
-    for path in sorted(DIST.rglob("*")):
+    for path in sorted(dist.rglob("*")):
         if path.is_file():
-            digest.update(path.relative_to(DIST).as_posix().encode() + b"\0")
+            digest.update(path.relative_to(dist).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 
-def build():
-    """Build dist/ from scratch; returns the build info written to dist/build-info.json."""
+def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
+    """Build dist/ from scratch; returns the build info written to dist/build-info.json.
+    models: GGUF paths (or (id, path) pairs) to shard into dist/models/; default: the default model."""
+    dist = Path(dist)
     vendor.npm_install()
-    shutil.rmtree(DIST, ignore_errors=True)
-    DIST.mkdir()
-    _vendor_runtime()
-    _copy_site_and_kernels()
-    wheels = _wheels()
-    config = {"interpreter": "./vendor/pyodide/pyodide.mjs"}
-    (DIST / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
-    info = {"build": _build_hash(), "wheels": wheels}
-    (DIST / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
-    size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
-    print(f"[dist] build {info['build']}: {size / 1e6:.1f} MB in {DIST.relative_to(ROOT)}/")
+    shutil.rmtree(dist, ignore_errors=True)
+    dist.mkdir(parents=True)
+    _vendor_runtime(dist)
+    _copy_site_and_kernels(dist)
+    wheels = _wheels(dist)
+    config = {"interpreter": "./vendor/pyodide/pyodide.mjs", "files": {"./boot.py": "./boot.py"}}
+    (dist / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
+    pwa.write_icons(dist)
+    models = pwa.shard_models(dist, [vendor.default_model()] if models is None else models, shard_size)
+    info = {"build": _build_hash(dist), "wheels": wheels, "models": models}
+    (dist / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
+    pwa.write_service_worker(dist, info["build"], ROOT / "site" / "sw.js")
+    size = sum(p.stat().st_size for p in dist.rglob("*") if p.is_file())
+    where = dist.relative_to(ROOT) if dist.is_relative_to(ROOT) else dist
+    print(f"[dist] build {info['build']}: {size / 1e6:.1f} MB in {where}/")
     return info

@@ -1,9 +1,23 @@
-"""The app's entry point (called by site/main.py once the wheels are installed)."""
+"""The app's entry point (called by site/main.py once the wheels are installed).
+
+Boot order: load the list from IndexedDB and show it (usable at once), build the assistant panel,
+then check WebGPU (diagnostics + "unsupported" state) and ask the assistant client for its status.
+"""
+import inspect
 import json
 
 from js import document
 
+from .assistant_client import UnavailableAssistant, create_client
+from .assistant_session import AssistantSession
 from .selfcheck import gpu_selfcheck
+from .store import open_store
+from .todos import TodoList
+from .ui.chat_panel import ChatPanel
+from .ui.dom import h, local_today, run_task
+from .ui.todo_list import TodoView
+
+APP = {}  # the running app's objects (todos, view, session, panel): for diagnostics and test hooks
 
 
 def set_status(text, state):
@@ -12,19 +26,59 @@ def set_status(text, state):
     status.dataset.state = state
 
 
-async def start(build_info):
-    set_status(f"Python ready (build {build_info['build']}). Checking WebGPU…", "booting")
-    root = document.getElementById("assistant-root")
+async def check_webgpu():
+    """The GPU self-check report; report["unsupported"] is True when there is no WebGPU at all."""
+    from webgpu_llm.gpu import GPUUnavailable
     try:
-        report = await gpu_selfcheck()
-    except Exception as error:  # no WebGPU is a normal situation, not a crash
-        report = {"ok": False, "error": str(error)}
-    line = document.createElement("p")
-    line.id = "gpu-check"
-    line.dataset.report = json.dumps(report)
+        return await gpu_selfcheck()
+    except GPUUnavailable as error:  # no WebGPU is a normal situation, not a crash
+        return {"ok": False, "unsupported": True, "error": str(error)}
+    except Exception as error:
+        return {"ok": False, "error": f"{type(error).__name__}: {error}"}
+
+
+async def start(build_info, client=None):
+    """Start the app. `client`: the AssistantClient (or an awaitable of one) for the assistant panel;
+    default: assistant_client.create_client()."""
+    set_status(f"Python ready (build {build_info['build']}). Loading your list…", "booting")
+    store, records = await open_store()
+    todos = TodoList.from_records(records)
+    view = TodoView(document.getElementById("todo-root"), todos, store)
+
+    session = AssistantSession(None, lambda: todos.items, local_today)  # client set in start_assistant
+    gpu_line = h("p", {"id": "gpu-check"}, text="Checking WebGPU…")
+    build_line = h("p", {"class": "muted small"}, text=f"Build {build_info['build']}.")
+    panel = ChatPanel(document.getElementById("assistant-root"), session, [gpu_line, build_line])
+    APP.update(todos=todos, view=view, store=store, session=session, panel=panel, build=build_info)
+
+    from . import testhooks
+    testhooks.install(APP)
+
+    set_status("Checking WebGPU…", "booting")
+    report = await check_webgpu()
+    gpu_line.dataset.report = json.dumps(report)
     if report.get("ok"):
-        line.textContent = f"WebGPU ready on {report['adapter']}: kernel check passed."
+        gpu_line.textContent = f"WebGPU ready on {report['adapter']}: kernel check passed."
     else:
-        line.textContent = f"WebGPU unavailable: {report.get('error', 'kernel check failed')}"
-    root.replaceChildren(line)
+        gpu_line.textContent = f"WebGPU unavailable: {report.get('error', 'kernel check failed')}"
+    run_task(start_assistant(session, report, client))
     set_status("Ready.", "ready")
+
+
+async def start_assistant(session, report, client=None):
+    """Connect the engine (without holding up the list) and show its state.
+
+    `client`, or what create_client() returns, may be an AssistantClient or an awaitable of one
+    (e.g. a worker that must boot first); while it connects the panel says "Checking…".
+    """
+    if report.get("unsupported"):
+        session.set_unsupported(report.get("error", ""))
+        return
+    try:
+        client = client if client is not None else create_client()
+        if inspect.isawaitable(client):
+            client = await client
+    except Exception as error:
+        client = UnavailableAssistant(f"The assistant engine could not start: {error}")
+    session.client = client
+    await session.refresh()

@@ -1,0 +1,158 @@
+"""Browser tier, model weights in the Cache API (py/webgpu_llm/weights_cache.py) on the test page:
+download with progress, resume after an interruption, repair of a damaged or lost shard, the
+assembled ArrayBuffer as a GGUF source for the GPU, and clear storage errors."""
+import hashlib
+import json
+
+import pytest
+
+from .conftest import RecordedPage
+from .test_pwa import MODEL_MANIFEST, TEST_PAGE, py_error, py_run, pwa_site, serve, site_copy  # noqa: F401
+
+SHARDS = "models/tiny/shard-"
+
+
+@pytest.fixture
+def weights_page(browser, site_copy, serve):
+    server = serve(site_copy)
+    context = browser.new_context()
+    recorded = RecordedPage(context.new_page())
+    recorded.page.goto(server.url + TEST_PAGE)
+    recorded.page.wait_for_selector("#status[data-state=ready]", timeout=120_000)
+    yield recorded, server, site_copy
+    assert recorded.foreign_requests(server.url) == []
+    context.close()
+
+
+def damage_cached_shard(page, name):
+    """Flip one byte of a cached shard, keeping its headers (so only hashing can tell)."""
+    page.evaluate("""async (name) => {
+        const cache = await caches.open("models-v1");
+        const key = (await cache.keys()).find((r) => r.url.endsWith("/" + name));
+        const old = await cache.match(key);
+        const bytes = new Uint8Array(await old.arrayBuffer());
+        bytes[100] ^= 0xff;
+        await cache.put(key, new Response(bytes, {headers: old.headers}));
+    }""", name)
+
+
+def test_download_resume_open_repair_delete(weights_page):
+    recorded, server, dist = weights_page
+    page = recorded.page
+    manifest = json.loads((dist / "models/tiny/manifest.json").read_text())
+    n, total = len(manifest["shards"]), manifest["size"]
+    model = b"".join((dist / "models/tiny" / s["file"]).read_bytes() for s in manifest["shards"])
+    assert n >= 4
+
+    # 0. The manifest: from the network; offline with nothing cached, a clear error.
+    assert py_run(page, f"await wc.fetch_manifest({MODEL_MANIFEST!r})") == manifest
+    page.context.set_offline(True)
+    kind, message = py_error(page, f"await wc.fetch_manifest({MODEL_MANIFEST!r})")
+    page.context.set_offline(False)
+    assert kind == "DownloadError" and "offline" in message
+
+    # 1. The connection drops on shard 1: the download fails clearly; shard 0 stays cached.
+    page.route("**/" + SHARDS + "001.bin", lambda route: route.abort())
+    kind, message = py_error(page, f"await wc.download_model({MODEL_MANIFEST!r})")
+    assert kind == "DownloadError" and "shard-001.bin" in message
+    page.unroute("**/" + SHARDS + "001.bin")
+    assert server.requested(SHARDS) == ["/" + SHARDS + "000.bin"]
+    assert py_run(page, f"await wc.model_cached({MODEL_MANIFEST!r})") is False
+
+    # 2. Retry: only the missing shards are fetched; progress runs to the total.
+    server.log.clear()
+    result = py_run(page, f"""
+seen = []
+r = await wc.download_model({MODEL_MANIFEST!r}, lambda done, total: seen.append([done, total]))
+[r, seen]""")
+    info, seen = result
+    assert info["fetched"] == list(range(1, n)) and info["shards"] == n and info["model_id"] == "tiny"
+    assert server.requested(SHARDS) == [f"/{SHARDS}{i:03d}.bin" for i in range(1, n)]
+    assert seen[0] == [manifest["shards"][0]["size"], total] and seen[-1] == [total, total]
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:])) and {t for _, t in seen} == {total}
+    assert isinstance(info["persisted"], bool)
+    assert py_run(page, f"await wc.model_cached({MODEL_MANIFEST!r})") is True
+
+    # 3. A second download fetches nothing, and drops entries of an older version of the model.
+    page.evaluate("""() => caches.open('models-v1').then((c) => c.put(
+        location.href.replace(/[^/]*$/, '') + 'models/tiny/shard-099.bin',
+        new Response('old', {headers: {'X-Model-Id': 'tiny'}})))""")
+    server.log.clear()
+    assert py_run(page, f"(await wc.download_model({MODEL_MANIFEST!r}))['fetched']") == []
+    assert server.requested(SHARDS) == []
+    assert page.evaluate("caches.open('models-v1').then(c => c.keys()).then(k => k.length)") == n + 1
+
+    # 4. open_model: one ArrayBuffer holding the whole file, small reads as bytes, and it is what
+    #    the GGUF reader and the GPU upload path take.
+    server.log.clear()
+    opened = py_run(page, f"""
+from js import Uint8Array
+from webgpu_llm.gguf import read_gguf
+from webgpu_llm.gpu import open_device
+src = await wc.open_model({MODEL_MANIFEST!r})
+gguf = read_gguf(src)
+device = await open_device()
+buffer = device.create_buffer(4096)
+device.upload(buffer, src, 64, 4096)
+on_gpu = await device.read(buffer, 0, 4096)
+dict(size=src.size, byte_length=src.array_buffer.byteLength, head=src.read(0, 4).hex(),
+     tail=src.read(src.size - 3, 10).hex(), sha=await wc._sha256_hex(Uint8Array.new(src.array_buffer)),
+     tensors=len(gguf.tensors), gpu_ok=on_gpu == src.read(64, 4096), repaired=src.repaired)""")
+    assert opened["size"] == opened["byte_length"] == total
+    assert opened["head"] == model[:4].hex() == b"GGUF".hex() and opened["tail"] == model[-3:].hex()
+    assert opened["sha"] == hashlib.sha256(model).hexdigest() == manifest["sha256"]
+    assert opened["tensors"] > 0 and opened["gpu_ok"] and opened["repaired"] == []
+    assert server.requested(SHARDS) == []  # all from the cache
+
+    # 5. A damaged shard is detected at open and re-fetched, that one only.
+    damage_cached_shard(page, "shard-002.bin")
+    server.log.clear()
+    opened = py_run(page, f"s = await wc.open_model({MODEL_MANIFEST!r}); [s.repaired, s.size]")
+    assert opened == [[2], total]
+    assert server.requested(SHARDS) == ["/" + SHARDS + "002.bin"]
+
+    # 6. So is a shard that vanished from the cache.
+    page.evaluate("caches.open('models-v1').then(c => c.delete(location.href.replace(/[^/]*$/, '') + "
+                  "'models/tiny/shard-003.bin'))")
+    server.log.clear()
+    assert py_run(page, f"(await wc.open_model({MODEL_MANIFEST!r})).repaired") == [3]
+    assert server.requested(SHARDS) == ["/" + SHARDS + "003.bin"]
+
+    # 7. Offline, the cached manifest answers; a damaged shard is a clear error, not a wrong model.
+    damage_cached_shard(page, "shard-001.bin")
+    page.context.set_offline(True)
+    assert py_run(page, f"(await wc.fetch_manifest({MODEL_MANIFEST!r}))['sha256']") == manifest["sha256"]
+    kind, message = py_error(page, f"await wc.open_model({MODEL_MANIFEST!r})")
+    page.context.set_offline(False)
+    assert kind == "DownloadError" and "Part 2 of" in message
+
+    # 8. delete_model removes the shards and the manifest.
+    assert py_run(page, "await wc.delete_model('tiny')") == n + 1
+    assert py_run(page, f"await wc.model_cached({MODEL_MANIFEST!r})") is False
+    assert page.evaluate("caches.open('models-v1').then(c => c.keys()).then(k => k.length)") == 0
+
+
+def test_storage_problems_raise_a_clear_storage_error(weights_page):
+    recorded, server, _ = weights_page
+    page = recorded.page
+    estimate = py_run(page, "await wc.storage_estimate()")
+    assert estimate["quota"] > 0 and estimate["usage"] >= 0
+
+    page.evaluate("() => { window._estimate = navigator.storage.estimate; "
+                  "navigator.storage.estimate = async () => ({usage: 900, quota: 1000}); }")
+    kind, message = py_error(page, f"await wc.download_model({MODEL_MANIFEST!r})")
+    assert kind == "StorageError" and "Not enough storage space" in message and "free" in message
+    assert server.requested("models/tiny/shard-") == []  # refused before downloading anything
+    page.evaluate("() => { navigator.storage.estimate = window._estimate; }")
+
+    page.evaluate("() => { window._put = Cache.prototype.put; Cache.prototype.put = function () { "
+                  "return Promise.reject(new DOMException('The quota has been exceeded.', "
+                  "'QuotaExceededError')); }; }")
+    kind, message = py_error(page, f"await wc.download_model({MODEL_MANIFEST!r})")
+    assert kind == "StorageError" and "Not enough storage space" in message
+    page.evaluate("() => { Cache.prototype.put = window._put; }")
+
+    page.evaluate("() => { Object.defineProperty(window, 'caches', {value: undefined, configurable: true}); }")
+    kind, message = py_error(page, f"await wc.download_model({MODEL_MANIFEST!r})")
+    assert kind == "StorageError" and "no offline storage" in message
+    assert py_run(page, f"await wc.model_cached({MODEL_MANIFEST!r})") is False

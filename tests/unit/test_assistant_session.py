@@ -1,0 +1,238 @@
+"""The assistant panel's state machine (assistant_session.py), the UnavailableAssistant placeholder
+and the reply formatter's parser, in CPython with a scripted client (test code only)."""
+import asyncio
+import datetime as dt
+
+import pytest
+
+from todo_app import assistant_client as ac
+from todo_app import assistant_session as S
+from todo_app.reply_format import inline, parse, plain_text
+from todo_app.todos import TodoList
+
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+class Scripted(ac.AssistantClient):
+    def __init__(self, state=ac.NOT_DOWNLOADED, fail=None, pieces=("Hel", "lo")):
+        self.state, self.fail, self.pieces = state, fail or {}, pieces
+        self.calls, self.seen_messages, self.clock = [], None, None
+
+    async def model_status(self):
+        self.calls.append("status")
+        if "status" in self.fail:
+            raise ac.AssistantError(self.fail.pop("status"))
+        return ac.ModelStatus(self.state, "Tiny", 1_000_000)
+
+    async def download(self, progress_cb):
+        self.calls.append("download")
+        if "download" in self.fail:
+            raise ac.AssistantError(self.fail.pop("download"))
+        for done in (0, 250_000, 500_000, 1_000_000):
+            self.clock.t += 0.5
+            progress_cb(done, 1_000_000)
+
+    async def load(self, progress_cb):
+        self.calls.append("load")
+        if "load" in self.fail:
+            raise RuntimeError(self.fail.pop("load"))
+        progress_cb(1, 2)
+        progress_cb(2, 2)
+
+    async def chat(self, messages):
+        self.seen_messages = messages
+        for piece in self.pieces:
+            await asyncio.sleep(0)
+            yield piece
+
+    async def stop(self):
+        self.calls.append("stop")
+
+    async def reset(self):
+        self.calls.append("reset")
+
+
+def session_with(client):
+    clock = Clock()
+    client.clock = clock
+    todos = TodoList()
+    todos.add("Buy milk")
+    s = S.AssistantSession(client, lambda: todos.items, lambda: dt.date(2026, 11, 25), clock=clock)
+    events = []
+    s.on_change(lambda kind: events.append((kind, s.state)))
+    return s, events
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_download_load_ready_then_chat():
+    client = Scripted()
+    s, events = session_with(client)
+
+    async def scenario():
+        await s.refresh()
+        assert s.state == S.NOT_DOWNLOADED and s.size_bytes == 1_000_000 and s.model_name == "Tiny"
+        await s.download()
+        assert s.state == S.READY
+        assert client.calls == ["status", "download", "load"]
+        assert await s.send("  What is open?  ")
+        return s
+
+    run(scenario())
+    states = [state for kind, state in events if kind == "state"]
+    assert states == [S.CHECKING, S.NOT_DOWNLOADED, S.DOWNLOADING, S.LOADING, S.READY]
+    assert ("progress", S.DOWNLOADING) in events and ("progress", S.LOADING) in events
+    assert [m["content"] for m in s.conversation] == ["What is open?", "Hello"]
+    assert s.conversation[-1]["status"] == "done" and not s.generating
+    assert client.seen_messages[0]["role"] == "system" and '"Buy milk"' in client.seen_messages[0]["content"]
+    assert client.seen_messages[-1] == {"role": "user", "content": "What is open?"}
+    assert [k for k, _ in events].count("reply") == 2
+
+
+def test_progress_speed_and_fraction():
+    clock = Clock()
+    p = S.Progress(clock)
+    assert p.fraction is None and p.speed is None
+    p.update(0, 100_000_000)
+    clock.t = 1.0
+    p.update(10_000_000, 100_000_000)
+    assert p.fraction == 0.1 and p.speed == pytest.approx(10_000_000)
+    for i in range(2, 10):
+        clock.t = float(i)
+        p.update(10_000_000 + (i - 1) * 20_000_000 // 1, 100_000_000)
+    assert p.speed == pytest.approx(20_000_000, rel=0.01)  # old samples leave the window
+    assert p.fraction == 1.0  # capped
+
+
+def test_cached_model_is_loaded_without_asking():
+    client = Scripted(state=ac.DOWNLOADED)
+    s, _ = session_with(client)
+    run(s.refresh())
+    assert s.state == S.READY and client.calls == ["status", "load"]
+
+
+def test_errors_show_the_reason_and_retry_repeats_the_failed_step():
+    client = Scripted(fail={"download": "Disk full.", "load": "GPU lost"})
+    s, _ = session_with(client)
+
+    async def scenario():
+        await s.refresh()
+        await s.download()
+        assert (s.state, s.reason) == (S.ERROR, "Disk full.")
+        await s.retry()  # download again: succeeds, then load fails (unexpected error)
+        assert s.state == S.ERROR and s.reason == "Unexpected error: GPU lost"
+        await s.retry()  # only the load is repeated
+        assert s.state == S.READY
+
+    run(scenario())
+    assert client.calls == ["status", "download", "download", "load", "load"]
+
+
+def test_status_error_then_retry_asks_again():
+    client = Scripted(state=ac.READY, fail={"status": "Worker crashed."})
+    s, _ = session_with(client)
+    run(s.refresh())
+    assert (s.state, s.reason) == (S.ERROR, "Worker crashed.")
+    run(s.retry())
+    assert s.state == S.READY
+
+
+def test_unavailable_assistant_is_an_error_and_never_answers():
+    client = ac.create_client()
+    assert isinstance(client, ac.UnavailableAssistant)
+    s = S.AssistantSession(client, lambda: [], lambda: dt.date(2026, 11, 25))
+
+    async def scenario():
+        await s.refresh()
+        assert s.state == S.ERROR and s.reason == ac.ENGINE_MISSING
+        assert not s.can_send
+        assert not await s.send("hello")
+        await s.retry()
+        assert s.state == S.ERROR
+        with pytest.raises(ac.AssistantError):
+            await client.download(lambda *a: None)
+        with pytest.raises(ac.AssistantError):
+            async for _ in client.chat([]):
+                pass
+
+    run(scenario())
+    assert s.conversation == []
+
+
+def test_unsupported_is_final():
+    client = Scripted()
+    s, _ = session_with(client)
+    s.set_unsupported("no adapter")
+    run(s.refresh())
+    assert s.state == S.UNSUPPORTED and client.calls == []
+
+
+def test_stop_ends_the_reply_and_clear_resets():
+    client = Scripted(state=ac.READY, pieces=[f"w{i} " for i in range(50)])
+    s, events = session_with(client)
+
+    async def scenario():
+        await s.refresh()
+        task = asyncio.ensure_future(s.send("go"))
+        while len(s.conversation) < 2 or not s.conversation[-1]["content"]:
+            await asyncio.sleep(0)
+        assert s.generating and not s.can_send
+        assert not await s.send("second question while busy")
+        await s.stop()
+        await task
+        assert s.conversation[-1]["status"] == "stopped"
+        assert len(s.conversation[-1]["content"].split()) < 50
+        await s.clear()
+
+    run(scenario())
+    assert s.conversation == [] and "stop" in client.calls and client.calls[-1] == "reset"
+
+
+def test_chat_errors_are_shown_on_the_reply():
+    class Broken(Scripted):
+        async def chat(self, messages):
+            yield "Par"
+            raise ac.AssistantError("Out of memory.")
+
+    s, _ = session_with(Broken(state=ac.READY))
+
+    async def scenario():
+        await s.refresh()
+        await s.send("hi")
+
+    run(scenario())
+    reply = s.conversation[-1]
+    assert reply["status"] == "error" and reply["error"] == "Out of memory." and reply["content"] == "Par"
+    assert s.state == S.READY and s.can_send
+
+
+def test_model_status_validates_its_state():
+    with pytest.raises(ValueError):
+        ac.ModelStatus("maybe")
+
+
+# -- reply formatter (parsing; the DOM side is tested in tests/browser/test_xss.py) ----------------
+def test_paragraphs_lists_and_bold():
+    blocks = parse("Hello **there**.\nSecond line.\n\n- one\n* two `x`\n1. first\n2) second\n\n# Title")
+    assert blocks == [
+        ("p", [[("text", "Hello "), ("bold", "there"), ("text", ".")], [("text", "Second line.")]]),
+        ("ul", [[("text", "one")], [("text", "two "), ("code", "x")]]),
+        ("ol", [[("text", "first")], [("text", "second")]]),
+        ("p", [[("bold", "Title")]]),
+    ]
+
+
+def test_html_stays_text_and_unclosed_markers_are_literal():
+    text = '<img src=x onerror="alert(1)"> **<b>bold</b>** and **open'
+    blocks = parse(text)
+    assert plain_text(blocks) == '<img src=x onerror="alert(1)"> <b>bold</b> and **open'
+    assert inline("** not bold **") == [("text", "** not bold **")]
+    assert parse("") == [] and parse("\n\n \n") == []
