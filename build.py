@@ -18,7 +18,7 @@ REQUIREMENTS = ROOT / "tests" / "requirements.txt"
 APT_PACKAGES = {"chromium": "/usr/bin/chromium",
                 "mesa-vulkan-drivers": "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"}
 
-PASS_THROUGH = {"test", "chat", "tokenize"}
+PASS_THROUGH = {"test", "chat", "tokenize", "bench"}
 
 sys.path.insert(0, str(ROOT))
 
@@ -111,6 +111,15 @@ def cmd_chat(args):
     _run_engine_cli("cli_chat", args.rest)
 
 
+def cmd_bench(args):
+    """tools/bench.py in .venv (Playwright, wgpu): our engine vs wllama, native figures, bandwidth."""
+    ensure_system_packages()
+    python = venv_python()
+    code = "import sys; from tools.bench import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([str(python), "-c", code, *args.rest], cwd=ROOT, env=test_environment())
+    sys.exit(result.returncode)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="build.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,6 +135,9 @@ def main(argv=None):
     chat.set_defaults(func=cmd_chat)
     tok = sub.add_parser("tokenize", help="print the token ids of a text (JSON)", add_help=False)
     tok.set_defaults(func=cmd_tokenize)
+    bench = sub.add_parser("bench", help="benchmark our engine against wllama (browser) and natively; "
+                           "--help for options", add_help=False)
+    bench.set_defaults(func=cmd_bench)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command not in PASS_THROUGH:
         parser.error("unrecognized arguments: " + " ".join(extra))

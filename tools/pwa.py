@@ -17,9 +17,11 @@ from pathlib import Path
 SHARD_SIZE = 64 * 1024 * 1024
 MODELS_DIR = "models"
 # Paths (relative to dist/) the service worker must not precache: the worker itself and the
-# model weights, which live in their own cache (see py/webgpu_llm/weights_cache.py).
+# model weights, which live in their own cache (see py/webgpu_llm/weights_cache.py). The models'
+# small manifests are precached, so the app knows a model's size offline.
 NOT_PRECACHED = ("sw.js",)
 NOT_PRECACHED_DIRS = (MODELS_DIR + "/",)
+PRECACHED_MODEL_FILES = ("manifest.json", "index.json")
 APPLE_TOUCH_ICON = ("icons/apple-touch-icon.png", 180)
 
 # ---------------------------------------------------------------------------------------------
@@ -244,8 +246,8 @@ def precache_files(dist):
     files = []
     for path in sorted(dist.rglob("*")):
         rel = path.relative_to(dist).as_posix()
-        if path.is_file() and rel not in NOT_PRECACHED and not rel.startswith(NOT_PRECACHED_DIRS) \
-                and not rel.endswith(".map"):
+        weights = rel.startswith(NOT_PRECACHED_DIRS) and not rel.endswith(PRECACHED_MODEL_FILES)
+        if path.is_file() and rel not in NOT_PRECACHED and not weights and not rel.endswith(".map"):
             files.append(rel)
     return files
 

@@ -13,8 +13,8 @@ The panel (todo_app.assistant_session + ui.chat_panel) only talks to an `Assista
 Errors: raise `AssistantError(reason)` with a sentence for the user; the panel shows it with a
 Retry button. Progress callbacks are plain (synchronous) callables; call them as often as you like.
 
-Until the real engine (a PyScript worker) is wired in, `create_client()` returns
-`UnavailableAssistant`, which says so and never answers anything.
+`create_client()` returns the real one, `worker_client.WorkerAssistant` (the engine in a PyScript
+worker); `UnavailableAssistant` stands in when a build ships no model, and never answers.
 """
 from dataclasses import dataclass
 
@@ -95,6 +95,18 @@ class UnavailableAssistant(AssistantClient):
         return None
 
 
-def create_client():
-    """The client the app uses. Wire the real engine in here (or pass one to main.start)."""
-    return UnavailableAssistant()
+def create_client(build_info=None):
+    """The client the app uses: the engine in a PyScript worker, for the model the page names with
+    `?model=ID` (tests use a tiny one) or else the build's first model."""
+    from js import location
+    from urllib.parse import parse_qs
+    models = (build_info or {}).get("models") or []
+    wanted = parse_qs(str(location.search).lstrip("?")).get("model", [""])[0]
+    model_id = wanted if wanted.replace("-", "").replace("_", "").isalnum() else ""
+    if not model_id and models:
+        model_id = models[0].split("/")[-2]  # "models/<id>/manifest.json"
+    if not model_id:
+        return UnavailableAssistant("This build ships no model.")
+    from .worker_client import WorkerAssistant
+    base_url = str(location.href).split("?")[0].split("#")[0].rsplit("/", 1)[0] + "/"
+    return WorkerAssistant(base_url, model_id)

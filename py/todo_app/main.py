@@ -61,11 +61,11 @@ async def start(build_info, client=None):
         gpu_line.textContent = f"WebGPU ready on {report['adapter']}: kernel check passed."
     else:
         gpu_line.textContent = f"WebGPU unavailable: {report.get('error', 'kernel check failed')}"
-    run_task(start_assistant(session, report, client))
+    run_task(start_assistant(session, report, client, build_info))
     set_status("Ready.", "ready")
 
 
-async def start_assistant(session, report, client=None):
+async def start_assistant(session, report, client=None, build_info=None):
     """Connect the engine (without holding up the list) and show its state.
 
     `client`, or what create_client() returns, may be an AssistantClient or an awaitable of one
@@ -75,7 +75,7 @@ async def start_assistant(session, report, client=None):
         session.set_unsupported(report.get("error", ""))
         return
     try:
-        client = client if client is not None else create_client()
+        client = client if client is not None else create_client(build_info)
         if inspect.isawaitable(client):
             client = await client
     except Exception as error:

@@ -297,20 +297,17 @@ async def request_persistence():
 
 
 async def fetch_manifest(manifest_url):
-    """The model's manifest (dict): from the network when online, else the cached copy.
+    """The model's manifest (dict): the cached copy once the model is downloaded (a model id names
+    fixed bytes, and offline the network would only log errors), else from the network.
     Raises DownloadError when neither is available."""
     url = _absolute(manifest_url)
     try:
-        return (await _network_manifest(url))[0]
-    except DownloadError:
-        try:
-            cache = await _open_cache()
-        except StorageError:
-            raise DownloadError("Could not download the model manifest (are you offline?).") from None
-        manifest, _ = await _cached_manifest(cache, url)
-        if manifest is None:
-            raise
+        manifest, _ = await _cached_manifest(await _open_cache(), url)
+    except StorageError:
+        manifest = None
+    if manifest is not None:
         return manifest
+    return (await _network_manifest(url))[0]
 
 
 async def download_model(manifest_url, progress=None):

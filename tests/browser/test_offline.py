@@ -21,7 +21,8 @@ def test_first_visit_precaches_then_boots_offline_and_without_server(browser, pw
                                app_cache)
         assert server.url + "vendor/pyodide/pyodide.asm.wasm" in stored
         assert server.url + "index.html" in stored and server.url + info["wheels"][-1] in stored
-        assert not [u for u in stored if "/models/" in u or u.endswith("sw.js")]
+        assert not [u for u in stored if u.endswith((".bin", "sw.js"))]  # weights have their own cache
+        assert server.url + "models/tiny/manifest.json" in stored
 
         context.set_offline(True)
         responses = []

@@ -259,12 +259,10 @@ def run_python(page, code):
 def test_assistant_panel_state_machine(recorded_page, server):
     page = recorded_page.page
     boot(page, server + "?testhooks")
-    # the shipped placeholder: a clear error, Retry, chat disabled, no answers
-    page.wait_for_selector("#model-state[data-state=error]")
-    assert "not installed yet" in page.text_content("#model-state-text")
-    assert page.is_visible("#model-retry") and page.is_hidden("#model-download")
-    page.click("#model-retry")
-    page.wait_for_selector("#model-state[data-state=error]")
+    # the shipped model, not downloaded yet: its real size on the button, chat disabled
+    page.wait_for_selector("#model-state[data-state=not-downloaded]")
+    assert page.text_content("#model-download") == "Download model (98.4 MB)"
+    assert page.is_hidden("#model-retry")
     assert page.is_disabled("#chat-input") and page.is_disabled("#chat-send")
     assert page.is_disabled("#chat-stop") and page.is_disabled("#chat-clear")
     assert page.locator("#chat-log .msg").count() == 0

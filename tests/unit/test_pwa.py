@@ -115,7 +115,8 @@ def test_service_worker_template_is_filled(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
     files = pwa.write_service_worker(tmp_path, "abc123", ROOT / "site" / "sw.js")
-    assert files == ["build-info.json", "index.html", "vendor/pyodide/pyodide.asm.wasm"]
+    # model shards live in their own cache; the small model list/manifests are precached
+    assert files == ["build-info.json", "index.html", "models/index.json", "vendor/pyodide/pyodide.asm.wasm"]
     sw = (tmp_path / "sw.js").read_text()
     assert 'const BUILD = "abc123";' in sw and '"vendor/pyodide/pyodide.asm.wasm"' in sw
     assert "/*BUILD*/" not in sw and "/*FILES*/" not in sw and "shard-000" not in sw
@@ -137,7 +138,8 @@ def test_build_writes_pwa_files_and_shards(tmp_path):
     for rel in ["index.html", "manifest.webmanifest", "sw-register.js", "build-info.json",
                 "icons/icon-512.png", "vendor/pyodide/pyodide.asm.wasm", *info["wheels"]]:
         assert f'"{rel}"' in sw, rel
-    assert "models/" not in sw.split("const FILES")[1].split("];")[0]
+    precached = sw.split("const FILES")[1].split("];")[0]
+    assert '"models/tiny/manifest.json"' in precached and ".bin" not in precached
     assert not list(dist.rglob("*.map"))
     index = (dist / "index.html").read_text()
     assert 'rel="manifest"' in index and "sw-register.js" in index

@@ -1,0 +1,316 @@
+"""The transformer: a llama forward pass, each step a WGSL kernel, weights quantized on the GPU.
+
+    model = await Model.load(device, gguf, source, max_context=2048)
+    top = await model.prefill(prompt_ids)          # TopK of the token after the prompt
+    top = await model.decode_one_token(token_id)   # one submit, one 8*top_k-byte readback
+
+Everything the GPU needs (buffers, the KV cache, pipelines, bind groups) is made once in `load`;
+a step only writes the token ids and the step buffer (position, token count), records the
+prebuilt dispatches top to bottom (`forward`) and submits them.
+"""
+import math
+import struct
+from dataclasses import dataclass
+
+from .gguf import model_config
+from .weights import grid, load_kernel, load_weights
+
+TOP_K = 40            # candidates read back per token; sampling happens among them
+PREFILL_BATCH = 64    # tokens per prefill submit
+TOPK_SLICE = 512      # values one topk invocation reduces to top_k (topk.wgsl SLICE)
+MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS)
+MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl)
+
+
+class ContextFull(ValueError):
+    """The tokens would not fit in the KV cache (max_context)."""
+
+
+@dataclass
+class TopK:
+    ids: list      # most likely first
+    logits: list   # raw logits of those ids
+
+
+def ceil_div(a, b):
+    return -(-a // b)
+
+
+def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
+    """Query heads one attention workgroup serves (they share a KV head, so K/V loads are shared):
+    the largest divisor of the group size within attention.wgsl's limits."""
+    group = n_heads // n_kv_heads
+    return max(h for h in range(1, min(group, 4) + 1) if group % h == 0 and h * head_dim <= 256)
+
+
+def is_cpu_adapter(device):
+    """WebGPU run by the CPU: SwiftShader (browsers' fallback adapter) or Mesa's lavapipe."""
+    name = device.name.lower()
+    return bool(getattr(device, "is_fallback", False)) or "llvmpipe" in name or "swiftshader" in name
+
+
+class Op:
+    """One step of the forward pass, as prebuilt (kernel, bind group, workgroups(n)) dispatches:
+    `decode` for one token, `prefill` for a batch (they differ only for matrix products)."""
+
+    def __init__(self, decode=None, prefill=None):
+        self.decode = decode or []
+        self.prefill = prefill if prefill is not None else self.decode
+
+    def record(self, rec, n_tokens, decode=True):
+        for kernel, group, workgroups in (self.decode if decode else self.prefill):
+            rec.dispatch(kernel, group, *workgroups(n_tokens))
+
+
+class Builder:
+    """Makes Ops: compiles each (kernel, constants) once and binds buffers."""
+
+    def __init__(self, device, step):
+        self.device = device
+        self.step = step
+        self.kernels = {}
+        # CPU-backed adapters pay per load and per barrier: there one invocation per row group,
+        # and small workgroups so that even 192-row matrices spread over the CPU cores.
+        cpu = is_cpu_adapter(device)
+        self.threads_per_row, self.matvec_workgroup = (1, 32) if cpu else (8, 64)
+
+    async def kernel(self, name, **constants):
+        key = (name, tuple(sorted(constants.items())))
+        if key not in self.kernels:
+            self.kernels[key] = await load_kernel(self.device, name, constants)
+        return self.kernels[key]
+
+    async def simple(self, name, buffers, workgroups, **constants):
+        """An Op of one kernel, the same for decode and prefill."""
+        kernel = await self.kernel(name, **constants)
+        return Op([(kernel, self.device.bind(kernel, buffers), workgroups)])
+
+    async def linear(self, weight, x, y, accumulate=False, at_pos=False):
+        """y = x W^T (or y += ...; rows pos0.. of y when at_pos): matvec to decode, matmul to
+        prefill, one dispatch per buffer the weight is split into."""
+        op = Op([], [])
+        for part in weight.parts:
+            constants = dict(FMT=weight.fmt, K=weight.cols, N=part.rows, N_OUT=weight.rows,
+                             ROW0=part.row0, ACCUMULATE=accumulate, OUT_AT_POS=at_pos)
+            buffers = [self.step, part.quants, part.scales, x, y]
+            vec = await self.kernel("matvec", THREADS_PER_ROW=self.threads_per_row,
+                                    WORKGROUP=self.matvec_workgroup, **constants)
+            mat = await self.kernel("matmul", **constants)
+            groups = ceil_div(part.rows, MATVEC_ROWS * self.matvec_workgroup // self.threads_per_row)
+            op.decode.append((vec, self.device.bind(vec, buffers), lambda n, g=groups: grid(g)))
+            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows: (
+                ceil_div(rows, MATMUL_ROWS * 64), ceil_div(n, MATMUL_TOKENS))))
+        return op
+
+
+@dataclass
+class Layer:
+    attn_norm: Op
+    q: Op
+    k: Op
+    v: Op
+    rope_q: Op
+    rope_k: Op
+    attention: Op
+    out: Op
+    ffn_norm: Op
+    gate: Op
+    up: Op
+    swiglu: Op
+    down: Op
+
+
+class Model:
+    def __init__(self, device, config, weights, max_context, batch, top_k):
+        self.device = device
+        self.config = config
+        self.weights = weights
+        self.max_context = max_context
+        self.batch = batch
+        self.top_k = top_k
+        self.tokens = []               # ids whose keys/values are in the cache, in order
+        self.dispatches_per_token = 0  # of the last decode step
+
+    @classmethod
+    async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
+                   max_part_bytes=None):
+        """Check and upload the weights, allocate the KV cache and activations, build every Op.
+        max_part_bytes: split weights into buffers of at most this size (default: the device's
+        largest binding)."""
+        config = model_config(gguf)
+        weights = await load_weights(device, gguf, config, source, max_part_bytes)
+        max_context = min(max_context, config.context)
+        scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
+        batch = max(1, min(batch, device.max_binding_size // scores_per_token))
+        model = cls(device, config, weights, max_context, batch, min(top_k, 64))
+        model._allocate()
+        await model._build(Builder(device, model.step))
+        return model
+
+    # -- the network ---------------------------------------------------------------------------
+    def forward(self, rec, n, decode, logits=True):
+        """Record the network over n tokens (ids buffer) at positions pos .. pos+n-1."""
+        run = lambda op: op.record(rec, n, decode)  # noqa: E731
+        run(self.embed)                 # x = token_embd[ids]
+        for layer in self.layers:
+            run(layer.attn_norm)        # xn = rmsnorm(x) * attn_norm
+            run(layer.q)                # q = xn Wq^T
+            run(layer.k)                # k, v go straight into cache rows pos ..
+            run(layer.v)
+            run(layer.rope_q)
+            run(layer.rope_k)
+            run(layer.attention)        # attn = softmax(q K^T / sqrt(d)) V, causal, grouped heads
+            run(layer.out)              # x += attn Wo^T
+            run(layer.ffn_norm)         # xn = rmsnorm(x) * ffn_norm
+            run(layer.gate)
+            run(layer.up)
+            run(layer.swiglu)           # gate = silu(gate) * up
+            run(layer.down)             # x += gate Wdown^T
+        if logits:                      # only the last token's
+            row = 4 * self.config.hidden
+            rec.copy(self.x, (n - 1) * row, self.last, 0, row)
+            for op in self.head:        # final norm, logits, top-k
+                op.record(rec, 1)
+
+    # -- steps ---------------------------------------------------------------------------------
+    async def prefill(self, tokens):
+        """Run the prompt through the network in batches; the TopK of the next token."""
+        tokens = list(tokens)
+        self._check(tokens)
+        for start in range(0, len(tokens), self.batch):
+            chunk = tokens[start:start + self.batch]
+            self._submit(chunk, last=start + len(chunk) == len(tokens))
+        return await self.read_top()
+
+    async def decode_one_token(self, token):
+        """Append one token: all its dispatches in one recorder, one submit, one small read."""
+        self._check([token])
+        self.dispatches_per_token = self._submit([token], last=True)
+        return await self.read_top()
+
+    @property
+    def pos(self):
+        """Tokens already in the KV cache: the position of the next one."""
+        return len(self.tokens)
+
+    def reset(self, pos=0):
+        """Forget the cache after `pos` tokens (0: start a new sequence)."""
+        del self.tokens[max(0, pos):]
+
+    async def read_top(self):
+        raw = await self.device.read(self.top, 0, 8 * self.top_k)
+        pairs = struct.unpack("<" + "If" * self.top_k, raw)
+        keep = [i for i in range(self.top_k) if pairs[2 * i] < self.config.vocab]
+        return TopK([pairs[2 * i] for i in keep], [pairs[2 * i + 1] for i in keep])
+
+    async def read_logits(self):
+        """All logits of the last step (a list of floats; for tests and debugging)."""
+        raw = await self.device.read(self.logits, 0, 4 * self.config.vocab)
+        return list(struct.unpack(f"<{self.config.vocab}f", raw))
+
+    def _check(self, tokens):
+        if not tokens:
+            raise ValueError("no tokens to process")
+        bad = [t for t in tokens if not 0 <= t < self.config.vocab]
+        if bad:
+            raise ValueError(f"token ids {bad[:5]} are outside the vocabulary (0..{self.config.vocab - 1})")
+        if self.pos + len(tokens) > self.max_context:
+            raise ContextFull(f"{self.pos} + {len(tokens)} tokens exceed the context of {self.max_context}")
+
+    def _submit(self, chunk, last):
+        n = len(chunk)
+        self.device.write(self.ids, struct.pack(f"<{n}I", *chunk))
+        self.device.write(self.step, struct.pack("<II", self.pos, n))
+        rec = self.device.record()
+        self.forward(rec, n, decode=n == 1, logits=last)
+        self.device.submit(rec)
+        self.tokens.extend(chunk)
+        return rec.dispatches
+
+    # -- load ------------------------------------------------------------------------------------
+    def _allocate(self):
+        c, b, ctx = self.config, self.batch, self.max_context
+        q_dim, kv_dim = c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim
+
+        def floats(n, label):
+            return self.device.create_buffer(4 * n, label=label)
+
+        self.step = floats(4, "step: pos0, n_tokens")
+        self.ids = floats(b, "token ids")
+        self.x, self.xn = floats(b * c.hidden, "x (residual)"), floats(b * c.hidden, "xn (normed)")
+        self.q, self.attn = floats(b * q_dim, "q"), floats(b * q_dim, "attention out")
+        self.gate, self.up = floats(b * c.ffn, "ffn gate"), floats(b * c.ffn, "ffn up")
+        groups = c.n_heads // heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
+        self.scores = floats(4 * b * groups * ctx, "attention scores")
+        self.k_cache = [floats(ctx * kv_dim, f"k cache {i}") for i in range(c.n_layers)]
+        self.v_cache = [floats(ctx * kv_dim, f"v cache {i}") for i in range(c.n_layers)]
+        self.last, self.last_norm = floats(c.hidden, "last x"), floats(c.hidden, "last xn")
+        self.logits = floats(c.vocab, "logits")
+        half = c.head_dim // 2
+        self.turns = floats(half, "rope turns per position")
+        # theta_i / 2pi in double precision on the CPU; the kernel reduces the angle itself.
+        turns = [c.rope_theta ** (-2 * i / c.head_dim) / (2 * math.pi) for i in range(half)]
+        self.device.write(self.turns, struct.pack(f"<{half}f", *turns))
+
+    async def _build(self, b):
+        c, w = self.config, self.weights
+        embed = w["token_embd.weight"]
+        self.embed = Op([])
+        for part in embed.parts:
+            kernel = await b.kernel("embed", FMT=embed.fmt, H=c.hidden, N=part.rows, ROW0=part.row0)
+            buffers = [self.step, part.quants, part.scales, self.ids, self.x]
+            self.embed.decode.append((kernel, self.device.bind(kernel, buffers),
+                                      lambda n: (ceil_div(n * c.hidden // 32, 64),)))
+        self.layers = [await self._layer(b, i) for i in range(c.n_layers)]
+        output = w["token_embd.weight" if c.tied_embeddings else "output.weight"]
+        self.head = [await self._norm(b, "output_norm.weight", self.last, self.last_norm),
+                     await b.linear(output, self.last_norm, self.logits)] + await self._top_k(b)
+
+    async def _norm(self, b, name, x, out):
+        weight = self.weights[name].parts[0].quants
+        return await b.simple("rmsnorm", [x, weight, out], lambda n: (n,),
+                              H=self.config.hidden, EPS=self.config.rms_eps)
+
+    async def _rope(self, b, buffer, heads, at_pos):
+        pairs = heads * self.config.head_dim // 2
+        return await b.simple("rope", [self.step, buffer, self.turns], lambda n: (ceil_div(n * pairs, 64),),
+                              N_HEADS=heads, HEAD_DIM=self.config.head_dim, AT_POS=at_pos)
+
+    async def _layer(self, b, i):
+        c = self.config
+        w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
+        k_cache, v_cache = self.k_cache[i], self.v_cache[i]
+        heads = heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
+        attention = await b.simple(
+            "attention", [self.step, self.q, k_cache, v_cache, self.attn, self.scores],
+            lambda n: (c.n_heads // heads, n), N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads,
+            HEAD_DIM=c.head_dim, MAX_CTX=self.max_context, HEADS=heads)
+        swiglu = await b.simple("swiglu", [self.step, self.gate, self.up],
+                                lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn)
+        return Layer(
+            attn_norm=await self._norm(b, f"blk.{i}.attn_norm.weight", self.x, self.xn),
+            q=await b.linear(w("attn_q"), self.xn, self.q),
+            k=await b.linear(w("attn_k"), self.xn, k_cache, at_pos=True),
+            v=await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
+            rope_q=await self._rope(b, self.q, c.n_heads, at_pos=False),
+            rope_k=await self._rope(b, k_cache, c.n_kv_heads, at_pos=True),
+            attention=attention,
+            out=await b.linear(w("attn_output"), self.attn, self.x, accumulate=True),
+            ffn_norm=await self._norm(b, f"blk.{i}.ffn_norm.weight", self.x, self.xn),
+            gate=await b.linear(w("ffn_gate"), self.xn, self.gate),
+            up=await b.linear(w("ffn_up"), self.xn, self.up),
+            swiglu=swiglu,
+            down=await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True))
+
+    async def _top_k(self, b):
+        """Passes of topk.wgsl from the logits down to one slice's top_k (id, logit) pairs."""
+        ops, n, source, pairs = [], self.config.vocab, self.logits, False
+        while True:
+            slices = ceil_div(n, TOPK_SLICE)
+            out = self.device.create_buffer(8 * slices * self.top_k, label="top-k pairs")
+            ops.append(await b.simple("topk", [source, out], lambda _n, g=ceil_div(slices, 64): (g,),
+                                      N=n, K=self.top_k, SLICE=TOPK_SLICE, PAIRS=pairs))
+            n, source, pairs = slices * self.top_k, out, True
+            if slices == 1:
+                self.top = out
+                return ops

@@ -1,0 +1,163 @@
+"""Model weights on the GPU, quantized as in the file.
+
+Every GGUF tensor gets its own GPU buffers (split by rows when bigger than one binding may be).
+Float tensors go from the file to the GPU untouched. Quantized ones go up as file bytes and a kernel
+(wasm-kernels/repack.wgsl) splits each block's scale from its quants, so the matrix kernels read
+quants with aligned 16-byte loads; no Python ever loops over tensor data. dequant.wgsl documents
+the GPU formats.
+"""
+import re
+from dataclasses import dataclass
+
+from .gguf import GGUFError, check_supported
+
+# ggml type -> (GPU format code of dequant.wgsl, GPU quant bytes per 32-element block)
+GPU_FORMATS = {"F32": (0, 128), "F16": (1, 64), "Q4_0": (2, 16), "Q4_1": (2, 16), "Q8_0": (8, 32)}
+# The quantized types repack.wgsl splits, with its SRC for each (the ggml type id).
+REPACKED = {"Q4_0": 2, "Q4_1": 3, "Q8_0": 8}
+
+_INCLUDE = re.compile(r"^// #include (\w+)\s*$", re.MULTILINE)
+
+
+async def load_kernel(device, name, constants=None):
+    """Compile wasm-kernels/NAME.wgsl, first pasting in the libraries it `// #include`s."""
+    source = await device.kernel_source(name)
+    while (match := _INCLUDE.search(source)):
+        library = await device.kernel_source(match.group(1))
+        source = source[:match.start()] + library + source[match.end():]
+    return await device.kernel(name, source=source, constants=constants)
+
+
+def grid(workgroups, limit=65535):
+    """(x, y) workgroup counts covering `workgroups` while x stays under the per-dimension limit;
+    kernels rebuild the linear index as x + y * num_workgroups.x."""
+    if workgroups <= limit:
+        return max(1, workgroups), 1
+    return limit, -(-workgroups // limit)
+
+
+@dataclass
+class Part:
+    """Rows row0 .. row0+rows-1 of a tensor, in their own buffers (scales: a dummy for floats)."""
+    quants: object
+    scales: object
+    row0: int
+    rows: int
+
+
+@dataclass
+class GpuTensor:
+    name: str
+    shape: tuple       # ggml order: shape[0] = elements per row (contiguous)
+    type_name: str     # ggml type in the file
+    fmt: int           # GPU format code (dequant.wgsl)
+    parts: list
+
+    @property
+    def cols(self):
+        return self.shape[0]
+
+    @property
+    def rows(self):
+        n = 1
+        for dim in self.shape[1:]:
+            n *= dim
+        return n
+
+
+def expected_shapes(config):
+    """Tensor name -> ggml shape, for every tensor a llama model needs."""
+    h, kv = config.hidden, config.n_kv_heads * config.head_dim
+    q = config.n_heads * config.head_dim
+    shapes = {"token_embd.weight": (h, config.vocab), "output_norm.weight": (h,)}
+    if not config.tied_embeddings:
+        shapes["output.weight"] = (h, config.vocab)
+    per_layer = {"attn_norm": (h,), "ffn_norm": (h,), "attn_q": (h, q), "attn_k": (h, kv),
+                 "attn_v": (h, kv), "attn_output": (q, h), "ffn_gate": (h, config.ffn),
+                 "ffn_up": (h, config.ffn), "ffn_down": (config.ffn, h)}
+    for i in range(config.n_layers):
+        for part, shape in per_layer.items():
+            shapes[f"blk.{i}.{part}.weight"] = shape
+    return shapes
+
+
+def check_model(gguf, config, source_size):
+    """Raise GGUFError naming the first reason this file can't run here."""
+    if config.arch != "llama":
+        raise GGUFError(f"unsupported architecture {config.arch!r}: this engine runs 'llama' models")
+    if config.qkv_bias:
+        raise GGUFError("attention biases (blk.*.attn_q.bias) are not supported")
+    if config.rope_dim != config.head_dim or config.head_dim % 4 or config.head_dim > 256:
+        raise GGUFError(f"unsupported head layout: head_dim {config.head_dim}, rope_dim {config.rope_dim}")
+    if config.n_heads % config.n_kv_heads:
+        raise GGUFError(f"{config.n_heads} heads can't be grouped over {config.n_kv_heads} KV heads")
+    for name, shape in expected_shapes(config).items():
+        info = gguf.tensors.get(name)
+        if info is None:
+            raise GGUFError(f"tensor {name!r} is missing from the model file")
+        check_supported(info)
+        if tuple(info.shape) != shape:
+            raise GGUFError(f"tensor {name!r} has shape {tuple(info.shape)}, expected {shape}")
+        if len(shape) > 1 and shape[0] % 32:
+            raise GGUFError(f"tensor {name!r}: rows of {shape[0]} are not whole 32-element blocks")
+        if info.offset + info.nbytes > source_size:
+            raise GGUFError(f"model file truncated: tensor {name!r} needs bytes up to "
+                            f"{info.offset + info.nbytes}, the file has {source_size}")
+
+
+class Uploader:
+    """Puts tensors on the GPU, splitting any bigger than `max_part_bytes` into row ranges."""
+
+    def __init__(self, device, max_part_bytes=None):
+        self.device = device
+        self.max_part_bytes = max_part_bytes or device.max_binding_size
+        self.repack = {}  # SRC -> kernel
+        self.no_scales = device.create_buffer(16, label="no scales (float weights)")
+
+    async def tensor(self, info, source):
+        fmt, quant_bytes = GPU_FORMATS[info.type_name]
+        rows = 1
+        for dim in info.shape[1:]:
+            rows *= dim
+        file_row = info.nbytes // rows
+        per_part = max(1, self.max_part_bytes // max(file_row, info.shape[0] // 32 * quant_bytes))
+        parts = []
+        for row0 in range(0, rows, per_part):
+            n = min(per_part, rows - row0)
+            offset, size = info.offset + row0 * file_row, n * file_row
+            if info.type_name in REPACKED:
+                quants, scales = await self._split(source, offset, size, n * info.shape[0] // 32,
+                                                   quant_bytes, info)
+            else:
+                quants, scales = self.device.create_buffer(size, label=info.name), self.no_scales
+                self.device.upload(quants, source, offset, size)
+            parts.append(Part(quants, scales, row0, n))
+        return GpuTensor(info.name, tuple(info.shape), info.type_name, fmt, parts)
+
+    async def _split(self, source, offset, size, blocks, quant_bytes, info):
+        device = self.device
+        raw = device.create_buffer(size, label=info.name + " (file bytes)")
+        device.upload(raw, source, offset, size)
+        quants = device.create_buffer(blocks * quant_bytes, label=info.name + " quants")
+        scales = device.create_buffer(blocks * 4, label=info.name + " scales")
+        src = REPACKED[info.type_name]
+        if src not in self.repack:
+            self.repack[src] = await load_kernel(device, "repack", {"SRC": src})
+        kernel = self.repack[src]
+        rec = device.record()
+        rec.dispatch(kernel, device.bind(kernel, [raw, quants, scales]), *grid(ceil_div(blocks, 64)))
+        device.submit(rec)
+        raw.destroy()  # WebGPU frees it once the submitted repack has run
+        return quants, scales
+
+
+def ceil_div(a, b):
+    return -(-a // b)
+
+
+async def load_weights(device, gguf, config, source, max_part_bytes=None):
+    """Check the model, then upload every tensor it needs: name -> GpuTensor."""
+    check_model(gguf, config, source.size)
+    uploader = Uploader(device, max_part_bytes)
+    return {name: await uploader.tensor(gguf.tensors[name], source)
+            for name in expected_shapes(config)}

@@ -1,0 +1,116 @@
+"""The chat API on the native backend: streaming, KV-cache reuse, abort, context trimming."""
+import asyncio
+
+import pytest
+
+from tools.tiny_model import write_tiny_model
+from webgpu_llm.engine import Engine
+from webgpu_llm.gguf import FileSource
+
+LOOP = asyncio.new_event_loop()
+run = LOOP.run_until_complete
+
+
+@pytest.fixture(scope="module")
+def tiny_engine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.gguf"
+    write_tiny_model(path, seed=3)
+    return run(Engine.load(FileSource(path), max_context=256))
+
+
+@pytest.fixture(scope="module")
+def real_engine(real_model_path):
+    return run(Engine.load(FileSource(real_model_path), max_context=512))
+
+
+def chat(engine, messages, **options):
+    async def collect():
+        stream = await engine.chat.completions.create(messages=messages, stream=True, **options)
+        return [chunk async for chunk in stream]
+    return run(collect())
+
+
+def text_of(chunks):
+    return "".join(c.choices[0].delta.content for c in chunks)
+
+
+def test_stream_concatenates_to_the_non_stream_text(tiny_engine):
+    messages = [{"role": "user", "content": "hello there"}]
+    options = dict(temperature=0.9, top_p=0.9, max_tokens=24, seed=7)
+    chunks = chat(tiny_engine, messages, **options)
+    whole = run(tiny_engine.chat.completions.create(messages=messages, **options))
+    assert len(chunks) > 2
+    assert text_of(chunks) == whole.choices[0].message.content
+    last = chunks[-1]
+    assert last.choices[0].finish_reason in ("stop", "length")
+    assert last.usage.completion_tokens == whole.usage.completion_tokens > 0
+    assert last.usage.prompt_tokens == whole.usage.prompt_tokens
+
+
+def test_second_turn_prefills_only_its_new_tokens(tiny_engine):
+    tiny_engine.reset_chat()
+    first = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "the cat"}]
+    reply = run(tiny_engine.chat.completions.create(messages=first, temperature=0, max_tokens=8))
+    assert reply.usage.prefilled_tokens == reply.usage.prompt_tokens  # cold cache
+    follow = first + [{"role": "assistant", "content": reply.choices[0].message.content},
+                      {"role": "user", "content": "and the dog"}]
+    reused = len(tiny_engine.template.prompt_ids(first, tiny_engine.tokenizer))
+    again = run(tiny_engine.chat.completions.create(messages=follow, temperature=0, max_tokens=8))
+    assert again.usage.prefilled_tokens <= again.usage.prompt_tokens - reused
+    assert again.usage.prefilled_tokens < again.usage.prompt_tokens // 2 + 1
+    changed = [{"role": "system", "content": "be long"}] + follow[1:]
+    third = run(tiny_engine.chat.completions.create(messages=changed, temperature=0, max_tokens=4))
+    assert third.usage.prefilled_tokens > again.usage.prefilled_tokens  # re-prefilled from the change
+
+
+def test_abort_mid_stream_then_a_new_request_works(tiny_engine):
+    messages = [{"role": "user", "content": "tell me a story"}]
+
+    async def abort_after_two():
+        stream = await tiny_engine.chat.completions.create(
+            messages=messages, stream=True, max_tokens=60, temperature=0.8, seed=1,
+            stop=None, repetition_penalty=1.0)
+        seen = []
+        async for chunk in stream:
+            seen.append(chunk)
+            if len(seen) == 2:
+                tiny_engine.interrupt()
+        return seen
+
+    chunks = run(abort_after_two())
+    assert chunks[-1].choices[0].finish_reason == "abort"
+    assert chunks[-1].usage.completion_tokens <= 3
+    assert len(tiny_engine.model.tokens) == tiny_engine.model.pos
+    fresh = run(tiny_engine.chat.completions.create(messages=messages, temperature=0, max_tokens=5))
+    assert fresh.usage.completion_tokens > 0
+
+
+def test_overflowing_conversation_drops_oldest_turns_and_answers(tiny_engine):
+    long_turn = "word " * 60
+    messages = [{"role": "system", "content": "sys"}]
+    for i in range(6):
+        messages += [{"role": "user", "content": f"{i} {long_turn}"}, {"role": "assistant", "content": "ok"}]
+    messages.append({"role": "user", "content": "last question"})
+    reply = run(tiny_engine.chat.completions.create(messages=messages, temperature=0, max_tokens=8))
+    assert reply.usage.trimmed_messages > 0
+    assert reply.usage.prompt_tokens < tiny_engine.model.max_context
+    assert reply.usage.completion_tokens > 0
+
+
+def test_stop_strings_end_the_reply(real_engine):
+    messages = [{"role": "user", "content": "Count from 1 to 10, separated by commas."}]
+    reply = run(real_engine.chat.completions.create(messages=messages, temperature=0, max_tokens=40, stop=["5"]))
+    text = reply.choices[0].message.content
+    assert "5" not in text and "4" in text, text
+    assert reply.choices[0].finish_reason == "stop"
+
+
+def test_real_model_multi_turn_answer_uses_context(real_engine):
+    real_engine.reset_chat()
+    first = [{"role": "user", "content": "My cat is called Miso. Remember that."}]
+    a = run(real_engine.chat.completions.create(messages=first, temperature=0, max_tokens=20))
+    follow = first + [{"role": "assistant", "content": a.choices[0].message.content},
+                      {"role": "user", "content": "What is my cat called?"}]
+    b = run(real_engine.chat.completions.create(messages=follow, temperature=0, max_tokens=20))
+    assert b.usage.prefilled_tokens < b.usage.prompt_tokens
+    assert "Miso" in b.choices[0].message.content, b.choices[0].message.content

@@ -1,0 +1,228 @@
+"""Each kernel against numpy, on random data and shapes that are not multiples of the workgroup
+size, for several seeds."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reference.quants import dequantize, random_tensor
+from webgpu_llm.gguf import BytesSource
+from webgpu_llm.weights import GPU_FORMATS, Uploader, grid
+
+TYPES = ["F32", "F16", "Q4_0", "Q4_1", "Q8_0"]
+SHAPES = [(1, 32, 1), (7, 96, 3), (77, 64, 9), (130, 576, 17), (301, 160, 8)]  # rows, cols, tokens
+
+
+def upload_matrix(gpu, rng, type_name, rows, cols, max_part_bytes=None):
+    """Random file bytes -> (GpuTensor through the real uploader/repacker, dequantized numpy)."""
+    raw = random_tensor(rng, type_name, rows, cols)
+    info = SimpleNamespace(name="w", shape=(cols, rows), type_name=type_name, offset=0, nbytes=len(raw))
+    tensor = gpu.run(Uploader(gpu.device, max_part_bytes).tensor(info, BytesSource(raw)))
+    return tensor, dequantize(raw, type_name, (cols, rows))
+
+
+def run_linear(gpu, name, tensor, x_buf, y_buf, n_out, tokens, pos0=0, threads_per_row=1, workgroup=64,
+               **flags):
+    step = gpu.step(pos0, tokens)
+    for part in tensor.parts:
+        constants = dict(FMT=tensor.fmt, K=tensor.cols, N=part.rows, N_OUT=n_out, ROW0=part.row0, **flags)
+        if name == "matvec":
+            k = gpu.kernel(name, THREADS_PER_ROW=threads_per_row, WORKGROUP=workgroup, **constants)
+            size = grid(-(-part.rows // (4 * workgroup // threads_per_row)))
+        else:
+            k = gpu.kernel(name, **constants)
+            size = (-(-part.rows // (4 * 64)), -(-tokens // 8))
+        gpu.dispatch(k, [step, part.quants, part.scales, x_buf, y_buf], *size)
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+@pytest.mark.parametrize("rows,cols,tokens", SHAPES)
+def test_matmul_and_matvec(gpu, type_name, rows, cols, tokens):
+    rng = np.random.default_rng(rows * 1000 + cols + tokens)
+    tensor, w = upload_matrix(gpu, rng, type_name, rows, cols)
+    x = rng.standard_normal((tokens, cols)).astype(np.float32)
+    want = x @ w.T
+    tol = 1e-4 * np.abs(x).sum(1).max() * np.abs(w).max() + 1e-5
+    y = gpu.zeros(tokens * rows)
+    run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens)
+    np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
+    for threads_per_row, workgroup in ((1, 32), (8, 64), (64, 64)):
+        y1 = gpu.zeros(rows)
+        run_linear(gpu, "matvec", tensor, gpu.array(x[-1]), y1, rows, 1, threads_per_row=threads_per_row,
+                   workgroup=workgroup)
+        np.testing.assert_allclose(gpu.read(y1, rows), want[-1], atol=tol)
+
+
+@pytest.mark.parametrize("name", ["matvec", "matmul"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_linear_accumulates_at_position_across_parts(gpu, name, seed):
+    """ACCUMULATE adds onto y; OUT_AT_POS writes rows pos0.. of a cache; a tensor split into
+    several buffers (forced by a tiny part size) computes the same."""
+    rng = np.random.default_rng(seed)
+    rows, cols, tokens, pos0 = 45, 64, 3 if name == "matmul" else 1, 5
+    tensor, w = upload_matrix(gpu, rng, "Q8_0", rows, cols, max_part_bytes=36 * 2 * 7)
+    assert len(tensor.parts) > 1
+    x = rng.standard_normal((tokens, cols)).astype(np.float32)
+    start = rng.standard_normal((pos0 + tokens + 2, rows)).astype(np.float32)
+    y = gpu.array(start)
+    run_linear(gpu, name, tensor, gpu.array(x), y, rows, tokens, pos0=pos0,
+               ACCUMULATE=True, OUT_AT_POS=True)
+    want = start.copy()
+    want[pos0:pos0 + tokens] += x @ w.T
+    np.testing.assert_allclose(gpu.read(y, start.size).reshape(start.shape), want, atol=1e-4)
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_embed(gpu, type_name):
+    rng = np.random.default_rng(7)
+    vocab, hidden = 37, 96
+    tensor, table = upload_matrix(gpu, rng, type_name, vocab, hidden, max_part_bytes=4000)
+    ids = np.array([3, 0, 36, 3, 17], np.uint32)
+    x = gpu.zeros(len(ids) * hidden)
+    step = gpu.step(0, len(ids))
+    for part in tensor.parts:
+        k = gpu.kernel("embed", FMT=tensor.fmt, H=hidden, N=part.rows, ROW0=part.row0)
+        gpu.dispatch(k, [step, part.quants, part.scales, gpu.array(ids, np.uint32), x], -(-len(ids) * 3 // 64))
+    np.testing.assert_allclose(gpu.read(x, ids.size * hidden).reshape(-1, hidden), table[ids], rtol=1e-6)
+
+
+@pytest.mark.parametrize("hidden,tokens", [(33, 1), (100, 3), (576, 5)])
+def test_rmsnorm(gpu, hidden, tokens):
+    rng = np.random.default_rng(hidden)
+    x = rng.standard_normal((tokens, hidden)).astype(np.float32) * 3
+    weight = rng.standard_normal(hidden).astype(np.float32)
+    out = gpu.zeros(x.size)
+    gpu.dispatch(gpu.kernel("rmsnorm", H=hidden, EPS=1e-5), [gpu.array(x), gpu.array(weight), out], tokens)
+    want = x / np.sqrt((x.astype(np.float64) ** 2).mean(-1, keepdims=True) + 1e-5) * weight
+    np.testing.assert_allclose(gpu.read(out, x.size).reshape(x.shape), want, rtol=1e-5, atol=1e-5)
+
+
+def rope_reference(x, positions, theta):
+    from reference.model import ReferenceLlama
+    ref = ReferenceLlama.__new__(ReferenceLlama)
+    ref.head_dim, ref.theta = x.shape[-1], theta
+    return ref.rope(x, positions)
+
+
+def turns_table(head_dim, theta):
+    return (theta ** (-np.arange(0, head_dim, 2) / head_dim) / (2 * np.pi)).astype(np.float32)
+
+
+@pytest.mark.parametrize("heads,head_dim,tokens,pos0,at_pos", [
+    (3, 64, 1, 0, False), (9, 64, 5, 2040, False), (2, 16, 7, 100, True), (5, 8, 3, 11, True)])
+def test_rope(gpu, heads, head_dim, tokens, pos0, at_pos):
+    rng = np.random.default_rng(pos0)
+    rows = pos0 + tokens + 1 if at_pos else tokens
+    x = rng.standard_normal((rows, heads, head_dim)).astype(np.float32)
+    buf = gpu.array(x)
+    k = gpu.kernel("rope", N_HEADS=heads, HEAD_DIM=head_dim, AT_POS=at_pos)
+    gpu.dispatch(k, [gpu.step(pos0, tokens), buf, gpu.array(turns_table(head_dim, 1e5))],
+                 -(-tokens * heads * head_dim // 2 // 64))
+    want = x.copy()
+    at = slice(pos0, pos0 + tokens) if at_pos else slice(0, tokens)
+    want[at] = rope_reference(x[at], np.arange(pos0, pos0 + tokens), 1e5)
+    np.testing.assert_allclose(gpu.read(buf, x.size).reshape(x.shape), want, atol=2e-3)
+
+
+@pytest.mark.parametrize("heads,kv_heads,head_dim,pos0,tokens,seed", [
+    (9, 3, 64, 0, 1, 0), (9, 3, 64, 70, 1, 1), (4, 2, 16, 0, 13, 2), (8, 1, 32, 5, 3, 3),
+    (3, 3, 128, 130, 2, 4), (14, 2, 64, 9, 2, 5), (2, 1, 256, 3, 2, 6)])
+def test_attention(gpu, heads, kv_heads, head_dim, pos0, tokens, seed):
+    from webgpu_llm.model import heads_per_workgroup
+    per_group = heads_per_workgroup(heads, kv_heads, head_dim)
+    rng = np.random.default_rng(seed)
+    max_ctx = pos0 + tokens + 3
+    q = rng.standard_normal((tokens, heads, head_dim)).astype(np.float32)
+    k = rng.standard_normal((max_ctx, kv_heads, head_dim)).astype(np.float32)
+    v = rng.standard_normal((max_ctx, kv_heads, head_dim)).astype(np.float32)
+    out = gpu.zeros(q.size)
+    kernel = gpu.kernel("attention", N_HEADS=heads, N_KV_HEADS=kv_heads, HEAD_DIM=head_dim, MAX_CTX=max_ctx,
+                        HEADS=per_group)
+    gpu.dispatch(kernel, [gpu.step(pos0, tokens), gpu.array(q), gpu.array(k), gpu.array(v), out,
+                          gpu.zeros(4 * tokens * heads * max_ctx)], heads // per_group, tokens)
+    want = np.empty_like(q)
+    group = heads // kv_heads
+    for t in range(tokens):
+        n = pos0 + t + 1
+        for h in range(heads):
+            s = k[:n, h // group] @ q[t, h] / np.sqrt(head_dim)
+            p = np.exp(s - s.max())
+            want[t, h] = p / p.sum() @ v[:n, h // group]
+    np.testing.assert_allclose(gpu.read(out, q.size).reshape(q.shape), want, atol=1e-5)
+
+
+@pytest.mark.parametrize("ffn,tokens", [(1536, 1), (100, 3), (7, 5)])
+def test_swiglu(gpu, ffn, tokens):
+    rng = np.random.default_rng(ffn)
+    gate = rng.standard_normal((tokens + 1, ffn)).astype(np.float32) * 4
+    up = rng.standard_normal((tokens + 1, ffn)).astype(np.float32)
+    buf = gpu.array(gate)
+    gpu.dispatch(gpu.kernel("swiglu", FFN=ffn), [gpu.step(0, tokens), buf, gpu.array(up)],
+                 *grid(-(-tokens * ffn // 64)))
+    want = gate.copy()
+    want[:tokens] = gate[:tokens] / (1 + np.exp(-gate[:tokens])) * up[:tokens]
+    np.testing.assert_allclose(gpu.read(buf, gate.size).reshape(gate.shape), want, rtol=1e-5, atol=1e-6)
+
+
+def gpu_topk(gpu, values, k):
+    """The chain of topk passes the model uses, ending in one workgroup."""
+    n, buf, pairs = len(values), gpu.array(values), False
+    while True:
+        slices = -(-n // 512)
+        out = gpu.zeros(2 * slices * k, np.uint32)
+        gpu.dispatch(gpu.kernel("topk", N=n, K=k, PAIRS=pairs), [buf, out], -(-slices // 64))
+        n, buf, pairs = slices * k, out, True
+        if slices == 1:
+            result = gpu.read(out, 2 * k, np.uint32).reshape(k, 2)
+            return result[:, 0], result[:, 1].view(np.float32)
+
+
+@pytest.mark.parametrize("n,k,seed", [(49152, 40, 0), (1000, 40, 1), (300, 64, 2), (5000, 1, 3),
+                                      (512 * 240 + 3, 40, 4), (49152, 64, 5)])
+def test_topk(gpu, n, k, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(n).astype(np.float32)
+    values[rng.integers(0, n, 20)] = values.max()  # ties go to the lower id
+    values[rng.integers(0, n, 50)] = np.sort(values)[-k // 2]
+    ids, top = gpu_topk(gpu, values, k)
+    want = np.lexsort((np.arange(n), -values))[:k]
+    np.testing.assert_array_equal(ids, want)
+    np.testing.assert_array_equal(top, values[want])
+
+
+def test_topk_fewer_values_than_k(gpu):
+    ids, top = gpu_topk(gpu, np.array([1.0, 3.0, 2.0], np.float32), 5)
+    assert list(ids[:3]) == [1, 2, 0] and all(i == 0xFFFFFFFF for i in ids[3:])
+
+
+@pytest.mark.parametrize("type_name", sorted(GPU_FORMATS))
+def test_repack_keeps_values(gpu, type_name):
+    """Every uploaded format dequantizes (via embed of all rows) to what numpy reads from the file."""
+    rng = np.random.default_rng(11)
+    tensor, table = upload_matrix(gpu, rng, type_name, 130, 64)
+    ids = np.arange(130, dtype=np.uint32)
+    x = gpu.zeros(table.size)
+    k = gpu.kernel("embed", FMT=tensor.fmt, H=64, N=130, ROW0=0)
+    part = tensor.parts[0]
+    gpu.dispatch(k, [gpu.step(0, 130), part.quants, part.scales, gpu.array(ids, np.uint32), x], -(-260 // 64))
+    np.testing.assert_array_equal(gpu.read(x, table.size).reshape(table.shape), table)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(type_name=st.sampled_from(TYPES), rows=st.integers(1, 300), blocks=st.integers(1, 20),
+       tokens=st.integers(1, 20), seed=st.integers(0, 2**16))
+def test_linear_on_random_shapes(gpu, type_name, rows, blocks, tokens, seed):
+    rng = np.random.default_rng(seed)
+    cols = 32 * blocks
+    tensor, w = upload_matrix(gpu, rng, type_name, rows, cols)
+    x = rng.standard_normal((tokens, cols)).astype(np.float32)
+    want = x @ w.T
+    tol = 1e-4 * np.abs(x).sum(1).max() * np.abs(w).max() + 1e-5
+    y = gpu.zeros(tokens * rows)
+    run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens)
+    np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
+    y1 = gpu.zeros(rows)
+    run_linear(gpu, "matvec", tensor, gpu.array(x[0]), y1, rows, 1, threads_per_row=1, workgroup=32)
+    np.testing.assert_allclose(gpu.read(y1, rows), want[0], atol=tol)

@@ -1,0 +1,130 @@
+"""The whole model on tiny random-weight GGUFs (tools/tiny_model.py) against the numpy reference:
+every matrix type, batched prefill, split weight buffers, greedy decoding, load-time errors."""
+import numpy as np
+import pytest
+
+from reference.model import ReferenceLlama
+from tools.tiny_model import write_tiny_model
+from webgpu_llm.gguf import GGUFError
+
+from .helpers import assert_same_greedy, gpu_greedy, load, logits
+
+PROMPT = [1, 200, 5, 77, 299, 3, 41, 41, 180, 2, 9]
+
+
+@pytest.fixture(scope="module", params=["Q4_1", "Q4_0", "Q8_0", "F16", "F32"])
+def tiny(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / f"tiny-{request.param}.gguf"
+    return write_tiny_model(path, seed=3, matrix_type=request.param)
+
+
+@pytest.mark.parametrize("batch", [64, 4])
+def test_logits_match_reference(gpu, tiny, batch):
+    model, _ = load(gpu, tiny, max_context=64, batch=batch)
+    ref = ReferenceLlama(tiny)
+    top = gpu.run(model.prefill(PROMPT))
+    want = ref.forward(PROMPT)
+    np.testing.assert_allclose(logits(gpu, model), want, atol=1e-3 * np.abs(want).max())
+    assert top.ids[:5] == list(np.lexsort((np.arange(len(want)), -want))[:5])
+    for token in [7, 250, 7]:
+        gpu.run(model.decode_one_token(token))
+        want = ref.forward([token])
+        np.testing.assert_allclose(logits(gpu, model), want, atol=1e-3 * np.abs(want).max())
+
+
+def test_split_weight_buffers_compute_the_same(gpu, tiny_model_path):
+    whole, _ = load(gpu, tiny_model_path, max_context=32)
+    split, _ = load(gpu, tiny_model_path, max_context=32, max_part_bytes=1000)
+    assert len(split.weights["token_embd.weight"].parts) > 10
+    gpu.run(whole.prefill(PROMPT))
+    gpu.run(split.prefill(PROMPT))
+    np.testing.assert_allclose(logits(gpu, split), logits(gpu, whole), atol=1e-4)
+
+
+def test_greedy_32_tokens_match_reference(gpu, tiny_model_path):
+    model, _ = load(gpu, tiny_model_path, max_context=64)
+    want, margins = ReferenceLlama(tiny_model_path).greedy(PROMPT, 32)
+    got = gpu_greedy(gpu, model, PROMPT, 32)
+    assert assert_same_greedy(got, want, margins) >= 16
+
+
+def test_one_submit_per_decoded_token(gpu, tiny_model_path):
+    model, _ = load(gpu, tiny_model_path, max_context=64)
+    gpu.run(model.prefill(PROMPT))
+    before = gpu.device.submits
+    gpu.run(model.decode_one_token(5))
+    assert gpu.device.submits - before == 1
+    layers = model.config.n_layers
+    assert model.dispatches_per_token == 1 + 13 * layers + 2 + 1  # embed, layers, norm+logits, topk
+
+
+def test_context_full_and_bad_ids_are_refused(gpu, tiny_model_path):
+    from webgpu_llm.model import ContextFull
+    model, _ = load(gpu, tiny_model_path, max_context=8)
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        gpu.run(model.prefill([1, 300]))
+    gpu.run(model.prefill([1] * 8))
+    with pytest.raises(ContextFull):
+        gpu.run(model.decode_one_token(1))
+    model.reset(4)
+    gpu.run(model.decode_one_token(1))
+    assert model.pos == 5
+
+
+# ---------------------------------------------------------------- bad model files
+
+def tiny_bytes(change):
+    """The tiny model's bytes after `change(meta, tensors)` edits its metadata/tensor list."""
+    import random
+    from tools import tiny_model as tm
+    tokens, types = tm.vocabulary()
+    meta, tensors = tm.metadata(tokens, types), tm.tensors(random.Random(0), len(tokens), "Q4_1")
+    change(meta, tensors)
+    return tm.gguf_bytes(meta, tensors)
+
+
+def replace_tensor(tensors, name, **fields):
+    for i, (n, shape, type_name, values) in enumerate(tensors):
+        if n == name:
+            new = dict(name=n, shape=shape, type_name=type_name, values=values) | fields
+            tensors[i] = (new["name"], new["shape"], new["type_name"], new["values"])
+
+
+def rename_arch(meta, tensors):
+    for key in [k for k in meta if k.startswith("llama.")]:
+        meta["qwen3" + key[5:]] = meta.pop(key)
+    meta["general.architecture"] = "qwen3"
+
+
+BAD_FILES = {
+    "architecture": (rename_arch, "unsupported architecture 'qwen3'"),
+    "missing tensor": (lambda m, t: t.pop(5), "tensor 'blk.0.attn_output.weight' is missing"),
+    "unsupported type": (lambda m, t: replace_tensor(t, "blk.1.ffn_up.weight", type_name=6,
+                                                    values=bytes(22 * 64 * 128 // 32)),
+                         "blk.1.ffn_up.weight.*Q5_0.*not supported"),
+    "wrong shape": (lambda m, t: replace_tensor(t, "blk.0.attn_k.weight", shape=(32, 64)),
+                    r"'blk.0.attn_k.weight' has shape \(32, 64\), expected \(64, 32\)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_model_files_give_clear_errors(gpu, tmp_path, case):
+    change, message = BAD_FILES[case]
+    path = tmp_path / "bad.gguf"
+    path.write_bytes(tiny_bytes(change))
+    with pytest.raises(GGUFError, match=message):
+        load(gpu, path)
+
+
+def test_truncated_model_file(gpu, tmp_path, tiny_model_path):
+    from webgpu_llm.gguf import BytesSource, read_gguf
+    from webgpu_llm.model import Model
+    data = tiny_model_path.read_bytes()
+    path = tmp_path / "cut.gguf"
+    path.write_bytes(data[:len(data) - 1000])
+    with pytest.raises(GGUFError, match="outside the file"):
+        load(gpu, path)
+    # A source shorter than the file its header was read from (e.g. an interrupted download).
+    gguf = read_gguf(BytesSource(data))
+    with pytest.raises(GGUFError, match="truncated"):
+        gpu.run(Model.load(gpu.device, gguf, BytesSource(data[:-1000])))

@@ -1,0 +1,99 @@
+"""A plain numpy llama forward pass over a GGUF file (read with the PyPI `gguf` package, so it
+shares no code with the engine). Float32 weights, float64 where it costs nothing; a KV cache so
+greedy generation stays cheap."""
+import numpy as np
+from gguf import GGUFReader
+
+from .quants import dequantize
+
+
+class ReferenceLlama:
+    def __init__(self, path):
+        reader = GGUFReader(path)
+        meta = {name: field.contents() for name, field in reader.fields.items()
+                if not name.startswith("tokenizer.ggml.")}
+        arch = meta["general.architecture"]
+        self.n_layers = meta[f"{arch}.block_count"]
+        self.hidden = meta[f"{arch}.embedding_length"]
+        self.n_heads = meta[f"{arch}.attention.head_count"]
+        self.n_kv = meta[f"{arch}.attention.head_count_kv"]
+        self.head_dim = self.hidden // self.n_heads
+        self.theta = float(meta[f"{arch}.rope.freq_base"])
+        self.eps = float(meta[f"{arch}.attention.layer_norm_rms_epsilon"])
+        self.w = {}
+        for t in reader.tensors:
+            shape = [int(d) for d in t.shape]
+            self.w[t.name] = dequantize(bytes(t.data), t.tensor_type.name, shape)
+        self.output = self.w.get("output.weight", self.w["token_embd.weight"])
+        self.reset()
+
+    def reset(self):
+        self.k_cache = [[] for _ in range(self.n_layers)]
+        self.v_cache = [[] for _ in range(self.n_layers)]
+        self.pos = 0
+
+    def rms_norm(self, x, weight):
+        return (x / np.sqrt(np.mean(x.astype(np.float64) ** 2, -1, keepdims=True) + self.eps)
+                ).astype(np.float32) * weight
+
+    def rope(self, x, positions):
+        """llama.cpp 'normal' mode: pairs (2i, 2i+1) rotate by pos * theta^(-2i/d)."""
+        d = self.head_dim
+        freqs = self.theta ** (-np.arange(0, d, 2, dtype=np.float64) / d)
+        angle = positions[:, None, None] * freqs[None, None, :]
+        cos, sin = np.cos(angle), np.sin(angle)
+        a, b = x[..., 0::2], x[..., 1::2]
+        out = np.empty_like(x)
+        out[..., 0::2] = a * cos - b * sin
+        out[..., 1::2] = a * sin + b * cos
+        return out.astype(np.float32)
+
+    def attention(self, layer, xn, positions):
+        w = self.w
+        t, hd = len(xn), self.head_dim
+        q = (xn @ w[f"blk.{layer}.attn_q.weight"].T).reshape(t, self.n_heads, hd)
+        k = (xn @ w[f"blk.{layer}.attn_k.weight"].T).reshape(t, self.n_kv, hd)
+        v = (xn @ w[f"blk.{layer}.attn_v.weight"].T).reshape(t, self.n_kv, hd)
+        q, k = self.rope(q, positions), self.rope(k, positions)
+        self.k_cache[layer].extend(k)
+        self.v_cache[layer].extend(v)
+        keys, values = np.array(self.k_cache[layer]), np.array(self.v_cache[layer])
+        group = self.n_heads // self.n_kv
+        out = np.empty((t, self.n_heads, hd), np.float32)
+        for h in range(self.n_heads):
+            scores = q[:, h] @ keys[:, h // group].T / np.sqrt(hd)
+            scores[positions[:, None] < np.arange(len(keys))[None, :]] = -np.inf
+            p = np.exp(scores - scores.max(-1, keepdims=True))
+            out[:, h] = (p / p.sum(-1, keepdims=True)) @ values[:, h // group]
+        return out.reshape(t, -1) @ w[f"blk.{layer}.attn_output.weight"].T
+
+    def ffn(self, layer, xn):
+        w = self.w
+        gate = xn @ w[f"blk.{layer}.ffn_gate.weight"].T
+        up = xn @ w[f"blk.{layer}.ffn_up.weight"].T
+        hidden = gate / (1 + np.exp(-gate.astype(np.float64))) * up
+        hidden[np.abs(hidden) < 1e-30] = 0  # subnormals make BLAS crawl; they add nothing here
+        return hidden.astype(np.float32) @ w[f"blk.{layer}.ffn_down.weight"].T
+
+    def forward(self, tokens):
+        """Logits (float32, vocab) after the last of `tokens`, continuing from the cache."""
+        positions = np.arange(self.pos, self.pos + len(tokens))
+        x = self.w["token_embd.weight"][np.asarray(tokens)]
+        for layer in range(self.n_layers):
+            x = x + self.attention(layer, self.rms_norm(x, self.w[f"blk.{layer}.attn_norm.weight"]),
+                                   positions)
+            x = x + self.ffn(layer, self.rms_norm(x, self.w[f"blk.{layer}.ffn_norm.weight"]))
+        self.pos += len(tokens)
+        return self.rms_norm(x[-1:], self.w["output_norm.weight"])[0] @ self.output.T
+
+    def greedy(self, prompt, n):
+        """n greedy tokens after `prompt`, with each step's top1 - top2 logit margin."""
+        self.reset()
+        logits = self.forward(prompt)
+        tokens, margins = [], []
+        for _ in range(n):
+            top2 = np.sort(logits)[-2:]
+            tokens.append(int(np.argmax(logits)))
+            margins.append(float(top2[1] - top2[0]))
+            logits = self.forward([tokens[-1]])
+        return tokens, margins

@@ -1,0 +1,49 @@
+"""ggml block formats in numpy: dequantize file bytes, and make random blocks for kernel tests."""
+import numpy as np
+
+BLOCK_DTYPES = {
+    "Q4_0": np.dtype([("d", "<f2"), ("qs", "u1", 16)]),
+    "Q4_1": np.dtype([("d", "<f2"), ("m", "<f2"), ("qs", "u1", 16)]),
+    "Q8_0": np.dtype([("d", "<f2"), ("qs", "i1", 32)]),
+}
+TYPE_IDS = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8}
+
+
+def _nibbles(qs):
+    """16 bytes per block -> 32 values: low nibbles are elements 0..15, high nibbles 16..31."""
+    return np.concatenate([qs & 0x0F, qs >> 4], axis=-1).astype(np.float32)
+
+
+def dequantize(raw, type_name, shape):
+    """File bytes of a tensor -> float32 array of numpy shape (rows, cols) = ggml shape reversed."""
+    np_shape = tuple(reversed(shape))
+    if type_name == "F32":
+        return np.frombuffer(raw, "<f4").reshape(np_shape).copy()
+    if type_name == "F16":
+        return np.frombuffer(raw, "<f2").astype(np.float32).reshape(np_shape)
+    blocks = np.frombuffer(raw, BLOCK_DTYPES[type_name])
+    d = blocks["d"].astype(np.float32)[:, None]
+    if type_name == "Q4_0":
+        values = (_nibbles(blocks["qs"]) - 8.0) * d
+    elif type_name == "Q4_1":
+        values = _nibbles(blocks["qs"]) * d + blocks["m"].astype(np.float32)[:, None]
+    else:
+        values = blocks["qs"].astype(np.float32) * d
+    return values.reshape(np_shape)
+
+
+def random_tensor(rng, type_name, rows, cols, scale=0.1):
+    """Random file bytes for a (rows, cols) tensor of `type_name` (cols % 32 == 0 if quantized)."""
+    if type_name == "F32":
+        return (rng.standard_normal((rows, cols)) * scale).astype("<f4").tobytes()
+    if type_name == "F16":
+        return (rng.standard_normal((rows, cols)) * scale).astype("<f2").tobytes()
+    blocks = np.zeros(rows * cols // 32, BLOCK_DTYPES[type_name])
+    blocks["d"] = (rng.uniform(0.2, 1.0, len(blocks)) * scale / 8).astype("<f2")
+    if type_name == "Q8_0":
+        blocks["qs"] = rng.integers(-128, 128, (len(blocks), 32))
+    else:
+        blocks["qs"] = rng.integers(0, 256, (len(blocks), 16))
+    if type_name == "Q4_1":
+        blocks["m"] = (-rng.uniform(0.5, 1.0, len(blocks)) * scale).astype("<f2")
+    return blocks.tobytes()

@@ -1,0 +1,94 @@
+# The engine side of `python3 build.py bench` (tools/bench.py), run by PyScript on the main thread.
+# Times are seconds since navigation start (performance.now()), so "ready_s" includes starting
+# Pyodide and installing our wheels: what a visitor waits for. Query: phase=cold|warm, tokens=N,
+# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1.
+import json
+import traceback
+
+from js import URLSearchParams, console, document, location, performance, window
+
+
+def now():
+    return performance.now() / 1000
+
+
+def say(text, state="running"):
+    console.log("[bench] " + text)
+    status = document.getElementById("status")
+    status.textContent = text
+    status.dataset.state = state
+
+
+params = URLSearchParams.new(location.search)
+phase = params.get("phase") or "warm"
+tokens = int(params.get("tokens") or 0)
+max_context = int(params.get("ctx") or 1024)
+budget = float(params.get("budget") or 0)  # seconds of generation before interrupt(); 0: none
+base = str(location.href).split("?")[0].rsplit("/", 1)[0] + "/"
+result = {"phase": phase, "python_started_s": now()}
+
+try:
+    from boot import install_wheels
+
+    info = await install_wheels(base)
+    result["wheels_installed_s"] = now()
+    from webgpu_llm import weights_cache
+    from webgpu_llm.engine import Engine
+    from webgpu_llm.gpu import open_device
+
+    manifest = base + info["models"][0]
+    if phase == "cold":
+        say("downloading the model into the Cache API")
+        start = now()
+        fetched = await weights_cache.download_model(manifest)
+        result["download_s"] = now() - start
+        result["shards_fetched"] = len(fetched["fetched"])
+    say("opening the model from the Cache API")
+    start = now()
+    source = await weights_cache.open_model(manifest)
+    result["open_s"] = now() - start
+    say("loading the engine")
+    start = now()
+    device = await open_device()
+    engine = await Engine.load(source, device=device, max_context=max_context)
+    result["engine_load_s"] = now() - start
+    result["ready_s"] = now()
+    result["adapter"] = device.name + (" (fallback adapter)" if device.is_fallback else "")
+    result["features"] = sorted(device.features)
+
+    if tokens:
+        prompt = await (await window.fetch("./bench/prompt.json")).json()
+        messages = prompt.to_py()["messages"]
+        say(f"generating {tokens} tokens")
+        pieces, first, last, usage, cut = [], None, None, None, False
+        start = now()
+        stream = await engine.chat.completions.create(
+            messages=messages, stream=True, temperature=0, repetition_penalty=1.0, max_tokens=tokens)
+        async for chunk in stream:
+            t = now()
+            piece = chunk.choices[0].delta.content
+            if piece:
+                first = first if first is not None else t
+                last = t
+                pieces.append(piece)
+            if chunk.usage is not None:
+                usage = chunk.usage
+            elif budget and not cut and t - start > budget:
+                engine.interrupt()  # stops after the current token; the last chunk still comes
+                cut = True
+        result["completion"] = {"stopped_by_budget": cut, "budget_s": budget,
+            "start_s": start, "first_s": first, "last_s": last, "text": "".join(pieces),
+            "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
+
+    if params.get("bandwidth") == "1":
+        from webgpu_llm import bandwidth
+        say("measuring bandwidth")
+        result["bandwidth"] = await bandwidth.measure(device, engine.model)
+    result["ok"] = True
+    say("done", "done")
+except Exception as error:  # the runner prints it; the page must not hang
+    result["ok"] = False
+    result["error"] = "".join(traceback.format_exception(error))
+    say(f"error: {error}", "error")
+window.benchResult = json.dumps(result)

@@ -1,0 +1,63 @@
+# The Python half of tools/bench_page/bench-deno.mjs: load the engine in Pyodide on Deno's WebGPU,
+# one completion, bandwidth; returns the result as JSON (the same fields as bench-engine.py).
+import json
+import traceback
+
+import js
+
+
+def now():
+    return js.performance.now() / 1000
+
+
+params = js.benchParams.to_py()
+result = {"python_started_s": float(js.benchPythonReady)}
+
+
+async def run():
+    from webgpu_llm.engine import Engine
+    from webgpu_llm.gpu.browser import BrowserDevice
+    from webgpu_llm.weights_cache import ModelSource
+    start = now()
+    data = await js.Deno.readFile(params["model"])
+    source = ModelSource(data.buffer, {"model_id": "bench"})
+    result["read_file_s"] = now() - start
+    start = now()
+    device = await BrowserDevice.open(kernel_base=params["kernels"])
+    engine = await Engine.load(source, device=device, max_context=params["ctx"])
+    result["engine_load_s"] = now() - start
+    result["ready_s"] = now()
+    result["adapter"] = device.name + (" (fallback adapter)" if device.is_fallback else "")
+    result["features"] = sorted(device.features)
+    if params["tokens"]:
+        prompt = json.loads(await js.Deno.readTextFile(params["prompt"]))
+        pieces, first, last, usage = [], None, None, None
+        start = now()
+        stream = await engine.chat.completions.create(
+            messages=prompt["messages"], stream=True, temperature=0, repetition_penalty=1.0,
+            max_tokens=params["tokens"])
+        async for chunk in stream:
+            t = now()
+            piece = chunk.choices[0].delta.content
+            if piece:
+                first = first if first is not None else t
+                last = t
+                pieces.append(piece)
+            if chunk.usage is not None:
+                usage = chunk.usage
+        result["completion"] = {
+            "start_s": start, "first_s": first, "last_s": last, "text": "".join(pieces),
+            "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
+    if params.get("bandwidth"):
+        from webgpu_llm import bandwidth
+        result["bandwidth"] = await bandwidth.measure(device, engine.model)
+
+
+try:
+    await run()  # noqa: F704  (Pyodide's runPythonAsync allows top-level await)
+    result["ok"] = True
+except Exception as error:
+    result["ok"] = False
+    result["error"] = "".join(traceback.format_exception(error))
+json.dumps(result)
