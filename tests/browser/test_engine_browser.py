@@ -1,0 +1,124 @@
+"""Browser tier, the engine itself in Pyodide on SwiftShader: same tokens as the native engine.
+
+Runs Python in the real app page through its `?testhooks` hook (window.todoAppTest.run).
+"""
+import asyncio
+import concurrent.futures
+import json
+import time
+
+import pytest
+
+from tools.tiny_model import write_tiny_model
+from webgpu_llm.gguf import FileSource, read_gguf
+from webgpu_llm.generate import generate
+from webgpu_llm.gpu import open_device
+from webgpu_llm.model import Model
+from webgpu_llm.sample import Sampler
+from webgpu_llm.tokenizer import Tokenizer
+
+from .conftest import RecordedPage, wait_booted
+from .test_pwa import pwa_site, serve  # noqa: F401
+
+PROMPT_IDS_TINY = [1, 9, 20, 77, 150, 2, 1, 33]
+IN_PAGE_GREEDY = """
+import json
+from webgpu_llm import weights_cache
+from webgpu_llm.gguf import read_gguf
+from webgpu_llm.generate import generate
+from webgpu_llm.gpu import open_device
+from webgpu_llm.model import Model
+from webgpu_llm.sample import Sampler
+from webgpu_llm.tokenizer import Tokenizer
+url = str(js.location.href).split("?")[0].rsplit("/", 1)[0] + "/models/{model_id}/manifest.json"
+await weights_cache.download_model(url)
+source = await weights_cache.open_model(url)
+gguf = read_gguf(source)
+model = await Model.load(await open_device(), gguf, source, max_context=256)
+ids = {prompt_ids}
+if isinstance(ids, str):
+    ids = Tokenizer.from_gguf(gguf).encode(ids)
+out = [t async for t, _ in generate(model, Tokenizer.from_gguf(gguf), ids, {n}, Sampler(), stop_ids=set())
+       if t is not None]
+json.dumps(out)
+"""
+
+
+def native_greedy(path, prompt, n):
+    async def run():
+        source = FileSource(path)
+        gguf = read_gguf(source)
+        tokenizer = Tokenizer.from_gguf(gguf)
+        model = await Model.load(await open_device(), gguf, source, max_context=256)
+        ids = tokenizer.encode(prompt) if isinstance(prompt, str) else prompt
+        return [t async for t, _ in generate(model, tokenizer, ids, n, Sampler(), stop_ids=set())
+                if t is not None]
+    # Playwright's sync API keeps an event loop running in this thread: use another thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def page_run(page, code, timeout_ms=300_000):
+    page.set_default_timeout(timeout_ms)
+    return page.evaluate("async (code) => await window.todoAppTest.run(code)", code)
+
+
+@pytest.fixture
+def app_page(browser):
+    context = browser.new_context()
+    yield RecordedPage(context.new_page())
+    context.close()
+
+
+def test_tiny_model_greedy_tokens_equal_native(app_page, pwa_site, serve):
+    dist, _, model_path = pwa_site
+    server = serve(dist)
+    page = app_page.page
+    page.goto(server.url + "?testhooks")
+    assert wait_booted(page) == "ready"
+    code = IN_PAGE_GREEDY.format(model_id="tiny", prompt_ids=PROMPT_IDS_TINY, n=24)
+    in_browser = json.loads(page_run(page, code))
+    assert in_browser == native_greedy(model_path, PROMPT_IDS_TINY, 24)
+    assert len(set(in_browser)) > 3  # a real sequence, not one token repeated
+    assert app_page.foreign_requests(server.url) == []
+
+
+def test_real_model_in_the_browser_matches_native(app_page, dist_dir, real_model_path, serve):
+    """The shipped site with the real SmolLM2: tokenizer ids on reference strings, the speed of
+    tokenizing a 2,000-character prompt in Pyodide, and the first greedy tokens of one prompt."""
+    from tests.unit.conftest import load_fixture
+    server = serve(dist_dir)
+    page = app_page.page
+    page.goto(server.url + "?testhooks")
+    assert wait_booted(page) == "ready"
+    model_id = json.loads((dist_dir / "build-info.json").read_text())["models"][0].split("/")[1]
+    sample = load_fixture("tokenizer_reference.json")["plain"][1::8]  # 40 of the 320 strings
+    corpus = load_fixture("tokenizer_reference.json")["plain"]
+    long_text = " ".join(c["text"] for c in corpus[::-1])[:2000]  # varied text: little cache reuse
+    tokenize = f"""
+import json, time
+from webgpu_llm import weights_cache
+from webgpu_llm.gguf import read_gguf
+from webgpu_llm.tokenizer import Tokenizer
+url = str(js.location.href).split("?")[0].rsplit("/", 1)[0] + "/models/{model_id}/manifest.json"
+await weights_cache.download_model(url)
+tokenizer = Tokenizer.from_gguf(read_gguf(await weights_cache.open_model(url)))
+ids = [tokenizer.encode(t) for t in json.loads({json.dumps([c["text"] for c in sample])!r})]
+start = time.perf_counter()
+long_ids = tokenizer.encode({long_text!r})
+elapsed_ms = (time.perf_counter() - start) * 1000
+json.dumps({{"ids": ids, "long_ms": elapsed_ms, "long_n": len(long_ids)}})
+"""
+    result = json.loads(page_run(page, tokenize))
+    assert result["ids"] == [c["ids"] for c in sample]
+    print(f"\nPyodide: tokenized 2,000 characters ({result['long_n']} tokens) in {result['long_ms']:.1f} ms")
+    assert result["long_ms"] < 200
+
+    prompt = "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
+    source = FileSource(real_model_path)
+    prompt_ids = Tokenizer.from_gguf(read_gguf(source)).encode(prompt, allow_special=True)
+    code = IN_PAGE_GREEDY.format(model_id=model_id, prompt_ids=prompt_ids, n=4)
+    started = time.perf_counter()
+    in_browser = json.loads(page_run(page, code, timeout_ms=400_000))
+    print(f"real model in the browser: 4 greedy tokens in {time.perf_counter() - started:.1f} s")
+    assert in_browser == native_greedy(real_model_path, prompt_ids, 4)
