@@ -1,12 +1,12 @@
 """Browser tier, the whole assistant with the real engine in its PyScript worker (tiny model):
-download, load, a streamed reply, stop, a second question, clear, and a page that stays
-responsive while the model writes."""
+download, load, a streamed reply, stop, a second question, clear, a page that stays responsive
+while the model writes, and the whole thing again with the network off."""
 import time
 
 import pytest
 
 from .conftest import RecordedPage, wait_booted
-from .test_pwa import pwa_site, serve  # noqa: F401
+from .test_pwa import pwa_site, serve, wait_sw_activated  # noqa: F401
 
 COUNT_UPDATES = """() => {
     window.__replyUpdates = 0;
@@ -87,3 +87,22 @@ def test_the_list_stays_responsive_while_the_assistant_writes(ready_page):
     assert still_streaming
     assert max(delays) < 200
     page.click("#chat-stop")
+
+
+def test_after_one_visit_the_app_and_the_assistant_work_offline(ready_page):
+    recorded, server = ready_page
+    page = recorded.page
+    assert wait_sw_activated(page) == "activated"
+    page.fill("#todo-new-title", "Pack for the trip")
+    page.press("#todo-new-title", "Enter")
+    page.wait_for_selector('#todo-root[data-pending-saves="0"]', state="attached")
+
+    page.context.set_offline(True)
+    page.reload()
+    assert wait_booted(page) == "ready"
+    assert "Pack for the trip" in page.locator("#todo-list .todo-title").all_text_contents()
+    page.wait_for_selector("#model-state[data-state=ready]")  # loads from the Cache API by itself
+    ask(page, "What should I pack?")
+    page.wait_for_function(f"document.querySelector('{LAST_REPLY} .msg-body').textContent.length > 3")
+    page.click("#chat-stop")
+    page.context.set_offline(False)
