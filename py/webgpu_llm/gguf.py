@@ -18,7 +18,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
+
+# Byte sources and the ggml type table live in their own modules; their names stay importable from here.
+from .byte_sources import BytesSource, FileSource, Source  # noqa: F401
+from .ggml_types import (GGML_TYPES, GGML_TYPES_BY_NAME, SUPPORTED_TYPE_NAMES, GGMLType,  # noqa: F401
+                         is_whole_blocks, tensor_nbytes)
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
@@ -31,89 +36,6 @@ INT64_MAX = (1 << 63) - 1
 
 class GGUFError(ValueError):
     """The file is not a GGUF file this reader can trust (the message says why)."""
-
-
-class Source(Protocol):
-    size: int
-
-    def read(self, offset: int, size: int) -> bytes: ...
-
-
-class BytesSource:
-    """A source over bytes, bytearray, memoryview or mmap held in memory."""
-
-    def __init__(self, data):
-        self._view = memoryview(data).cast("B")
-        self.size = len(self._view)
-
-    def read(self, offset: int, size: int) -> bytes:
-        return self._view[offset:offset + size].tobytes()
-
-    def view(self, offset: int, size: int) -> memoryview:
-        """Zero-copy view of a byte range (e.g. a tensor's data)."""
-        return self._view[offset:offset + size]
-
-
-class FileSource(BytesSource):
-    """A source over a file on disk, memory-mapped read-only (native Python)."""
-
-    def __init__(self, path):
-        import mmap  # only native Python needs it; the browser uses BytesSource or its own source
-
-        self._file = open(path, "rb")
-        try:
-            file_size = self._file.seek(0, 2)
-            # mmap refuses empty files; an empty file is still a (truncated) source.
-            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if file_size else None
-        except BaseException:
-            self._file.close()
-            raise
-        super().__init__(self._map if self._map is not None else b"")
-
-    def close(self) -> None:
-        self._view.release()
-        if self._map is not None:
-            self._map.close()
-        self._file.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-# ---------------------------------------------------------------- ggml types
-
-@dataclass(frozen=True, slots=True)
-class GGMLType:
-    type_id: int
-    name: str
-    block_size: int  # elements per block
-    block_bytes: int  # bytes per block
-    supported: bool  # whether this engine can run tensors of this type
-
-
-# (id, name, block size, block bytes) for every type ggml currently knows.
-# Q8_1 is 2 halves + 32 int8 = 36 bytes in today's ggml (older code said 40);
-# it only exists as a runtime type, never in files.
-_GGML_TYPE_ROWS = [
-    (0, "F32", 1, 4), (1, "F16", 1, 2), (2, "Q4_0", 32, 18), (3, "Q4_1", 32, 20),
-    (6, "Q5_0", 32, 22), (7, "Q5_1", 32, 24), (8, "Q8_0", 32, 34), (9, "Q8_1", 32, 36),
-    (10, "Q2_K", 256, 84), (11, "Q3_K", 256, 110), (12, "Q4_K", 256, 144),
-    (13, "Q5_K", 256, 176), (14, "Q6_K", 256, 210), (15, "Q8_K", 256, 292),
-    (16, "IQ2_XXS", 256, 66), (17, "IQ2_XS", 256, 74), (18, "IQ3_XXS", 256, 98),
-    (19, "IQ1_S", 256, 50), (20, "IQ4_NL", 32, 18), (21, "IQ3_S", 256, 110),
-    (22, "IQ2_S", 256, 82), (23, "IQ4_XS", 256, 136), (24, "I8", 1, 1), (25, "I16", 1, 2),
-    (26, "I32", 1, 4), (27, "I64", 1, 8), (28, "F64", 1, 8), (29, "IQ1_M", 256, 56),
-    (30, "BF16", 1, 2), (34, "TQ1_0", 256, 54), (35, "TQ2_0", 256, 66),
-    (39, "MXFP4", 32, 17), (40, "NVFP4", 64, 36), (41, "Q1_0", 128, 18),
-]
-SUPPORTED_TYPE_NAMES = frozenset({"F32", "F16", "Q4_0", "Q4_1", "Q8_0"})
-GGML_TYPES = {
-    row[0]: GGMLType(*row, supported=row[1] in SUPPORTED_TYPE_NAMES) for row in _GGML_TYPE_ROWS
-}
-GGML_TYPES_BY_NAME = {t.name: t for t in GGML_TYPES.values()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,10 +291,10 @@ def _tensor_info(name, shape, type_id, rel_offset, alignment, data_offset, file_
         n_elements *= dim
     if n_elements > INT64_MAX:
         raise GGUFError(f"tensor {name!r} shape {shape} has too many elements")
-    if shape and shape[0] % ggml_type.block_size:
+    if shape and not is_whole_blocks(ggml_type, shape[0]):
         raise GGUFError(f"tensor {name!r}: first dimension {shape[0]} is not a multiple of "
                         f"the {ggml_type.name} block size {ggml_type.block_size}")
-    nbytes = n_elements // ggml_type.block_size * ggml_type.block_bytes
+    nbytes = tensor_nbytes(ggml_type, n_elements)
     if rel_offset % alignment:
         raise GGUFError(f"tensor {name!r} offset {rel_offset} is not a multiple of "
                         f"the alignment {alignment}")

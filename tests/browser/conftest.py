@@ -59,3 +59,49 @@ def wait_booted(page, timeout_ms=180_000):
     page.wait_for_selector("#boot-status[data-state=ready], #boot-status[data-state=error]",
                            timeout=timeout_ms)
     return page.get_attribute("#boot-status", "data-state")
+
+
+# -- to-do list helpers (test_todo_app.py, test_xss.py, test_no_webgpu.py) ------------------------------
+def boot(page, url):
+    page.goto(url)
+    assert wait_booted(page) == "ready", page.text_content("#boot-status")
+
+
+def add_todo(page, title, due=None):
+    before = page.locator("#todo-list > li").count()
+    page.fill("#todo-new-title", title)
+    if due:
+        page.fill("#todo-new-due", due)
+    page.press("#todo-new-title", "Enter")
+    page.wait_for_function(f"document.querySelectorAll('#todo-list > li').length > {before}")
+
+
+def titles(page):
+    return page.locator("#todo-list > li .todo-title").all_text_contents()
+
+
+def item(page, title):
+    """The <li> of the to-do whose title contains `title`, pinned by its id (it stays valid while
+    the item is in edit mode, where the title is an input)."""
+    li = page.locator("#todo-list > li", has=page.locator(".todo-title", has_text=title)).first
+    return page.locator(f'#todo-list > li[data-id="{li.get_attribute("data-id")}"]')
+
+
+def states(page):
+    return {li.locator(".todo-title").text_content(): li.get_attribute("data-done")
+            for li in page.locator("#todo-list > li").all()}
+
+
+def wait_saved(page):
+    page.wait_for_selector('#todo-root[data-pending-saves="0"]', state="attached")
+
+
+def focused(page, attr):
+    return page.evaluate(f"document.activeElement && document.activeElement.getAttribute('{attr}')")
+
+
+def reload_after_saves(page):
+    """Wait for the pending saves, reload, and wait until the app is ready again."""
+    wait_saved(page)
+    page.reload()
+    assert wait_booted(page) == "ready"

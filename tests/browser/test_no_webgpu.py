@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from .conftest import CHROMIUM, QUIET, wait_booted
-from .test_todo_app import add_todo, item, states, titles, wait_saved
+from .conftest import CHROMIUM, QUIET, add_todo, boot, item, reload_after_saves, states, titles
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +20,7 @@ def test_no_webgpu_message_and_the_list_still_works(browser_without_webgpu, serv
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server)
-        assert wait_booted(page) == "ready", page.text_content("#boot-status")
+        boot(page, server)
         page.wait_for_selector("#model-state[data-state=unsupported]")
         message = page.text_content("#model-state-text")
         assert "needs WebGPU" in message
@@ -39,9 +37,7 @@ def test_no_webgpu_message_and_the_list_still_works(browser_without_webgpu, serv
         item(page, "Without a GPU").locator("[data-action=delete]").click()
         page.click("#toast-undo")
         assert states(page) == {"Works offline": "true", "Without a GPU": "false"}
-        wait_saved(page)
-        page.reload()
-        assert wait_booted(page) == "ready"
+        reload_after_saves(page)
         assert titles(page) == ["Works offline", "Without a GPU"]
         assert not errors, errors
     finally:

@@ -2,46 +2,8 @@
 export/import (into a fresh profile), a malformed import, and the assistant panel's placeholder state."""
 import json
 
-from .conftest import wait_booted
-
-
-# -- helpers (also used by test_xss.py and test_no_webgpu.py) ----------------------------------------
-def boot(page, url):
-    page.goto(url)
-    assert wait_booted(page) == "ready", page.text_content("#boot-status")
-
-
-def add_todo(page, title, due=None):
-    before = page.locator("#todo-list > li").count()
-    page.fill("#todo-new-title", title)
-    if due:
-        page.fill("#todo-new-due", due)
-    page.press("#todo-new-title", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('#todo-list > li').length > {before}")
-
-
-def titles(page):
-    return page.locator("#todo-list > li .todo-title").all_text_contents()
-
-
-def item(page, title):
-    """The <li> of the to-do whose title contains `title`, pinned by its id (it stays valid while
-    the item is in edit mode, where the title is an input)."""
-    li = page.locator("#todo-list > li", has=page.locator(".todo-title", has_text=title)).first
-    return page.locator(f'#todo-list > li[data-id="{li.get_attribute("data-id")}"]')
-
-
-def states(page):
-    return {li.locator(".todo-title").text_content(): li.get_attribute("data-done")
-            for li in page.locator("#todo-list > li").all()}
-
-
-def wait_saved(page):
-    page.wait_for_selector('#todo-root[data-pending-saves="0"]', state="attached")
-
-
-def focused(page, attr):
-    return page.evaluate(f"document.activeElement && document.activeElement.getAttribute('{attr}')")
+# add_todo, boot and item stay importable from here (test_real_model_app.py uses them).
+from .conftest import add_todo, boot, focused, item, reload_after_saves, states, titles
 
 
 # -- tests ------------------------------------------------------------------------------------------
@@ -126,9 +88,7 @@ def test_add_edit_complete_filter_delete_undo_and_reload(recorded_page, server):
     page.click("#toast-close")
     assert page.is_hidden("#toast")
 
-    wait_saved(page)
-    page.reload()
-    assert wait_booted(page) == "ready"
+    reload_after_saves(page)
     assert states(page) == {"Buy milk": "true", "Call mum": "false"}
     assert "overdue" not in item(page, "Buy milk").locator(".todo-due").text_content()  # done: not overdue
     assert page.text_content("#todo-counts") == "1 open · 1 done"
@@ -168,9 +128,7 @@ def test_export_then_import_into_an_empty_profile(recorded_page, server, browser
         other.set_input_files("#todo-import-file", str(path))
         other.wait_for_function("document.querySelector('#todo-message').textContent.includes('already')")
         assert len(titles(other)) == 3
-        wait_saved(other)
-        other.reload()
-        assert wait_booted(other) == "ready"
+        reload_after_saves(other)
         assert states(other) == expected
     finally:
         context.close()
@@ -205,9 +163,7 @@ def test_malformed_import_is_reported_and_changes_nothing(recorded_page, server,
     assert "Entry 2:" in page.text_content("#todo-message .message-details")
     assert titles(page) == ["Keep me", "Good one"]
 
-    wait_saved(page)
-    page.reload()
-    assert wait_booted(page) == "ready"
+    reload_after_saves(page)
     assert titles(page) == ["Keep me", "Good one"]
 
 

@@ -1,8 +1,7 @@
 """User text and model text never become markup: to-do titles, toasts, chat messages, formatted replies."""
 import json
 
-from .conftest import wait_booted
-from .test_todo_app import add_todo, item, titles, wait_saved
+from .conftest import add_todo, boot, item, reload_after_saves, titles
 
 PAYLOAD = '<img src=x onerror="window.__pwned=1">'
 SCRIPT_PAYLOAD = "<script>window.__pwned=2</script><svg onload=\"window.__pwned=3\"></svg>"
@@ -24,8 +23,7 @@ def no_markup(page):
 
 def test_a_todo_titled_like_html_renders_inert(recorded_page, server):
     page = recorded_page.page
-    page.goto(server)
-    assert wait_booted(page) == "ready"
+    boot(page, server)
     add_todo(page, PAYLOAD)
     assert titles(page) == [PAYLOAD]
     # edit it into another payload, then delete + undo (the toast shows the title too)
@@ -39,9 +37,7 @@ def test_a_todo_titled_like_html_renders_inert(recorded_page, server):
     page.click("#toast-undo")
     page.wait_for_timeout(300)
     assert no_markup(page) == {"pwned": None, "imgs": 0, "scripts": 0, "svgs": 0}
-    wait_saved(page)
-    page.reload()
-    assert wait_booted(page) == "ready"
+    reload_after_saves(page)
     assert titles(page) == [PAYLOAD + SCRIPT_PAYLOAD]
     page.wait_for_timeout(300)
     assert no_markup(page) == {"pwned": None, "imgs": 0, "scripts": 0, "svgs": 0}
@@ -49,8 +45,7 @@ def test_a_todo_titled_like_html_renders_inert(recorded_page, server):
 
 def test_reply_formatter_and_chat_create_no_elements_from_text(recorded_page, server):
     page = recorded_page.page
-    page.goto(server + "?testhooks")
-    assert wait_booted(page) == "ready"
+    boot(page, server + "?testhooks")
     text = ("Hi **" + PAYLOAD + "** there\n\n- " + SCRIPT_PAYLOAD + "\n- `<iframe src=x>`\n\n"
             "<a href=javascript:alert(1)>link</a> &lt;b&gt;")
     # 1. the formatter on its own, into a probe element

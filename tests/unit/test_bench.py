@@ -1,15 +1,19 @@
-"""Unit tier: the pure helpers of tools/bench.py (metrics, ratios, table, JSON shape)."""
+"""Unit tier: the pure helpers of the bench (tools/bench_report.py: metrics, ratios, table, JSON shape;
+tools/bench_browser.py: wllama's backend; tools/bench.py: the CLI)."""
 import json
 from types import SimpleNamespace
 
 import pytest
 
 from tools import bench
+from tools.bench_browser import wllama_backend
+from tools.bench_report import (METRICS, bandwidth_rows, busy_note, completion_metrics, finish, fmt,
+                                format_table, ratio, ratios, report, result_skeleton, summary_headers)
 
 
 def test_completion_metrics_from_caller_side_clock():
-    m = bench.completion_metrics({"start_s": 10.0, "first_s": 12.0, "last_s": 18.0,
-                                  "prompt_tokens": 150, "completion_tokens": 31})
+    m = completion_metrics({"start_s": 10.0, "first_s": 12.0, "last_s": 18.0,
+                            "prompt_tokens": 150, "completion_tokens": 31})
     assert m["ttft_s"] == pytest.approx(2.0)
     assert m["prefill_tok_s"] == pytest.approx(75.0)
     assert m["decode_tok_s"] == pytest.approx(5.0)  # 30 tokens after the first, in 6 s
@@ -17,32 +21,32 @@ def test_completion_metrics_from_caller_side_clock():
 
 
 def test_completion_metrics_with_one_or_no_token():
-    one = bench.completion_metrics({"start_s": 0.0, "first_s": 1.0, "last_s": 1.0,
-                                    "prompt_tokens": 10, "completion_tokens": 1})
+    one = completion_metrics({"start_s": 0.0, "first_s": 1.0, "last_s": 1.0,
+                              "prompt_tokens": 10, "completion_tokens": 1})
     assert one["decode_tok_s"] is None and one["prefill_tok_s"] == pytest.approx(10.0)
-    none = bench.completion_metrics({"start_s": 0.0, "first_s": None, "last_s": None,
-                                     "prompt_tokens": 10, "completion_tokens": 0})
+    none = completion_metrics({"start_s": 0.0, "first_s": None, "last_s": None,
+                               "prompt_tokens": 10, "completion_tokens": 0})
     assert none["ttft_s"] is None and none["prefill_tok_s"] is None and none["decode_tok_s"] is None
 
 
 def test_ratios():
-    assert bench.ratio(2.0, 4.0) == 0.5
-    assert bench.ratio(None, 4.0) is None and bench.ratio(1.0, None) is None
-    assert bench.ratio(1.0, 0) is None
-    r = bench.ratios({"load_cold_s": 10.0, "decode_tok_s": 1.0, "ttft_s": None},
-                     {"load_cold_s": 5.0, "decode_tok_s": 4.0, "ttft_s": 2.0})
-    assert set(r) == {key for key, _, _ in bench.METRICS}
+    assert ratio(2.0, 4.0) == 0.5
+    assert ratio(None, 4.0) is None and ratio(1.0, None) is None
+    assert ratio(1.0, 0) is None
+    r = ratios({"load_cold_s": 10.0, "decode_tok_s": 1.0, "ttft_s": None},
+               {"load_cold_s": 5.0, "decode_tok_s": 4.0, "ttft_s": 2.0})
+    assert set(r) == {key for key, _, _ in METRICS}
     assert r["load_cold_s"] == 2.0 and r["decode_tok_s"] == 0.25 and r["ttft_s"] is None
 
 
 def test_fmt():
-    assert bench.fmt(None) == "-"
-    assert bench.fmt(1.234) == "1.23" and bench.fmt(12.34) == "12.3" and bench.fmt(1234.5) == "1234"
-    assert bench.fmt(0.5, "ratio") == "0.50x" and bench.fmt(0.045, "pct") == "4.5%"
+    assert fmt(None) == "-"
+    assert fmt(1.234) == "1.23" and fmt(12.34) == "12.3" and fmt(1234.5) == "1234"
+    assert fmt(0.5, "ratio") == "0.50x" and fmt(0.045, "pct") == "4.5%"
 
 
 def test_format_table_aligns_columns():
-    text = bench.format_table(["", "a", "bb"], [["row one", "1.00", "2"], ["r2", "10.5", "300"]])
+    text = format_table(["", "a", "bb"], [["row one", "1.00", "2"], ["r2", "10.5", "300"]])
     lines = text.splitlines()
     assert len(lines) == 4 and set(lines[1]) <= {"-", " "}
     assert len({len(line) for line in lines}) == 1  # every line as wide as the rule
@@ -67,14 +71,14 @@ def fake_results(tmp_path):
     model.write_bytes(b"GGUF")
     args = SimpleNamespace(tokens=64, browser_tokens=64, max_context=1024, wllama_threads=2)
     prompt = {"prompt_tokens": 150, "messages": [{"role": "user", "content": "hi"}]}
-    results = bench.result_skeleton(model, prompt, args)
+    results = result_skeleton(model, prompt, args)
     results["runs"]["native"] = fake_run("llvmpipe (Vulkan)", 2.0, 1.5, 13.0, 4.0)
     results["runs"]["browser"] = fake_run("google swiftshader (fallback adapter)", 9.5, 9.0, 64.0, 1.1,
                                           "Monday: shopping")
     results["runs"]["wllama"] = fake_run("weights on CPU (wasm SIMD)", 4.0, 2.5, 8.0, 11.0, "Here is")
     results["bandwidth"]["native"] = fake_bandwidth("llvmpipe (Vulkan)", 8.0, 0.8)
     results["bandwidth"]["browser"] = fake_bandwidth("google swiftshader", 2.5, 0.1)
-    return bench.finish(results)
+    return finish(results)
 
 
 def test_results_json_shape_and_ratios(tmp_path):
@@ -91,8 +95,8 @@ def test_results_json_shape_and_ratios(tmp_path):
 
 
 def test_report_has_every_metric_adapter_and_efficiency(tmp_path):
-    text = bench.report(fake_results(tmp_path))
-    for _, label, _ in bench.METRICS:
+    text = report(fake_results(tmp_path))
+    for _, label, _ in METRICS:
         assert label in text
     assert "google swiftshader" in text and "llvmpipe (Vulkan)" in text and "CPU (wasm SIMD)" in text
     assert "2.38x" in text  # cold load, ours/wllama
@@ -103,17 +107,17 @@ def test_report_has_every_metric_adapter_and_efficiency(tmp_path):
 def test_report_without_wllama_or_browser(tmp_path):
     results = fake_results(tmp_path)
     del results["runs"]["wllama"], results["runs"]["browser"], results["bandwidth"]["browser"]
-    text = bench.report(bench.finish(results))
+    text = report(finish(results))
     assert "ours/wllama" in text and "-" in text and "native" in text
 
 
 def test_wllama_backend_from_log():
     lines = ["debug: load_tensors:          CPU model buffer size =    92.10 MiB"]
-    assert bench._wllama_backend(lines) == "weights on CPU (wasm SIMD) (llama.cpp log)"
+    assert wllama_backend(lines) == "weights on CPU (wasm SIMD) (llama.cpp log)"
     lines = ["debug: load_tensors:   WebGPU model buffer size =  80 MiB",
              "debug: load_tensors:          CPU model buffer size =    12 MiB"]
-    assert bench._wllama_backend(lines).startswith("weights on WebGPU + CPU")
-    assert bench._wllama_backend([]).startswith("unknown")
+    assert wllama_backend(lines).startswith("weights on WebGPU + CPU")
+    assert wllama_backend([]).startswith("unknown")
 
 
 def test_cli_defaults():
@@ -127,19 +131,19 @@ def test_cli_defaults():
 
 
 def test_busy_machine_is_flagged():
-    assert bench.busy_note({"cpus": 2, "load_average": {"start": 1.0, "end": 2.5}}) is None
-    note = bench.busy_note({"cpus": 2, "load_average": {"start": 1.0, "end": 9.5}})
+    assert busy_note({"cpus": 2, "load_average": {"start": 1.0, "end": 2.5}}) is None
+    note = busy_note({"cpus": 2, "load_average": {"start": 1.0, "end": 9.5}})
     assert "busy" in note and "9.5" in note
-    assert bench.busy_note({"cpus": 2, "load_average": {"start": None}}) is None
+    assert busy_note({"cpus": 2, "load_average": {"start": None}}) is None
 
 
 def test_deno_run_takes_the_pyodide_column(tmp_path):
     results = fake_results(tmp_path)
     results["runs"]["deno"] = results["runs"].pop("browser")
     results["bandwidth"]["deno"] = results["bandwidth"].pop("browser")
-    bench.finish(results)
-    assert bench.summary_headers(results)[1] == "ours (deno)"
+    finish(results)
+    assert summary_headers(results)[1] == "ours (deno)"
     assert results["ratios"]["ours_over_wllama"]["load_cold_s"] == pytest.approx(9.5 / 4.0)
-    headers, _ = bench.bandwidth_rows(results)
+    headers, _ = bandwidth_rows(results)
     assert headers == ["kernel", "native", "deno"]
     assert "deno vs native" in results["outputs_agree"]

@@ -12,6 +12,15 @@ for (const wheel of params.wheels) {
   pyodide.unpackArchive(await Deno.readFile(wheel), "zip", { extractDir: site });
 }
 globalThis.benchParams = params;
+// Count GPU readbacks (mapAsync) and the time spent waiting on them; bench_deno.py reads these.
+let readbacks = 0, readbackMs = 0;
+const mapAsync = GPUBuffer.prototype.mapAsync;
+GPUBuffer.prototype.mapAsync = async function (...args) {
+  readbacks++;
+  const t = performance.now();
+  try { return await mapAsync.apply(this, args); } finally { readbackMs += performance.now() - t; }
+};
+globalThis.benchReadbacks = () => [readbacks, readbackMs];
 globalThis.benchPythonReady = now();
 const out = await pyodide.runPythonAsync(await Deno.readTextFile(params.script));
 console.log("BENCH_RESULT " + out);

@@ -32,6 +32,7 @@ async def run():
     if params["tokens"]:
         prompt = json.loads(await js.Deno.readTextFile(params["prompt"]))
         pieces, first, last, usage = [], None, None, None
+        rb_start = list(js.benchReadbacks())
         start = now()
         stream = await engine.chat.completions.create(
             messages=prompt["messages"], stream=True, temperature=0, repetition_penalty=1.0,
@@ -40,15 +41,21 @@ async def run():
             t = now()
             piece = chunk.choices[0].delta.content
             if piece:
+                if first is None:
+                    rb_first = list(js.benchReadbacks())
                 first = first if first is not None else t
                 last = t
+                rb_last = list(js.benchReadbacks())
                 pieces.append(piece)
             if chunk.usage is not None:
                 usage = chunk.usage
         result["completion"] = {
             "start_s": start, "first_s": first, "last_s": last, "text": "".join(pieces),
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
+            "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token,
+            # mapAsync calls [count, ms waiting]: call -> first token, first -> last token
+            "readbacks_prefill": [b - a for a, b in zip(rb_start, rb_first)],
+            "readbacks_decode": [b - a for a, b in zip(rb_first, rb_last)]}
     if params.get("bandwidth"):
         from webgpu_llm import bandwidth
         result["bandwidth"] = await bandwidth.measure(device, engine.model)
