@@ -4,11 +4,31 @@ Large data never passes through Python: uploads hand JS ArrayBuffers straight to
 JS null arrives as `jsnull` (falsy), so presence checks are truthiness checks.
 """
 from js import GPUBufferUsage, GPUMapMode, Object, Uint8Array, fetch, navigator
+from pyodide.code import run_js
 from pyodide.ffi import to_js
 
 from . import GPUUnavailable
 from .limits import WANTED_FEATURES, WANTED_LIMITS
+from .sequence import Sequence, capture
 from .shaders import prepare, uses_subgroups
+
+# Replays a captured step list in one call (see sequence.py): [0, pipeline, group, x, y, z] is a
+# dispatch, [1, src, srcOffset, dst, dstOffset, size] a buffer copy.
+_REPLAY = run_js("""(encoder, steps) => {
+    let pass = null;
+    for (const s of steps) {
+        if (s[0] === 0) {
+            if (pass === null) pass = encoder.beginComputePass();
+            pass.setPipeline(s[1]);
+            pass.setBindGroup(0, s[2]);
+            pass.dispatchWorkgroups(s[3], s[4], s[5]);
+        } else {
+            if (pass !== null) { pass.end(); pass = null; }
+            encoder.copyBufferToBuffer(s[1], s[2], s[3], s[4], s[5]);
+        }
+    }
+    if (pass !== null) pass.end();
+}""")
 
 _STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC
 _STAGING = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST
@@ -45,6 +65,12 @@ class BrowserRecorder:
     def copy(self, src, src_offset, dst, dst_offset, size):
         self._end_pass()
         self.encoder.copyBufferToBuffer(src, src_offset, dst, dst_offset, size)
+
+    def replay(self, sequence):
+        """Encode a captured Sequence with one call into JS (see sequence.py)."""
+        self._end_pass()
+        _REPLAY(self.encoder, sequence.prepared)
+        self.dispatches += sequence.dispatches
 
     def _end_pass(self):
         if self.pass_ is not None:
@@ -156,6 +182,11 @@ class BrowserDevice:
     # -- execution ---------------------------------------------------------------------------
     def record(self):
         return BrowserRecorder(self.device)
+
+    def capture(self, record):
+        """A Sequence of what `record(recorder)` records, to replay with recorder.replay()."""
+        steps, dispatches = capture(record)
+        return Sequence(steps, dispatches, to_js([list(step) for step in steps]))
 
     def submit(self, recorder):
         self.queue.submit(to_js([recorder.finish()]))

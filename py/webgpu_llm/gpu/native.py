@@ -3,6 +3,7 @@ import wgpu
 
 from . import GPUUnavailable
 from .limits import WANTED_FEATURES, WANTED_LIMITS, kebab
+from .sequence import COPY, Sequence, capture
 from .shaders import local_kernel_dir, prepare, uses_subgroups
 
 _STORAGE = wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST | wgpu.BufferUsage.COPY_SRC
@@ -34,6 +35,20 @@ class NativeRecorder:
     def copy(self, src, src_offset, dst, dst_offset, size):
         self._end_pass()
         self.encoder.copy_buffer_to_buffer(src, src_offset, dst, dst_offset, size)
+
+    def replay(self, sequence):
+        """Encode a captured Sequence (see sequence.py)."""
+        for kind, a, b, c, d, e in sequence.prepared:
+            if kind == COPY:
+                self._end_pass()
+                self.encoder.copy_buffer_to_buffer(a, b, c, d, e)
+            else:
+                if self.pass_ is None:
+                    self.pass_ = self.encoder.begin_compute_pass()
+                self.pass_.set_pipeline(a)
+                self.pass_.set_bind_group(0, b)
+                self.pass_.dispatch_workgroups(c, d, e)
+        self.dispatches += sequence.dispatches
 
     def _end_pass(self):
         if self.pass_ is not None:
@@ -115,6 +130,11 @@ class NativeDevice:
     # -- execution ---------------------------------------------------------------------------
     def record(self):
         return NativeRecorder(self.device)
+
+    def capture(self, record):
+        """A Sequence of what `record(recorder)` records, to replay with recorder.replay()."""
+        steps, dispatches = capture(record)
+        return Sequence(steps, dispatches, steps)
 
     def submit(self, recorder):
         self.device.queue.submit([recorder.finish()])
