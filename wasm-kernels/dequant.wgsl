@@ -12,12 +12,15 @@
 // (lavapipe, SwiftShader) the number of loads, not their size, is what costs.
 override FMT: u32;
 
+// Signed shifts and int -> float conversion: nibbles are 0..15 either way once masked, and CPU
+// adapters convert i32 to f32 in one instruction but u32 in several.
 fn nibbles(q: vec4<u32>, shift: u32) -> array<vec4<f32>, 4> {
     let s = vec4<u32>(shift, shift + 8u, shift + 16u, shift + 24u);
-    return array<vec4<f32>, 4>(vec4<f32>((vec4<u32>(q.x) >> s) & vec4<u32>(15u)),
-                               vec4<f32>((vec4<u32>(q.y) >> s) & vec4<u32>(15u)),
-                               vec4<f32>((vec4<u32>(q.z) >> s) & vec4<u32>(15u)),
-                               vec4<f32>((vec4<u32>(q.w) >> s) & vec4<u32>(15u)));
+    let m = vec4<i32>(15);
+    return array<vec4<f32>, 4>(vec4<f32>((vec4<i32>(bitcast<i32>(q.x)) >> s) & m),
+                               vec4<f32>((vec4<i32>(bitcast<i32>(q.y)) >> s) & m),
+                               vec4<f32>((vec4<i32>(bitcast<i32>(q.z)) >> s) & m),
+                               vec4<f32>((vec4<i32>(bitcast<i32>(q.w)) >> s) & m));
 }
 
 // Four int8 in a word, sign-extended: shift each to the top, then arithmetic-shift down.
@@ -46,10 +49,10 @@ fn dequant_block(g: u32) -> array<vec4<f32>, 8> {
             let q = quants[g];
             let lo = nibbles(q, 0u);
             let hi = nibbles(q, 4u);
-            for (var j = 0u; j < 4u; j++) {
-                out[j] = lo[j] * dm.x + dm.y;
-                out[j + 4u] = hi[j] * dm.x + dm.y;
-            }
+            // Constant indices only (see block_dot8).
+            out = array<vec4<f32>, 8>(lo[0] * dm.x + dm.y, lo[1] * dm.x + dm.y, lo[2] * dm.x + dm.y,
+                                      lo[3] * dm.x + dm.y, hi[0] * dm.x + dm.y, hi[1] * dm.x + dm.y,
+                                      hi[2] * dm.x + dm.y, hi[3] * dm.x + dm.y);
         }
         default: {
             let d = bitcast<f32>(scales[g]);
@@ -64,32 +67,42 @@ fn dequant_block(g: u32) -> array<vec4<f32>, 8> {
 
 // sum(value * x) over block g, for x in 8 vec4s whose element sum is xsum. The block's scales
 // factor out of the sum (d * sum(q x) + m * sum(x)), which saves a multiply-add per weight.
-fn block_dot(g: u32, xs: array<vec4<f32>, 8>, xsum: f32) -> f32 {
-    var s = vec4<f32>(0.0);
+// Written without loops or arrays indexed by a variable: CPU-backed adapters (SwiftShader, and
+// lavapipe less so) keep such arrays in memory and index them lane by lane, which cost ~3x here.
+fn block_dot8(g: u32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>, x4: vec4<f32>,
+              x5: vec4<f32>, x6: vec4<f32>, x7: vec4<f32>, xsum: f32) -> f32 {
     switch FMT {
         case 2u: {
             let dm = unpack2x16float(scales[g]);
             let q = quants[g];
-            let lo = nibbles(q, 0u);
-            let hi = nibbles(q, 4u);
-            for (var j = 0u; j < 4u; j++) {
-                s += lo[j] * xs[j] + hi[j] * xs[j + 4u];
-            }
-            return dm.x * (s.x + s.y + s.z + s.w) + dm.y * xsum;
+            let lo = vec4<u32>(0u, 8u, 16u, 24u);
+            let hi = vec4<u32>(4u, 12u, 20u, 28u);
+            let m = vec4<i32>(15);
+            let a = vec4<i32>(bitcast<i32>(q.x));
+            let b = vec4<i32>(bitcast<i32>(q.y));
+            let c = vec4<i32>(bitcast<i32>(q.z));
+            let e = vec4<i32>(bitcast<i32>(q.w));
+            let s = dot(vec4<f32>((a >> lo) & m), x0) + dot(vec4<f32>((b >> lo) & m), x1)
+                  + dot(vec4<f32>((c >> lo) & m), x2) + dot(vec4<f32>((e >> lo) & m), x3)
+                  + dot(vec4<f32>((a >> hi) & m), x4) + dot(vec4<f32>((b >> hi) & m), x5)
+                  + dot(vec4<f32>((c >> hi) & m), x6) + dot(vec4<f32>((e >> hi) & m), x7);
+            return dm.x * s + dm.y * xsum;
         }
         case 8u: {
             let a = quants[2u * g];
             let b = quants[2u * g + 1u];
-            s = int8x4(a.x) * xs[0] + int8x4(a.y) * xs[1] + int8x4(a.z) * xs[2] + int8x4(a.w) * xs[3]
-              + int8x4(b.x) * xs[4] + int8x4(b.y) * xs[5] + int8x4(b.z) * xs[6] + int8x4(b.w) * xs[7];
-            return bitcast<f32>(scales[g]) * (s.x + s.y + s.z + s.w);
+            let s = dot(int8x4(a.x), x0) + dot(int8x4(a.y), x1) + dot(int8x4(a.z), x2) + dot(int8x4(a.w), x3)
+                  + dot(int8x4(b.x), x4) + dot(int8x4(b.y), x5) + dot(int8x4(b.z), x6) + dot(int8x4(b.w), x7);
+            return bitcast<f32>(scales[g]) * s;
         }
         default: {
-            var w = dequant_block(g);
-            for (var j = 0u; j < 8u; j++) {
-                s += w[j] * xs[j];
-            }
-            return s.x + s.y + s.z + s.w;
+            let w = dequant_block(g);
+            return dot(w[0], x0) + dot(w[1], x1) + dot(w[2], x2) + dot(w[3], x3)
+                 + dot(w[4], x4) + dot(w[5], x5) + dot(w[6], x6) + dot(w[7], x7);
         }
     }
+}
+
+fn block_dot(g: u32, xs: array<vec4<f32>, 8>, xsum: f32) -> f32 {
+    return block_dot8(g, xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6], xs[7], xsum);
 }

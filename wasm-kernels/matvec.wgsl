@@ -1,6 +1,6 @@
 // #include dequant
 // y = W x for ONE token (decode). W: N rows of K columns (K % 32 == 0) in format FMT, x: K floats.
-// Each invocation computes ROWS rows, so each x load serves ROWS rows. THREADS_PER_ROW
+// Each invocation computes ROWS (4 or 8) rows, so each x load serves ROWS rows. THREADS_PER_ROW
 // invocations split a row group's blocks between them and add up in workgroup memory: 1 suits
 // CPU-backed adapters (loads are their cost, barriers are slow), more suits real GPUs (more
 // invocations in flight, neighbouring invocations read neighbouring blocks).
@@ -26,9 +26,15 @@ override OUT_AT_POS: bool = false;
 override THREADS_PER_ROW: u32 = 1u;  // a power of two <= WORKGROUP
 override WORKGROUP: u32 = 64u;       // a power of two <= 64
 
-const ROWS = 4u;
+override ROWS: u32 = 4u;              // rows per invocation: 4 or 8 (8 halves the loads of x)
 
-var<workgroup> partial: array<vec4<f32>, 64>;
+var<workgroup> partial: array<vec4<f32>, 128>;
+
+fn store(o: u32, r: u32, value: f32) {
+    if (r < N) {
+        y[o + r] = select(value, y[o + r] + value, ACCUMULATE);
+    }
+}
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
@@ -36,36 +42,64 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let r0 = ((wid.x + wid.y * nwg.x) * (WORKGROUP / THREADS_PER_ROW) + lid / THREADS_PER_ROW) * ROWS;
     let lane = lid % THREADS_PER_ROW;
     let blocks = K / 32u;
-    var acc = vec4<f32>(0.0);
+    let wide = ROWS == 8u;
+    var acc = vec4<f32>(0.0);   // rows r0 .. r0+3
+    var acc2 = vec4<f32>(0.0);  // rows r0+4 .. r0+7 (ROWS 8)
     if (r0 < N) {
+        // Rows past N re-read the last row; their sums are never stored. No loops over rows and
+        // no arrays: see block_dot8.
+        let last = N - 1u;
+        let g0 = r0 * blocks;
+        let g1 = min(r0 + 1u, last) * blocks;
+        let g2 = min(r0 + 2u, last) * blocks;
+        let g3 = min(r0 + 3u, last) * blocks;
+        let g4 = min(r0 + 4u, last) * blocks;
+        let g5 = min(r0 + 5u, last) * blocks;
+        let g6 = min(r0 + 6u, last) * blocks;
+        let g7 = min(r0 + 7u, last) * blocks;
         for (var b = lane; b < blocks; b += THREADS_PER_ROW) {
-            var xs: array<vec4<f32>, 8>;
-            var xsum = vec4<f32>(0.0);
-            for (var j = 0u; j < 8u; j++) {
-                xs[j] = x[b * 8u + j];
-                xsum += xs[j];
-            }
-            let total = xsum.x + xsum.y + xsum.z + xsum.w;
-            for (var r = 0u; r < ROWS; r++) {
-                // Rows past N re-read the last row; their sums are never stored.
-                acc[r] += block_dot(min(r0 + r, N - 1u) * blocks + b, xs, total);
+            let x0 = x[b * 8u];
+            let x1 = x[b * 8u + 1u];
+            let x2 = x[b * 8u + 2u];
+            let x3 = x[b * 8u + 3u];
+            let x4 = x[b * 8u + 4u];
+            let x5 = x[b * 8u + 5u];
+            let x6 = x[b * 8u + 6u];
+            let x7 = x[b * 8u + 7u];
+            let xv = x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7;
+            let total = xv.x + xv.y + xv.z + xv.w;
+            acc += vec4<f32>(block_dot8(g0 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                             block_dot8(g1 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                             block_dot8(g2 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                             block_dot8(g3 + b, x0, x1, x2, x3, x4, x5, x6, x7, total));
+            if (wide) {
+                acc2 += vec4<f32>(block_dot8(g4 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                  block_dot8(g5 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                  block_dot8(g6 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                  block_dot8(g7 + b, x0, x1, x2, x3, x4, x5, x6, x7, total));
             }
         }
     }
     if (THREADS_PER_ROW > 1u) {
-        partial[lid] = acc;
+        partial[2u * lid] = acc;
+        partial[2u * lid + 1u] = acc2;
         workgroupBarrier();
         for (var i = 1u; i < THREADS_PER_ROW; i++) {
-            acc += select(vec4<f32>(0.0), partial[lid + i], lane == 0u);
+            acc += select(vec4<f32>(0.0), partial[2u * (lid + i)], lane == 0u);
+            acc2 += select(vec4<f32>(0.0), partial[2u * (lid + i) + 1u], lane == 0u);
         }
     }
-    if (lane == 0u) {
-        let base = select(0u, step.pos0 * N_OUT, OUT_AT_POS) + ROW0;
-        for (var r = 0u; r < ROWS; r++) {
-            if (r0 + r < N) {
-                let o = base + r0 + r;
-                y[o] = select(acc[r], y[o] + acc[r], ACCUMULATE);
-            }
+    if (lane == 0u && r0 < N) {
+        let o = select(0u, step.pos0 * N_OUT, OUT_AT_POS) + ROW0;
+        store(o, r0, acc.x);
+        store(o, r0 + 1u, acc.y);
+        store(o, r0 + 2u, acc.z);
+        store(o, r0 + 3u, acc.w);
+        if (wide) {
+            store(o, r0 + 4u, acc2.x);
+            store(o, r0 + 5u, acc2.y);
+            store(o, r0 + 6u, acc2.z);
+            store(o, r0 + 7u, acc2.w);
         }
     }
 }

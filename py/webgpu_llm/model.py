@@ -18,8 +18,12 @@ from .weights import grid, load_kernel, load_weights
 TOP_K = 40            # candidates read back per token; sampling happens among them
 PREFILL_BATCH = 64    # tokens per prefill submit
 TOPK_SLICE = 512      # values one topk invocation reduces to top_k (topk.wgsl SLICE)
-MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS)
-MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl)
+MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS) on GPUs
+MATVEC_ROWS_CPU = 8   # on CPU-backed adapters: fewer loads of x per weight
+MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl ROWS, TOKENS) on GPUs
+MATMUL_ROWS_CPU = 8   # on CPU-backed adapters: fewer loads of x per weight
+ATTENTION_CPU_MAX_DIM = 64   # attention_cpu.wgsl's limit (used on CPU-backed adapters)
+ATTENTION_CPU_WORKGROUP = 4  # its invocations (token, head) per workgroup
 
 
 class ContextFull(ValueError):
@@ -73,6 +77,9 @@ class Builder:
         # and small workgroups so that even 192-row matrices spread over the CPU cores.
         cpu = is_cpu_adapter(device)
         self.threads_per_row, self.matvec_workgroup = (1, 32) if cpu else (8, 64)
+        self.matvec_rows = MATVEC_ROWS_CPU if cpu else MATVEC_ROWS
+        self.matmul_rows = MATMUL_ROWS_CPU if cpu else MATMUL_ROWS
+        self.cpu = cpu
 
     async def kernel(self, name, **constants):
         key = (name, tuple(sorted(constants.items())))
@@ -94,12 +101,12 @@ class Builder:
                              ROW0=part.row0, ACCUMULATE=accumulate, OUT_AT_POS=at_pos)
             buffers = [self.step, part.quants, part.scales, x, y]
             vec = await self.kernel("matvec", THREADS_PER_ROW=self.threads_per_row,
-                                    WORKGROUP=self.matvec_workgroup, **constants)
-            mat = await self.kernel("matmul", **constants)
-            groups = ceil_div(part.rows, MATVEC_ROWS * self.matvec_workgroup // self.threads_per_row)
+                                    WORKGROUP=self.matvec_workgroup, ROWS=self.matvec_rows, **constants)
+            mat = await self.kernel("matmul", ROWS=self.matmul_rows, **constants)
+            groups = ceil_div(part.rows, self.matvec_rows * self.matvec_workgroup // self.threads_per_row)
             op.decode.append((vec, self.device.bind(vec, buffers), lambda n, g=groups: grid(g)))
-            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows: (
-                ceil_div(rows, MATMUL_ROWS * 64), ceil_div(n, MATMUL_TOKENS))))
+            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows, r=self.matmul_rows: (
+                ceil_div(rows, r * 64), ceil_div(n, MATMUL_TOKENS))))
         return op
 
 
@@ -281,10 +288,16 @@ class Model:
         w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
         k_cache, v_cache = self.k_cache[i], self.v_cache[i]
         heads = heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
-        attention = await b.simple(
-            "attention", [self.step, self.q, k_cache, v_cache, self.attn, self.scores],
-            lambda n: (c.n_heads // heads, n), N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads,
-            HEAD_DIM=c.head_dim, MAX_CTX=self.max_context, HEADS=heads)
+        if b.cpu and c.head_dim <= ATTENTION_CPU_MAX_DIM:  # barrier-free, one invocation a head
+            attention = await b.simple(
+                "attention_cpu", [self.step, self.q, k_cache, v_cache, self.attn],
+                lambda n: grid(ceil_div(n * c.n_heads, ATTENTION_CPU_WORKGROUP)), N_HEADS=c.n_heads,
+                N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, WORKGROUP=ATTENTION_CPU_WORKGROUP)
+        else:
+            attention = await b.simple(
+                "attention", [self.step, self.q, k_cache, v_cache, self.attn, self.scores],
+                lambda n: (c.n_heads // heads, n), N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads,
+                HEAD_DIM=c.head_dim, MAX_CTX=self.max_context, HEADS=heads)
         swiglu = await b.simple("swiglu", [self.step, self.gate, self.up],
                                 lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn)
         return Layer(

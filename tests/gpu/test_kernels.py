@@ -24,16 +24,16 @@ def upload_matrix(gpu, rng, type_name, rows, cols, max_part_bytes=None):
 
 
 def run_linear(gpu, name, tensor, x_buf, y_buf, n_out, tokens, pos0=0, threads_per_row=1, workgroup=64,
-               **flags):
+               rows=4, **flags):
     step = gpu.step(pos0, tokens)
     for part in tensor.parts:
         constants = dict(FMT=tensor.fmt, K=tensor.cols, N=part.rows, N_OUT=n_out, ROW0=part.row0, **flags)
         if name == "matvec":
-            k = gpu.kernel(name, THREADS_PER_ROW=threads_per_row, WORKGROUP=workgroup, **constants)
-            size = grid(-(-part.rows // (4 * workgroup // threads_per_row)))
+            k = gpu.kernel(name, THREADS_PER_ROW=threads_per_row, WORKGROUP=workgroup, ROWS=rows, **constants)
+            size = grid(-(-part.rows // (rows * workgroup // threads_per_row)))
         else:
-            k = gpu.kernel(name, **constants)
-            size = (-(-part.rows // (4 * 64)), -(-tokens // 8))
+            k = gpu.kernel(name, ROWS=rows, **constants)
+            size = (-(-part.rows // (rows * 64)), -(-tokens // 8))
         gpu.dispatch(k, [step, part.quants, part.scales, x_buf, y_buf], *size)
 
 
@@ -45,19 +45,22 @@ def test_matmul_and_matvec(gpu, type_name, rows, cols, tokens):
     x = rng.standard_normal((tokens, cols)).astype(np.float32)
     want = x @ w.T
     tol = 1e-4 * np.abs(x).sum(1).max() * np.abs(w).max() + 1e-5
-    y = gpu.zeros(tokens * rows)
-    run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens)
-    np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
-    for threads_per_row, workgroup in ((1, 32), (8, 64), (64, 64)):
+    for per_invocation in (4, 8):
+        y = gpu.zeros(tokens * rows)
+        run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens, rows=per_invocation)
+        np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
+    for threads_per_row, workgroup, per_invocation in ((1, 32, 4), (8, 64, 4), (64, 64, 4), (1, 32, 8),
+                                                       (4, 16, 8)):
         y1 = gpu.zeros(rows)
         run_linear(gpu, "matvec", tensor, gpu.array(x[-1]), y1, rows, 1, threads_per_row=threads_per_row,
-                   workgroup=workgroup)
+                   workgroup=workgroup, rows=per_invocation)
         np.testing.assert_allclose(gpu.read(y1, rows), want[-1], atol=tol)
 
 
 @pytest.mark.parametrize("name", ["matvec", "matmul"])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_linear_accumulates_at_position_across_parts(gpu, name, seed):
+@pytest.mark.parametrize("per_invocation", [4, 8])
+def test_linear_accumulates_at_position_across_parts(gpu, name, seed, per_invocation):
     """ACCUMULATE adds onto y; OUT_AT_POS writes rows pos0.. of a cache; a tensor split into
     several buffers (forced by a tiny part size) computes the same."""
     rng = np.random.default_rng(seed)
@@ -67,7 +70,7 @@ def test_linear_accumulates_at_position_across_parts(gpu, name, seed):
     x = rng.standard_normal((tokens, cols)).astype(np.float32)
     start = rng.standard_normal((pos0 + tokens + 2, rows)).astype(np.float32)
     y = gpu.array(start)
-    run_linear(gpu, name, tensor, gpu.array(x), y, rows, tokens, pos0=pos0,
+    run_linear(gpu, name, tensor, gpu.array(x), y, rows, tokens, pos0=pos0, rows=per_invocation,
                ACCUMULATE=True, OUT_AT_POS=True)
     want = start.copy()
     want[pos0:pos0 + tokens] += x @ w.T
@@ -151,6 +154,12 @@ def test_attention(gpu, heads, kv_heads, head_dim, pos0, tokens, seed):
             p = np.exp(s - s.max())
             want[t, h] = p / p.sum() @ v[:n, h // group]
     np.testing.assert_allclose(gpu.read(out, q.size).reshape(q.shape), want, atol=1e-5)
+    if head_dim <= 64:  # the barrier-free kernel for CPU adapters (model.Model: attention_cpu)
+        out = gpu.zeros(q.size)
+        kernel = gpu.kernel("attention_cpu", N_HEADS=heads, N_KV_HEADS=kv_heads, HEAD_DIM=head_dim)
+        gpu.dispatch(kernel, [gpu.step(pos0, tokens), gpu.array(q), gpu.array(k), gpu.array(v), out],
+                     -(-tokens * heads // 4))
+        np.testing.assert_allclose(gpu.read(out, q.size).reshape(q.shape), want, atol=1e-5)
 
 
 @pytest.mark.parametrize("ffn,tokens", [(1536, 1), (100, 3), (7, 5)])
@@ -220,9 +229,10 @@ def test_linear_on_random_shapes(gpu, type_name, rows, blocks, tokens, seed):
     x = rng.standard_normal((tokens, cols)).astype(np.float32)
     want = x @ w.T
     tol = 1e-4 * np.abs(x).sum(1).max() * np.abs(w).max() + 1e-5
-    y = gpu.zeros(tokens * rows)
-    run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens)
-    np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
+    for per_invocation in (4, 8):
+        y = gpu.zeros(tokens * rows)
+        run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens, rows=per_invocation)
+        np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
     y1 = gpu.zeros(rows)
     run_linear(gpu, "matvec", tensor, gpu.array(x[0]), y1, rows, 1, threads_per_row=1, workgroup=32)
     np.testing.assert_allclose(gpu.read(y1, rows), want[0], atol=tol)
