@@ -137,6 +137,7 @@ class Model:
         self.top_k = top_k
         self.tokens = []               # ids whose keys/values are in the cache, in order
         self.dispatches_per_token = 0  # of the last decode step
+        self.decode_step = None        # the decode step's commands, captured at its first use
 
     @classmethod
     async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
@@ -229,7 +230,12 @@ class Model:
         self.device.write(self.ids, struct.pack(f"<{n}I", *chunk))
         self.device.write(self.step, struct.pack("<II", self.pos, n))
         rec = self.device.record()
-        self.forward(rec, n, decode=n == 1, logits=last)
+        if n == 1 and last:  # a decode step: always the same commands, captured once
+            if self.decode_step is None:
+                self.decode_step = self.device.capture(lambda r: self.forward(r, 1, decode=True))
+            rec.replay(self.decode_step)
+        else:
+            self.forward(rec, n, decode=n == 1, logits=last)
         self.device.submit(rec)
         self.tokens.extend(chunk)
         return rec.dispatches
