@@ -6,6 +6,7 @@
 Pieces never split a UTF-8 character (tokenizer.StreamDecoder holds bytes back); a last pair
 (None, text) carries any bytes still held at the end. Special tokens yield "" as text.
 """
+from .lookahead import Stepper
 from .tokenizer import StreamDecoder
 
 
@@ -37,15 +38,19 @@ async def generate(model, tokenizer, prompt_ids, max_tokens, sampler, stop_ids=N
     top = await model.prefill(prompt_ids[cached:])
     decoder = StreamDecoder(tokenizer, skip_special=True)
     history = list(prompt_ids)
-    for produced in range(1, max_tokens + 1):
-        token = sampler.pick(top, history)
-        if token in stop:
-            break
-        history.append(token)
-        yield token, decoder.feed(token)
-        if produced == max_tokens or model.pos >= model.max_context:
-            break
-        top = await model.decode_one_token(token)
+    stepper = Stepper(model, greedy=sampler.temperature == 0)
+    try:
+        for produced in range(1, max_tokens + 1):
+            token = sampler.pick(top, history)
+            if token in stop:
+                break
+            history.append(token)
+            yield token, decoder.feed(token)
+            if produced == max_tokens or stepper.pos >= model.max_context:
+                break
+            top = await stepper.next(token)
+    finally:
+        stepper.settle()
     tail = decoder.flush()
     if tail:
         yield None, tail
