@@ -166,6 +166,7 @@ async def _stream(engine, messages, sampler, max_tokens, stops):
     if engine.busy:
         raise RuntimeError("the engine is already generating; interrupt() it first")
     engine.busy, engine._interrupted = True, False
+    pieces = None
     try:
         prompt, max_tokens, trimmed = engine.fit_prompt(messages, max_tokens)
         usage = Usage(prompt_tokens=len(prompt), trimmed_messages=trimmed)
@@ -190,11 +191,13 @@ async def _stream(engine, messages, sampler, max_tokens, stops):
         else:
             if usage.completion_tokens < max_tokens:
                 reason = "stop"
-        await pieces.aclose()
+        await pieces.aclose()  # settles the KV cache (drops unused lookahead)
         usage.prefilled_tokens = len(prompt) - min(cached_before, len(prompt) - 1)
         usage.timings = clock.timings(usage.prefilled_tokens, usage.completion_tokens)
         yield ChatCompletionChunk([Choice(delta=Delta(held), finish_reason=reason)], usage)
-    finally:
+    finally:  # also when the caller closes the stream early
+        if pieces is not None:
+            await pieces.aclose()
         engine.busy = False
 
 

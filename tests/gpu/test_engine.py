@@ -114,3 +114,32 @@ def test_real_model_multi_turn_answer_uses_context(real_engine):
     b = run(real_engine.chat.completions.create(messages=follow, temperature=0, max_tokens=20))
     assert b.usage.prefilled_tokens < b.usage.prompt_tokens
     assert "Miso" in b.choices[0].message.content, b.choices[0].message.content
+
+
+def test_closing_the_stream_early_leaves_a_consistent_engine(tiny_engine):
+    messages = [{"role": "user", "content": "go on"}]
+
+    async def take_two_then_close():
+        stream = await tiny_engine.chat.completions.create(messages=messages, stream=True,
+                                                           max_tokens=50, temperature=0)
+        got = []
+        async for chunk in stream:
+            got.append(chunk)
+            if len(got) == 2:
+                break
+        await stream.aclose()
+        return got
+
+    caches = []
+    try:
+        for ahead in (1, 8):  # with 8 the GPU decodes ahead; closing must drop what went unused
+            tiny_engine.model.lookahead = ahead
+            tiny_engine.reset_chat()
+            assert len(run(take_two_then_close())) == 2
+            assert not tiny_engine.busy
+            caches.append(list(tiny_engine.model.tokens))
+        assert caches[0] == caches[1]
+        whole = run(tiny_engine.chat.completions.create(messages=messages, max_tokens=6, temperature=0))
+        assert whole.usage.completion_tokens == 6
+    finally:
+        tiny_engine.model.lookahead = None
