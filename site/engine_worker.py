@@ -1,5 +1,5 @@
 # The engine's PyScript worker: the model runs here, off the page's main thread.
-# The page calls `init(base_url)` once, then `call(method, json_args)`; results come back as JSON.
+# The page calls `init(base_url, model_id)` once, then `call(method, json_args)`; results come back as JSON.
 import json
 
 from boot import install_wheels
@@ -21,7 +21,7 @@ async def call(method, args_json):
         result = await host.handle(method, json.loads(args_json))
         return json.dumps({"ok": result})
     except Exception as error:  # the page shows the reason; the worker stays usable
-        return json.dumps({"error": f"{type(error).__name__}: {error}" if not str(error) else str(error)})
+        return json.dumps({"error": str(error) or type(error).__name__})
 
 
 __export__ = ["init", "call"]

@@ -27,7 +27,18 @@ class EngineHost:
         return await getattr(self, "rpc_" + method)(**args)
 
     # -- model lifecycle -----------------------------------------------------------------------
+    def _device_lost(self):
+        """The GPU device's loss reason (driver reset, tab in background too long…), or None.
+        A lost device takes the loaded model with it: forget the engine so Retry reloads it."""
+        reason = getattr(self.engine.model.device, "lost", None) if self.engine else None
+        if reason:
+            self.engine = None
+        return reason
+
     async def rpc_status(self):
+        lost = self._device_lost()
+        if lost:
+            return {"state": "error", "reason": f"The GPU device was lost ({lost}). Press Retry to load the model again."}
         if self.engine is not None:
             return {"state": "ready"}
         try:
@@ -95,7 +106,9 @@ class EngineHost:
                 queue.put_nowait({"text": choice.delta.content, "finish_reason": choice.finish_reason,
                                   "usage": _usage(chunk.usage)})
         except Exception as error:
-            queue.put_nowait({"text": "", "finish_reason": "error", "error": str(error)})
+            lost = self._device_lost()
+            reason = f"The GPU device was lost ({lost}). Press Retry to load the model again." if lost else str(error)
+            queue.put_nowait({"text": "", "finish_reason": "error", "error": reason})
 
     async def rpc_chat_next(self):
         """Everything produced since the last call (waiting for at least one piece)."""
