@@ -39,6 +39,7 @@ class Lookahead:
             rec.replay(model.decode_step)
             rec.copy(model.top, 0, self.history, self.row * k, self.row)
         device.submit(rec)
+        model.dispatches_per_token = model.decode_step.dispatches
         raw = await device.read(self.history, 0, self.row * n)
         tops = [parse_top(raw[self.row * k:self.row * (k + 1)], model.config.vocab) for k in range(n)]
         model.tokens.extend([token] + [top.ids[0] for top in tops[:-1]])

@@ -51,3 +51,16 @@ def test_lookahead_needs_fewer_submits(tiny):
     one = run_generation(tiny, 1, Sampler())
     eight = run_generation(tiny, 8, Sampler())
     assert eight[3] < one[3]
+
+
+def test_dispatches_per_token_is_reported_with_lookahead(tiny):
+    async def run():
+        source = FileSource(tiny)
+        gguf = read_gguf(source)
+        model = await Model.load(await open_device(), gguf, source, max_context=64)
+        model.lookahead = 4
+        tokenizer = Tokenizer.from_gguf(gguf)
+        [t async for t, _ in generate(model, tokenizer, PROMPT, 6, Sampler(), stop_ids=set())]
+        return model.dispatches_per_token, model.config.n_layers
+    dispatches, layers = asyncio.run(run())
+    assert dispatches > 5 * layers
