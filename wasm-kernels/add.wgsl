@@ -1,4 +1,4 @@
-// Residual add, in place: x += y (both f32, same length).
+// x += y, in place (both f32, same length): the kernel of the boot-time GPU self-check.
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from .chat_template import ChatTemplate
-from .generate import generate, stop_ids_of
+from .generate import common_prefix, generate, stop_ids_of
 from .gguf import read_gguf
 from .gpu import open_device
 from .model import Model
@@ -170,7 +170,7 @@ async def _stream(engine, messages, sampler, max_tokens, stops):
     try:
         prompt, max_tokens, trimmed = engine.fit_prompt(messages, max_tokens)
         usage = Usage(prompt_tokens=len(prompt), trimmed_messages=trimmed)
-        cached_before = _common_prefix(engine.model.tokens, prompt)
+        cached_before = common_prefix(engine.model.tokens, prompt)
         clock = _Clock()
         reason, held = "length", ""  # held: text that might be the start of a stop string
         pieces = generate(engine.model, engine.tokenizer, prompt, max_tokens, sampler, engine.stop_ids)
@@ -199,15 +199,6 @@ async def _stream(engine, messages, sampler, max_tokens, stops):
         if pieces is not None:
             await pieces.aclose()
         engine.busy = False
-
-
-def _common_prefix(a, b):
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _find_stop(text, stops):
