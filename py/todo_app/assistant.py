@@ -51,8 +51,8 @@ def facts(todos, today):
     overdue = [t for t in open_items if t.due is not None and t.due < today_iso]
     due_today = [t for t in open_items if t.due == today_iso]
     lines = [f"Today is {today.strftime('%A')}, {today_iso}.",
-             f"The list has {_plural(len(items), 'to-do')}: {len(open_items)} open (not done) "
-             f"and {len(done_items)} done."]
+             f"The user has {_plural(len(open_items), 'open to-do')} and "
+             f"{_plural(len(done_items), 'done to-do')} ({len(items)} in all)."]
     if not items:
         lines.append("The list is empty.")
     if open_items:

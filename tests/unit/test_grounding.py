@@ -22,7 +22,7 @@ def sample():
 def test_system_prompt_states_counts_date_overdue_and_exact_open_titles():
     prompt = assistant.system_prompt(sample(), TODAY)
     assert "Today is Wednesday, 2026-11-25." in prompt
-    assert "5 to-dos: 4 open (not done) and 1 done." in prompt
+    assert "The user has 4 open to-dos and 1 done to-do (5 in all)." in prompt
     assert "Open to-dos (4), exact titles:" in prompt
     for n, title in enumerate(["Pay rent", "Buy milk", "Call mom", "Write report"], start=1):
         assert f'{n}. "{title}"' in prompt
@@ -45,7 +45,7 @@ def test_system_prompt_has_rules_and_the_todos_as_json():
 
 def test_empty_list_and_nothing_overdue():
     prompt = assistant.system_prompt(TodoList(), TODAY)
-    assert "0 to-dos: 0 open (not done) and 0 done." in prompt
+    assert "The user has 0 open to-dos and 0 done to-dos (0 in all)." in prompt
     assert "The list is empty." in prompt and "There are no open to-dos." in prompt
     assert "Nothing is overdue." in prompt
     assert "To-dos as JSON:\n[]" in prompt
@@ -55,7 +55,7 @@ def test_singular_wording_and_tomorrow():
     todos = TodoList()
     todos.add("Only one", due="2026-11-26")
     prompt = assistant.system_prompt(todos, TODAY)
-    assert "The list has 1 to-do: 1 open (not done) and 0 done." in prompt
+    assert "The user has 1 open to-do and 0 done to-dos (1 in all)." in prompt
     assert "due tomorrow (2026-11-26)" in prompt
 
 
