@@ -4,7 +4,8 @@ code, with its own RoPE on un-permuted Q/K), so the numpy reference and the GPU 
 checked against an implementation we did not write.
 
 Needs torch + transformers (not test dependencies): run once in a scratch venv,
-    /tmp/hfvenv/bin/python tests/reference/make_hf_fixture.py [MODEL.gguf]
+    python -m venv hf && hf/bin/pip install torch transformers gguf numpy
+    hf/bin/python tests/reference/make_hf_fixture.py [MODEL.gguf]
 """
 import hashlib
 import json
