@@ -28,17 +28,19 @@ class EngineHost:
 
     # -- model lifecycle -----------------------------------------------------------------------
     def _device_lost(self):
-        """The GPU device's loss reason (driver reset, tab in background too long…), or None.
-        A lost device takes the loaded model with it: forget the engine so Retry reloads it."""
+        """A sentence for the user if the GPU device was lost (driver reset, tab in background too
+        long…), else None. A lost device takes the loaded model with it: forget the engine so
+        Retry reloads it."""
         reason = getattr(self.engine.model.device, "lost", None) if self.engine else None
-        if reason:
-            self.engine = None
-        return reason
+        if not reason:
+            return None
+        self.engine = None
+        return f"The GPU device was lost ({reason}). Press Retry to load the model again."
 
     async def rpc_status(self):
         lost = self._device_lost()
         if lost:
-            return {"state": "error", "reason": f"The GPU device was lost ({lost}). Press Retry to load the model again."}
+            return {"state": "error", "reason": lost}
         if self.engine is not None:
             return {"state": "ready"}
         try:
@@ -106,8 +108,7 @@ class EngineHost:
                 queue.put_nowait({"text": choice.delta.content, "finish_reason": choice.finish_reason,
                                   "usage": _usage(chunk.usage)})
         except Exception as error:
-            lost = self._device_lost()
-            reason = f"The GPU device was lost ({lost}). Press Retry to load the model again." if lost else str(error)
+            reason = self._device_lost() or str(error)
             queue.put_nowait({"text": "", "finish_reason": "error", "error": reason})
 
     async def rpc_chat_next(self):

@@ -9,7 +9,7 @@ choose another candidate) and rewinds the KV cache where it diverges.
 """
 import struct
 
-from .model import TopK
+from .model import is_cpu_adapter, parse_top
 
 MAX_AHEAD = 16
 
@@ -29,35 +29,26 @@ class Lookahead:
         model._check([token])
         device.write(model.ids, struct.pack("<I", token))
         device.write(self.steps, b"".join(struct.pack("<II", model.pos + k, 1) for k in range(n)))
-        if model.decode_step is None:
-            model.decode_step = device.capture(lambda r: model.forward(r, 1, decode=True))
+        step = model.decode_step()
         rec = device.record()
         for k in range(n):
             rec.copy(self.steps, 8 * k, model.step, 0, 8)
             if k:
                 rec.copy(model.top, 0, model.ids, 0, 4)   # the last step's best token is the input
-            rec.replay(model.decode_step)
+            rec.replay(step)
             rec.copy(model.top, 0, self.history, self.row * k, self.row)
         device.submit(rec)
-        model.dispatches_per_token = model.decode_step.dispatches
+        model.dispatches_per_token = step.dispatches
         raw = await device.read(self.history, 0, self.row * n)
         tops = [parse_top(raw[self.row * k:self.row * (k + 1)], model.config.vocab) for k in range(n)]
         model.tokens.extend([token] + [top.ids[0] for top in tops[:-1]])
         return tops
 
 
-def parse_top(raw, vocab):
-    """(id u32, logit f32) pairs, best first → TopK (padding slots have ids ≥ vocab)."""
-    pairs = struct.unpack("<" + "If" * (len(raw) // 8), raw)
-    keep = [i for i in range(0, len(pairs), 2) if pairs[i] < vocab]
-    return TopK([pairs[i] for i in keep], [pairs[i + 1] for i in keep])
-
-
 def lookahead_tokens(model):
     """How many tokens to decode per submit: on CPU-backed adapters (lavapipe, SwiftShader) the
     readback is cheap next to a step and smaller batches stream more smoothly, so 1; else 8.
     `model.lookahead`, when set, overrides (tests)."""
-    from .model import is_cpu_adapter
     fixed = getattr(model, "lookahead", None)
     return fixed if fixed is not None else (1 if is_cpu_adapter(model.device) else 8)
 

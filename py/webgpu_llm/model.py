@@ -36,6 +36,13 @@ class TopK:
     logits: list   # raw logits of those ids
 
 
+def parse_top(raw, vocab):
+    """(id u32, logit f32) pairs, best first → TopK (padding slots have ids ≥ vocab)."""
+    pairs = struct.unpack("<" + "If" * (len(raw) // 8), raw)
+    keep = [i for i in range(0, len(pairs), 2) if pairs[i] < vocab]
+    return TopK([pairs[i] for i in keep], [pairs[i + 1] for i in keep])
+
+
 def ceil_div(a, b):
     return -(-a // b)
 
@@ -137,7 +144,7 @@ class Model:
         self.top_k = top_k
         self.tokens = []               # ids whose keys/values are in the cache, in order
         self.dispatches_per_token = 0  # of the last decode step
-        self.decode_step = None        # the decode step's commands, captured at its first use
+        self._decode_step = None       # the decode step's commands, captured at its first use
 
     @classmethod
     async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
@@ -205,11 +212,14 @@ class Model:
         """Forget the cache after `pos` tokens (0: start a new sequence)."""
         del self.tokens[max(0, pos):]
 
+    def decode_step(self):
+        """The commands of one decode step (the same every token), captured once for replay."""
+        if self._decode_step is None:
+            self._decode_step = self.device.capture(lambda r: self.forward(r, 1, decode=True))
+        return self._decode_step
+
     async def read_top(self):
-        raw = await self.device.read(self.top, 0, 8 * self.top_k)
-        pairs = struct.unpack("<" + "If" * self.top_k, raw)
-        keep = [i for i in range(self.top_k) if pairs[2 * i] < self.config.vocab]
-        return TopK([pairs[2 * i] for i in keep], [pairs[2 * i + 1] for i in keep])
+        return parse_top(await self.device.read(self.top, 0, 8 * self.top_k), self.config.vocab)
 
     async def read_logits(self):
         """All logits of the last step (a list of floats; for tests and debugging)."""
@@ -231,9 +241,7 @@ class Model:
         self.device.write(self.step, struct.pack("<II", self.pos, n))
         rec = self.device.record()
         if n == 1 and last:  # a decode step: always the same commands, captured once
-            if self.decode_step is None:
-                self.decode_step = self.device.capture(lambda r: self.forward(r, 1, decode=True))
-            rec.replay(self.decode_step)
+            rec.replay(self.decode_step())
         else:
             self.forward(rec, n, decode=n == 1, logits=last)
         self.device.submit(rec)

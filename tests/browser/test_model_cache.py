@@ -96,7 +96,7 @@ buffer = device.create_buffer(4096)
 device.upload(buffer, src, 64, 4096)
 on_gpu = await device.read(buffer, 0, 4096)
 dict(size=src.size, byte_length=src.array_buffer.byteLength, head=src.read(0, 4).hex(),
-     tail=src.read(src.size - 3, 10).hex(), sha=await wc._sha256_hex(Uint8Array.new(src.array_buffer)),
+     tail=src.read(src.size - 3, 10).hex(), sha=await wc.sha256_hex(Uint8Array.new(src.array_buffer)),
      tensors=len(gguf.tensors), gpu_ok=on_gpu == src.read(64, 4096), repaired=src.repaired)""")
     assert opened["size"] == opened["byte_length"] == total
     assert opened["head"] == model[:4].hex() == b"GGUF".hex() and opened["tail"] == model[-3:].hex()
