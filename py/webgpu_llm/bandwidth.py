@@ -162,7 +162,7 @@ def model_batches(model):
                         weights[f"blk.{i}.{kind}.weight"], kind in ACCUMULATING)
     head = Batch("output")
     output = weights["token_embd.weight" if config.tied_embeddings else "output.weight"]
-    _add_linear([head, decode], model.head[1], output, False)  # head: [norm, logits, top-k...]
+    _add_linear([head, decode], model.head[1], output, False)  # head: [norm, logits]
     batches["output"] = head
     batches["decode"] = decode
     return batches

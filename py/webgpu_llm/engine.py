@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from .chat_template import ChatTemplate
+from .constrain import Walker
 from .generate import common_prefix, generate, stop_ids_of
 from .gguf import read_gguf
 from .gpu import open_device
@@ -81,9 +82,11 @@ class Engine:
         self.tokenizer = tokenizer
         self.template = template
         self.stop_ids = stop_ids_of(tokenizer)
+        self.end_id = tokenizer.vocab.get("<|im_end|>", tokenizer.eos_id)  # ends an assistant turn
         self.chat = _Chat(self)
         self._interrupted = False
         self.busy = False
+        self._tries = {}   # token tries of grammar choices, kept across calls (constrain.py)
 
     @classmethod
     async def load(cls, source, progress=None, device=None, max_context=DEFAULT_CONTEXT):
@@ -108,6 +111,31 @@ class Engine:
     def reset_chat(self):
         """Forget the KV cache (a new conversation)."""
         self.model.reset(0)
+
+    async def constrained(self, messages, grammar):
+        """The assistant's reply to `messages`, following `grammar` (constrain.py): greedy, token
+        masks on the GPU, forced tokens appended in one prefill. Reuses the KV cache's prefix."""
+        if self.busy:
+            raise RuntimeError("the engine is already generating; interrupt() it first")
+        self.busy = True
+        try:
+            prompt = self.template.prompt_ids(messages, self.tokenizer)
+            if len(prompt) >= self.model.max_context:
+                raise ValueError(f"the message is too long: {len(prompt)} tokens for a context of "
+                                 f"{self.model.max_context}")
+            cached = min(common_prefix(self.model.tokens, prompt), len(prompt) - 1)
+            self.model.reset(cached)
+            if len(self._tries) > 256:
+                self._tries.clear()
+            walker = Walker(self.tokenizer, self._masked_step, self.end_id, self.stop_ids, self._tries)
+            result = await walker.run(grammar, prompt[cached:])
+            result.prefilled = len(prompt) - cached
+            return result
+        finally:
+            self.busy = False
+
+    async def _masked_step(self, tokens, allowed):
+        return await self.model.prefill(tokens, allowed=allowed)
 
     # -- prompt preparation ------------------------------------------------------------------
     def fit_prompt(self, messages, max_tokens):

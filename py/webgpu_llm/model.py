@@ -18,6 +18,7 @@ from .weights import grid, load_kernel, load_weights
 TOP_K = 40            # candidates read back per token; sampling happens among them
 PREFILL_BATCH = 64    # tokens per prefill submit
 TOPK_SLICE = 512      # values one topk invocation reduces to top_k (topk.wgsl SLICE)
+MAX_ALLOWED = 1024    # token ids a mask may allow (constrained decoding; gather_logits.wgsl CAP)
 MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS) on GPUs
 MATVEC_ROWS_CPU = 16  # on CPU-backed adapters: each x load serves 16 rows (measured best there)
 MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl ROWS, TOKENS) on GPUs
@@ -163,8 +164,9 @@ class Model:
         return model
 
     # -- the network ---------------------------------------------------------------------------
-    def forward(self, rec, n, decode, logits=True):
-        """Record the network over n tokens (ids buffer) at positions pos .. pos+n-1."""
+    def forward(self, rec, n, decode, logits=True, masked=False):
+        """Record the network over n tokens (ids buffer) at positions pos .. pos+n-1; the top-k of
+        the last token's logits, among the allowed ids only when masked."""
         run = lambda op: op.record(rec, n, decode)  # noqa: E731
         run(self.embed)                 # x = token_embd[ids]
         for layer in self.layers:
@@ -184,18 +186,31 @@ class Model:
         if logits:                      # only the last token's
             row = 4 * self.config.hidden
             rec.copy(self.x, (n - 1) * row, self.last, 0, row)
-            for op in self.head:        # final norm, logits, top-k
+            for op in self.head:        # final norm, logits
+                op.record(rec, 1)
+            for op in self.masked_top_k_ops if masked else self.top_k_ops:
                 op.record(rec, 1)
 
     # -- steps ---------------------------------------------------------------------------------
-    async def prefill(self, tokens):
-        """Run the prompt through the network in batches; the TopK of the next token."""
+    async def prefill(self, tokens, allowed=None):
+        """Run the prompt through the network in batches; the TopK of the next token, or with
+        `allowed` (token ids) the TopK among those only: a token mask applied on the GPU."""
         tokens = list(tokens)
         self._check(tokens)
+        if allowed is not None:
+            self._write_allowed(allowed)
         for start in range(0, len(tokens), self.batch):
             chunk = tokens[start:start + self.batch]
-            self._submit(chunk, last=start + len(chunk) == len(tokens))
-        return await self.read_top()
+            self._submit(chunk, last=start + len(chunk) == len(tokens), masked=allowed is not None)
+        return await self.read_top(masked=allowed is not None)
+
+    def _write_allowed(self, allowed):
+        allowed = sorted(set(allowed))
+        if not allowed or len(allowed) > MAX_ALLOWED:
+            raise ValueError(f"a token mask allows 1 to {MAX_ALLOWED} ids, not {len(allowed)}")
+        if not 0 <= allowed[0] <= allowed[-1] < self.config.vocab:
+            raise ValueError("a token mask names ids outside the vocabulary")
+        self.device.write(self.allowed, struct.pack(f"<{len(allowed) + 1}I", len(allowed), *allowed))
 
     async def decode_one_token(self, token):
         """Append one token: all its dispatches in one recorder, one submit, one small read."""
@@ -218,8 +233,9 @@ class Model:
             self._decode_step = self.device.capture(lambda r: self.forward(r, 1, decode=True))
         return self._decode_step
 
-    async def read_top(self):
-        return parse_top(await self.device.read(self.top, 0, 8 * self.top_k), self.config.vocab)
+    async def read_top(self, masked=False):
+        top = self.masked_top if masked else self.top
+        return parse_top(await self.device.read(top, 0, 8 * self.top_k), self.config.vocab)
 
     async def read_logits(self):
         """All logits of the last step (a list of floats; for tests and debugging)."""
@@ -235,15 +251,15 @@ class Model:
         if self.pos + len(tokens) > self.max_context:
             raise ContextFull(f"{self.pos} + {len(tokens)} tokens exceed the context of {self.max_context}")
 
-    def _submit(self, chunk, last):
+    def _submit(self, chunk, last, masked=False):
         n = len(chunk)
         self.device.write(self.ids, struct.pack(f"<{n}I", *chunk))
         self.device.write(self.step, struct.pack("<II", self.pos, n))
         rec = self.device.record()
-        if n == 1 and last:  # a decode step: always the same commands, captured once
+        if n == 1 and last and not masked:  # a decode step: always the same commands, captured once
             rec.replay(self.decode_step())
         else:
-            self.forward(rec, n, decode=n == 1, logits=last)
+            self.forward(rec, n, decode=n == 1, logits=last, masked=masked)
         self.device.submit(rec)
         self.tokens.extend(chunk)
         return rec.dispatches
@@ -267,6 +283,8 @@ class Model:
         self.v_cache = [floats(ctx * kv_dim, f"v cache {i}") for i in range(c.n_layers)]
         self.last, self.last_norm = floats(c.hidden, "last x"), floats(c.hidden, "last xn")
         self.logits = floats(c.vocab, "logits")
+        self.allowed = floats(1 + MAX_ALLOWED, "allowed token ids: count, ids")
+        self.allowed_logits = floats(2 * MAX_ALLOWED, "allowed (id, logit) pairs")
         half = c.head_dim // 2
         self.turns = floats(half, "rope turns per position")
         # theta_i / 2pi in double precision on the CPU; the kernel reduces the angle itself.
@@ -285,7 +303,12 @@ class Model:
         self.layers = [await self._layer(b, i) for i in range(c.n_layers)]
         output = w["token_embd.weight" if c.tied_embeddings else "output.weight"]
         self.head = [await self._norm(b, "output_norm.weight", self.last, self.last_norm),
-                     await b.linear(output, self.last_norm, self.logits)] + await self._top_k(b)
+                     await b.linear(output, self.last_norm, self.logits)]
+        self.top_k_ops, self.top = await self._top_k(b, self.logits, c.vocab, pairs=False)
+        gather = await b.simple("gather_logits", [self.logits, self.allowed, self.allowed_logits],
+                                lambda n: (ceil_div(MAX_ALLOWED, 64),), CAP=MAX_ALLOWED)
+        top_k, self.masked_top = await self._top_k(b, self.allowed_logits, MAX_ALLOWED, pairs=True)
+        self.masked_top_k_ops = [gather] + top_k
 
     async def _norm(self, b, name, x, out):
         weight = self.weights[name].parts[0].quants
@@ -329,9 +352,10 @@ class Model:
             swiglu=swiglu,
             down=await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True))
 
-    async def _top_k(self, b):
-        """Passes of topk.wgsl from the logits down to one slice's top_k (id, logit) pairs."""
-        ops, n, source, pairs = [], self.config.vocab, self.logits, False
+    async def _top_k(self, b, source, n, pairs):
+        """Passes of topk.wgsl from n values (logits, or (id, logit) pairs) down to one slice's
+        top_k pairs: (the ops, the buffer holding the result)."""
+        ops = []
         while True:
             slices = ceil_div(n, TOPK_SLICE)
             out = self.device.create_buffer(8 * slices * self.top_k, label="top-k pairs")
@@ -339,5 +363,4 @@ class Model:
                                       N=n, K=self.top_k, SLICE=TOPK_SLICE, PAIRS=pairs))
             n, source, pairs = slices * self.top_k, out, True
             if slices == 1:
-                self.top = out
-                return ops
+                return ops, out

@@ -1,0 +1,91 @@
+"""Dates the model may say, and what they mean: the model picks words, Python does the calendar.
+
+The assistant never writes a date itself. Its grammar offers this closed vocabulary (lowercase):
+
+    today, tomorrow, yesterday, monday … sunday (the next such day after today),
+    next week (Monday of next week), in N days (N = 2 … 14),
+    <month> <day> (the next such date on or after today, e.g. "december 3"),
+    YYYY-MM-DD (from a year ago to two years ahead)
+
+`resolve(word, today)` turns one of them into an ISO date; `vocabulary(today)` lists them all.
+"""
+import datetime as _dt
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december")
+RELATIVE = {"today": 0, "tomorrow": 1, "yesterday": -1}
+IN_DAYS = range(2, 15)
+ISO_BACK_DAYS, ISO_AHEAD_DAYS = 365, 730
+
+
+class DateError(ValueError):
+    """A word outside the vocabulary, or a month/day pair no calendar has (e.g. "february 30")."""
+
+
+def next_weekday(today, index):
+    """The next date after `today` that falls on weekday `index` (0 = Monday); never today."""
+    ahead = (index - today.weekday()) % 7 or 7
+    return today + _dt.timedelta(days=ahead)
+
+
+def month_day(today, month, day):
+    """The first date on or after today with this month and day (skipping years without it)."""
+    for year in range(today.year, today.year + 9):
+        try:
+            date = _dt.date(year, month, day)
+        except ValueError:
+            continue
+        if date >= today:
+            return date
+    raise DateError(f"{MONTHS[month - 1]} {day} is not a date")
+
+
+def resolve(word, today):
+    """The ISO date ("YYYY-MM-DD") a vocabulary word stands for, relative to `today` (a date)."""
+    word = " ".join(str(word).lower().split())
+    if word in RELATIVE:
+        return (today + _dt.timedelta(days=RELATIVE[word])).isoformat()
+    if word in WEEKDAYS:
+        return next_weekday(today, WEEKDAYS.index(word)).isoformat()
+    if word == "next week":
+        return next_weekday(today, 0).isoformat()
+    parts = word.split(" ")
+    if len(parts) == 3 and parts[0] == "in" and parts[2] == "days" and parts[1].isdigit():
+        return (today + _dt.timedelta(days=int(parts[1]))).isoformat()
+    if len(parts) == 2 and parts[0] in MONTHS and parts[1].isdigit():
+        return month_day(today, MONTHS.index(parts[0]) + 1, int(parts[1])).isoformat()
+    try:
+        return _dt.date.fromisoformat(word).isoformat() if len(word) == 10 else _fail(word)
+    except ValueError:
+        _fail(word)
+
+
+def _fail(word):
+    raise DateError(f"{word!r} is not a date the assistant knows")
+
+
+def vocabulary(today):
+    """Every date word the grammar offers, for `today`."""
+    words = list(RELATIVE) + list(WEEKDAYS) + ["next week"] + [f"in {n} days" for n in IN_DAYS]
+    for month, name in enumerate(MONTHS, start=1):
+        last = 29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31
+        words += [f"{name} {day}" for day in range(1, last + 1)]
+    start = today - _dt.timedelta(days=ISO_BACK_DAYS)
+    words += [(start + _dt.timedelta(days=n)).isoformat() for n in range(ISO_BACK_DAYS + ISO_AHEAD_DAYS + 1)]
+    return words
+
+
+def spoken(iso, today):
+    """A short human form of an ISO date, for the app's sentences: "today", "tomorrow",
+    "Thu 3 Dec", or with the year when it is not this year."""
+    date = _dt.date.fromisoformat(iso)
+    delta = (date - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    text = f"{date.strftime('%a')} {date.day} {date.strftime('%b')}"
+    return text if date.year == today.year else f"{text} {date.year}"

@@ -1,0 +1,90 @@
+"""One request in, one reply out: the assistant's whole path, used by the app's engine worker,
+`build.py ask` and `build.py eval` alike (nothing duplicated).
+
+    reply = await ask(engine, "what is overdue?", todos, today)
+
+Phase 1 picks the tool (the model never sees the list there); phase 2, only for tools that act on
+one to-do, shows the list and picks its title; `answer` writes free text over the list. Python
+computes every fact and every date (tools.py, actions.py, dates.py).
+"""
+import math
+import time
+
+from . import actions, grounding, tools
+
+UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
+ANSWER_OPTIONS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 200, "repetition_penalty": 1.15}
+
+
+def tool_odds(call):
+    """[(tool, probability)] best first, among the tools (from the phase-1 decision)."""
+    logits = next((d.options for d in call.decisions if d.name == "tool" and d.options), {})
+    if not logits:
+        return [(call.values["tool"], 1.0)]
+    top = max(logits.values())
+    weights = {tool: math.exp(logit - top) for tool, logit in logits.items()}
+    total = sum(weights.values())
+    return sorted(((tool, w / total) for tool, w in weights.items()), key=lambda pair: -pair[1])
+
+
+def unsure_choices(odds):
+    """The two likeliest tools as choices when the model is unsure between them, else []."""
+    if len(odds) < 2 or odds[1][1] * UNSURE_RATIO <= odds[0][1]:
+        return []
+    return [{"tool": tool, "label": tools.LABELS[tool]} for tool, _ in odds[:2]]
+
+
+async def ask(engine, request, todos, today, force_tool=None, on_text=None, answer_options=None):
+    """The reply (tools.py's shape, plus "odds", "unsure" and "timings") to one request."""
+    todos = list(todos)
+    start = time.perf_counter()
+    call = await engine.constrained(grounding.request_messages(request), tools.tool_grammar(today, force_tool))
+    timings = {"tool_s": round(time.perf_counter() - start, 4), "prefilled_tokens": call.prefilled,
+               "model_steps": call.model_steps}
+    tool = call.values["tool"]
+    odds = tool_odds(call) if force_tool is None else [(tool, 1.0)]
+    choices = unsure_choices(odds)
+    phase2 = time.perf_counter()
+    if tool in tools.TARGET_TOOLS:
+        result = await _target(engine, request, call, tool, todos, today, timings)
+    elif tool == "add":
+        result = actions.add_reply(call.values, today)
+    elif tool == "answer":
+        result = await _answer(engine, request, call, todos, today, on_text, answer_options, skip=bool(choices))
+    else:
+        result = tools.read_reply(tool, call.values, todos, today)
+    timings["phase2_s"] = round(time.perf_counter() - phase2, 4)
+    timings["total_s"] = round(time.perf_counter() - start, 4)
+    result.update(choices=choices, unsure=bool(choices), timings=timings,
+                  odds=[[t, round(p, 4)] for t, p in odds[:3]], tool_text=call.text)
+    return result
+
+
+async def _target(engine, request, call, tool, todos, today, timings):
+    if not todos:
+        return actions.target_reply(tool, call.values, tools.NO_TARGET, todos, today)
+    shown = tools.candidates(todos, request)
+    pick = await engine.constrained(grounding.target_messages(request, call.text, shown, today),
+                                    tools.target_grammar(shown))
+    timings["prefilled_tokens"] += pick.prefilled
+    timings["model_steps"] += pick.model_steps
+    return actions.target_reply(tool, call.values, pick.values["target"], shown, today)
+
+
+async def _answer(engine, request, call, todos, today, on_text, options, skip):
+    """Free text over the list, streamed through on_text(piece). Skipped when unsure (the person
+    picks first)."""
+    if skip:
+        return tools.reply("answer", "", values=call.values)
+    shown = tools.candidates(todos, request)
+    messages = grounding.target_messages(request, call.text, shown, today)
+    stream = await engine.chat.completions.create(messages=messages, stream=True,
+                                                  **{**ANSWER_OPTIONS, **(options or {})})
+    pieces = []
+    async for chunk in stream:
+        piece = chunk.choices[0].delta.content
+        if piece:
+            pieces.append(piece)
+            if on_text is not None:
+                on_text(piece)
+    return tools.reply("answer", "".join(pieces).strip(), values=call.values)
