@@ -18,7 +18,7 @@ REQUIREMENTS = ROOT / "tests" / "requirements.txt"
 APT_PACKAGES = {"chromium": "/usr/bin/chromium",
                 "mesa-vulkan-drivers": "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"}
 
-PASS_THROUGH = {"test", "chat", "tokenize", "bench"}
+PASS_THROUGH = {"test", "chat", "tokenize", "bench", "ask"}
 
 sys.path.insert(0, str(ROOT))
 
@@ -111,6 +111,18 @@ def cmd_chat(args):
     _run_engine_cli("cli_chat", args.rest)
 
 
+def _run_tool(module, argv):
+    """tools/MODULE.py's main(argv) in .venv (wgpu), with the build's model."""
+    python = venv_python()
+    code = f"import sys; from tools.{module} import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([str(python), "-c", code, *argv], cwd=ROOT, env=test_environment())
+    sys.exit(result.returncode)
+
+
+def cmd_ask(args):
+    _run_tool("ask", args.rest)
+
+
 def cmd_bench(args):
     """tools/bench.py in .venv (Playwright, wgpu): our engine vs wllama, native figures, bandwidth."""
     ensure_system_packages()
@@ -135,6 +147,9 @@ def main(argv=None):
     chat.set_defaults(func=cmd_chat)
     tok = sub.add_parser("tokenize", help="print the token ids of a text (JSON)", add_help=False)
     tok.set_defaults(func=cmd_tokenize)
+    ask = sub.add_parser("ask", help="ask the assistant about a to-do file, natively (wgpu); "
+                         "--help for options", add_help=False)
+    ask.set_defaults(func=cmd_ask)
     bench = sub.add_parser("bench", help="benchmark our engine against wllama (browser) and natively; "
                            "--help for options", add_help=False)
     bench.set_defaults(func=cmd_bench)

@@ -11,7 +11,7 @@ async def init(base_url, model_id):
     global host
     if host is None:
         await install_wheels(base_url)
-        from todo_app.engine_host import EngineHost
+        from todo_app.assistant.host import EngineHost
         host = EngineHost(base_url, model_id)
     return True
 

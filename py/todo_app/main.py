@@ -8,8 +8,8 @@ import json
 
 from js import document
 
-from .assistant_client import UnavailableAssistant, create_client
-from .assistant_session import AssistantSession
+from .assistant.client import UnavailableAssistant, create_client
+from .assistant.session import AssistantSession
 from .selfcheck import gpu_selfcheck
 from .store import open_store
 from .todos import TodoList
@@ -45,7 +45,8 @@ async def start(build_info, client=None):
     todos = TodoList.from_records(records)
     view = TodoView(document.getElementById("todo-root"), todos, store)
 
-    session = AssistantSession(None, lambda: todos.items, local_today)  # client set in start_assistant
+    session = AssistantSession(None, lambda: todos.items, local_today,  # client set in start_assistant
+                               apply_action=view.apply_action)
     gpu_line = h("p", {"id": "gpu-check"}, text="Checking WebGPU…")
     build_line = h("p", {"class": "muted small"}, text=f"Build {build_info['build']}.")
     panel = ChatPanel(document.getElementById("assistant-root"), session, [gpu_line, build_line])

@@ -1,12 +1,13 @@
-"""The assistant panel's state machine (assistant_session.py), the UnavailableAssistant placeholder
+"""The assistant panel's state machine (assistant/session.py), the UnavailableAssistant placeholder
 and the reply formatter's parser, in CPython with a scripted client (test code only)."""
 import asyncio
 import datetime as dt
 
 import pytest
 
-from todo_app import assistant_client as ac
-from todo_app import assistant_session as S
+from todo_app.assistant import client as ac
+from todo_app.assistant import protocol as P
+from todo_app.assistant import session as S
 from todo_app.reply_format import inline, parse, plain_text
 from todo_app.todos import TodoList
 
@@ -20,20 +21,21 @@ class Clock:
 
 
 class Scripted(ac.AssistantClient):
-    def __init__(self, state=ac.NOT_DOWNLOADED, fail=None, pieces=("Hel", "lo")):
+    def __init__(self, state=P.NOT_DOWNLOADED, fail=None, pieces=("Hel", "lo"), reply=None):
         self.state, self.fail, self.pieces = state, fail or {}, pieces
-        self.calls, self.seen_messages, self.clock = [], None, None
+        self.reply = reply or {"tool": "answer", "text": "", "items": [], "actions": [], "choices": []}
+        self.calls, self.seen, self.clock = [], None, None
 
     async def model_status(self):
         self.calls.append("status")
         if "status" in self.fail:
-            raise ac.AssistantError(self.fail.pop("status"))
-        return ac.ModelStatus(self.state, "Tiny", 1_000_000)
+            raise P.AssistantError(self.fail.pop("status"))
+        return P.ModelStatus(self.state, "Tiny", 1_000_000)
 
     async def download(self, progress_cb):
         self.calls.append("download")
         if "download" in self.fail:
-            raise ac.AssistantError(self.fail.pop("download"))
+            raise P.AssistantError(self.fail.pop("download"))
         for done in (0, 250_000, 500_000, 1_000_000):
             self.clock.t += 0.5
             progress_cb(done, 1_000_000)
@@ -45,11 +47,13 @@ class Scripted(ac.AssistantClient):
         progress_cb(1, 2)
         progress_cb(2, 2)
 
-    async def chat(self, messages):
-        self.seen_messages = messages
+    async def ask(self, request, todos, today, force_tool=None):
+        self.seen = {"request": request, "todos": [t.title for t in todos], "today": today,
+                     "force_tool": force_tool}
         for piece in self.pieces:
             await asyncio.sleep(0)
-            yield piece
+            yield {"text": piece}
+        yield {"reply": self.reply}
 
     async def stop(self):
         self.calls.append("stop")
@@ -92,8 +96,9 @@ def test_download_load_ready_then_chat():
     assert ("progress", S.DOWNLOADING) in events and ("progress", S.LOADING) in events
     assert [m["content"] for m in s.conversation] == ["What is open?", "Hello"]
     assert s.conversation[-1]["status"] == "done" and not s.generating
-    assert client.seen_messages[0]["role"] == "system" and '"Buy milk"' in client.seen_messages[0]["content"]
-    assert client.seen_messages[-1] == {"role": "user", "content": "What is open?"}
+    assert client.seen == {"request": "What is open?", "todos": ["Buy milk"],
+                           "today": dt.date(2026, 11, 25), "force_tool": None}
+    assert s.conversation[-1]["reply"]["tool"] == "answer"
     assert [k for k, _ in events].count("reply") == 2
 
 
@@ -113,7 +118,7 @@ def test_progress_speed_and_fraction():
 
 
 def test_cached_model_is_loaded_without_asking():
-    client = Scripted(state=ac.DOWNLOADED)
+    client = Scripted(state=P.DOWNLOADED)
     s, _ = session_with(client)
     run(s.refresh())
     assert s.state == S.READY and client.calls == ["status", "load"]
@@ -137,7 +142,7 @@ def test_errors_show_the_reason_and_retry_repeats_the_failed_step():
 
 
 def test_status_error_then_retry_asks_again():
-    client = Scripted(state=ac.READY, fail={"status": "Worker crashed."})
+    client = Scripted(state=P.READY, fail={"status": "Worker crashed."})
     s, _ = session_with(client)
     run(s.refresh())
     assert (s.state, s.reason) == (S.ERROR, "Worker crashed.")
@@ -156,10 +161,10 @@ def test_unavailable_assistant_is_an_error_and_never_answers():
         assert not await s.send("hello")
         await s.retry()
         assert s.state == S.ERROR
-        with pytest.raises(ac.AssistantError):
+        with pytest.raises(P.AssistantError):
             await client.download(lambda *a: None)
-        with pytest.raises(ac.AssistantError):
-            async for _ in client.chat([]):
+        with pytest.raises(P.AssistantError):
+            async for _ in client.ask("hi", [], dt.date(2026, 11, 25)):
                 pass
 
     run(scenario())
@@ -175,7 +180,7 @@ def test_unsupported_is_final():
 
 
 def test_stop_ends_the_reply_and_clear_resets():
-    client = Scripted(state=ac.READY, pieces=[f"w{i} " for i in range(50)])
+    client = Scripted(state=P.READY, pieces=[f"w{i} " for i in range(50)])
     s, events = session_with(client)
 
     async def scenario():
@@ -197,11 +202,11 @@ def test_stop_ends_the_reply_and_clear_resets():
 
 def test_chat_errors_are_shown_on_the_reply():
     class Broken(Scripted):
-        async def chat(self, messages):
-            yield "Par"
-            raise ac.AssistantError("Out of memory.")
+        async def ask(self, request, todos, today, force_tool=None):
+            yield {"text": "Par"}
+            raise P.AssistantError("Out of memory.")
 
-    s, _ = session_with(Broken(state=ac.READY))
+    s, _ = session_with(Broken(state=P.READY))
 
     async def scenario():
         await s.refresh()
@@ -215,7 +220,7 @@ def test_chat_errors_are_shown_on_the_reply():
 
 def test_model_status_validates_its_state():
     with pytest.raises(ValueError):
-        ac.ModelStatus("maybe")
+        P.ModelStatus("maybe")
 
 
 # -- reply formatter (parsing; the DOM side is tested in tests/browser/test_xss.py) ----------------
@@ -235,3 +240,70 @@ def test_html_stays_text_and_unclosed_markers_are_literal():
     assert plain_text(blocks) == '<img src=x onerror="alert(1)"> <b>bold</b> and **open'
     assert inline("** not bold **") == [("text", "** not bold **")]
     assert parse("") == [] and parse("\n\n \n") == []
+
+
+ADD_BREAD = {"tool": "add", "text": "Add “Buy bread”?", "items": [], "choices": [],
+             "actions": [{"op": "add", "id": None, "title": "Buy bread", "due": "2026-11-26"}]}
+
+
+def ready_session(reply, applied):
+    client = Scripted(state=P.READY, pieces=(), reply=reply)
+    todos = TodoList()
+    todos.add("Buy milk")
+    s = S.AssistantSession(client, lambda: todos.items, lambda: dt.date(2026, 11, 25),
+                           apply_action=lambda action: applied.append(action) or "Added.")
+    run(s.refresh())
+    return s, client
+
+
+def test_a_proposed_change_applies_only_on_apply_and_only_once():
+    applied = []
+    s, _ = ready_session(ADD_BREAD, applied)
+    run(s.send("add bread for tomorrow"))
+    entry = s.conversation[-1]
+    assert entry["reply"]["actions"][0]["title"] == "Buy bread" and applied == []
+    assert s.apply(entry, 0) == "Added."
+    assert applied == [ADD_BREAD["actions"][0]] and entry["outcomes"] == {0: S.APPLIED}
+    assert s.apply(entry, 0) is None and len(applied) == 1      # a second click does nothing
+    assert s.apply(entry, 5) is None
+
+
+def test_cancel_changes_nothing_and_blocks_a_later_apply():
+    applied = []
+    s, _ = ready_session(ADD_BREAD, applied)
+    run(s.send("add bread"))
+    entry = s.conversation[-1]
+    s.cancel(entry, 0)
+    assert entry["outcomes"] == {0: S.CANCELLED}
+    assert s.apply(entry, 0) is None and applied == []
+
+
+def test_which_one_applying_one_settles_the_others():
+    reply = {"tool": "complete", "text": "2 to-dos match", "items": [], "choices": [],
+             "actions": [{"op": "complete", "id": "a", "title": "Buy milk"},
+                         {"op": "complete", "id": "b", "title": "buy milk"}]}
+    applied = []
+    s, _ = ready_session(reply, applied)
+    run(s.send("I bought milk"))
+    entry = s.conversation[-1]
+    s.apply(entry, 1)
+    assert [a["id"] for a in applied] == ["b"] and entry["outcomes"] == {0: S.CANCELLED, 1: S.APPLIED}
+
+
+def test_a_failing_apply_is_reported_on_the_card():
+    s, _ = ready_session(ADD_BREAD, [])
+    s.apply_action = lambda action: (_ for _ in ()).throw(KeyError("gone"))
+    run(s.send("add bread"))
+    entry = s.conversation[-1]
+    assert s.apply(entry, 0) is None and entry["outcomes"][0].startswith("failed")
+
+
+def test_choosing_an_offered_tool_asks_again_with_it_forced():
+    reply = {"tool": "count", "text": "", "items": [], "actions": [], "unsure": True,
+             "choices": [{"tool": "count", "label": "Count"}, {"tool": "list", "label": "List"}]}
+    s, client = ready_session(reply, [])
+    run(s.send("overdue?"))
+    run(s.choose(s.conversation[-1], "list"))
+    assert client.seen["force_tool"] == "list" and client.seen["request"] == "overdue?"
+    assert [m["role"] for m in s.conversation] == ["user", "assistant", "assistant"]
+    assert s.conversation[1]["outcomes"]["choice"] == "list"

@@ -5,14 +5,16 @@ DOM ids (stable, for tests and the engine wiring):
   #model-state-text (role=status), #model-progress (<progress>), #model-progress-text,
   #model-download, #model-retry,
   #chat-log (role=log, aria-live) > .msg[data-role=user|assistant][data-status=...] > .msg-body,
+    replies' cards and choices: see action_card.py,
   #chat-form, #chat-input (textarea), #chat-send, #chat-stop, #chat-clear, #chat-hint,
   #diagnostics (<details>) holding #gpu-check.
 """
 from js import document
 
-from .. import assistant_session as S
+from ..assistant import session as S
 from ..reply_format import parse
-from .dom import h, listen, run_task
+from .action_card import reply_nodes
+from .dom import closest_data, h, listen, run_task
 
 MODEL_LABEL = "SmolLM2-135M-Instruct (4-bit)"
 
@@ -106,6 +108,7 @@ class ChatPanel:
         listen(self.input, "keydown", self._on_keydown)
         listen(self.stop_button, "click", lambda ev: run_task(self.session.stop()))
         listen(self.clear_button, "click", self._on_clear)
+        listen(self.log, "click", self._on_reply_click)
 
     # -- events ------------------------------------------------------------------------------
     def _on_download(self, ev):
@@ -128,6 +131,32 @@ class ChatPanel:
             return
         self.input.value = ""
         run_task(self.session.send(text))
+
+    def _on_reply_click(self, ev):
+        """Apply / Cancel on a proposed change, or a choice of an unsure reply (delegated)."""
+        kind = closest_data(ev.target, "reply-action")
+        entry_index = closest_data(ev.target, "entry")
+        if kind is None or entry_index is None:
+            return
+        entry = self.session.conversation[int(entry_index)]
+        if kind == "choose":
+            run_task(self.session.choose(entry, closest_data(ev.target, "tool")))
+            return
+        index = int(closest_data(ev.target, "index"))
+        if kind == "apply":
+            self.session.apply(entry, index)
+        elif kind == "cancel":
+            self.session.cancel(entry, index)
+        self._focus_outcome(int(entry_index))
+
+    def _focus_outcome(self, entry_index):
+        """Keep keyboard focus in the reply after its buttons were replaced by the outcome."""
+        message = self.log.children.item(entry_index) if entry_index < self.log.children.length else None
+        target = message.querySelector("button:not([disabled]), .action-outcome") if message else None
+        if target:
+            if not target.hasAttribute("tabindex") and target.tagName != "BUTTON":
+                target.setAttribute("tabindex", "-1")
+            target.focus()
 
     def _on_clear(self, ev):
         run_task(self.session.clear())
@@ -212,14 +241,16 @@ class ChatPanel:
         elif s.generating:
             hint = "Answering… Stop ends the reply."
         else:
-            hint = "Enter sends, Shift+Enter starts a new line. Answers come from your list only."
+            hint = ("Enter sends, Shift+Enter starts a new line. The assistant proposes changes; "
+                    "nothing changes until you press Apply.")
         self.hint.textContent = hint
 
-    def _message(self, entry):
+    def _message(self, entry, index):
         role = entry["role"]
         body = h("div", {"class": "msg-body"})
         el = h("div", {"class": f"msg {role}", "data-role": role, "data-status": entry.get("status", "done")},
                h("span", {"class": "msg-who"}, text="You" if role == "user" else "Assistant"), body)
+        el.dataset.entry = index
         self._fill(el, body, entry)
         return el
 
@@ -230,6 +261,9 @@ class ChatPanel:
             body.replaceChildren(h("p", {}, text=entry["content"]))
         else:
             render_reply(body, entry["content"])
+            if entry.get("reply"):
+                for node in reply_nodes(int(el.dataset.entry), entry):
+                    body.appendChild(node)
             if status == "streaming" and not entry["content"]:
                 body.replaceChildren(h("p", {"class": "muted"}, text="Thinking…"))
             if status == "stopped":
@@ -246,10 +280,11 @@ class ChatPanel:
         conversation = self.session.conversation
         if not conversation:
             self.log.replaceChildren(h("p", {"class": "muted chat-empty"},
-                                       text="Ask about your list, for example “What is overdue?” "
-                                            "or “How many to-dos are open?”"))
+                                       text="Ask about your list or tell it what to change, for "
+                                            "example “What is overdue?” or “Add buy bread for "
+                                            "tomorrow”."))
             return
-        self.log.replaceChildren(*[self._message(m) for m in conversation])
+        self.log.replaceChildren(*[self._message(m, i) for i, m in enumerate(conversation)])
         self.log.scrollTop = self.log.scrollHeight
 
     def render_last_reply(self):

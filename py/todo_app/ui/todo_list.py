@@ -273,6 +273,46 @@ class TodoView:
         self.changed(self._focus_after_removal(index))
         self.toast.show(removal.label, self.undo)
 
+    def apply_action(self, action):
+        """Apply a change the assistant proposed, once the person pressed Apply: stored, shown and
+        undoable from the toast like any edit. Returns the toast's sentence."""
+        op, todo_id = action["op"], action.get("id")
+        if op == "delete":
+            self.todos.get(todo_id)  # KeyError if it went meanwhile
+            self.delete(todo_id)
+            return "Deleted."
+        if op == "add":
+            todo = self.todos.add(action["title"], action.get("due"))
+            undo = lambda: self._forget(todo.id)  # noqa: E731
+            note = f"Added “{todo.title}”."
+        else:
+            todo = self.todos.get(todo_id)
+            before = (todo.title, todo.due, todo.done)
+            if op in ("complete", "reopen"):
+                self.todos.set_done(todo_id, op == "complete")
+            elif op == "rename":
+                self.todos.update(todo_id, title=action["new_title"])
+            elif op == "set_due":
+                self.todos.update(todo_id, due=action.get("due"))
+            else:
+                raise TodoError(f"unknown change {op!r}")
+            undo = lambda: self._restore(todo_id, before)  # noqa: E731
+            note = f"Changed “{todo.title}”."
+        if self.filter != "all" and todo not in self.todos.visible(self.filter):
+            self.filter = "all"
+        self.changed()
+        self.toast.show(note, lambda: (undo(), self.changed()))
+        return note
+
+    def _forget(self, todo_id):
+        self.todos.delete(todo_id)
+        self.todos.last_removal = None  # undoing an add is not itself undoable
+
+    def _restore(self, todo_id, before):
+        title, due, done = before
+        self.todos.update(todo_id, title=title, due=due)
+        self.todos.set_done(todo_id, done)
+
     def undo(self):
         restored = self.todos.undo()
         if not restored:

@@ -7,15 +7,20 @@
 
 The view subscribes with `on_change(kind)`; kind is "state", "progress", "conversation" or "reply"
 (a streamed piece arrived in the last message).
+
+A conversation entry is {"role": "user", "content"} or {"role": "assistant", "content": streamed
+text, "reply": the tool reply (tools.py) once it is there, "request": the question it answers,
+"status": streaming|done|stopped|error, "error"?, "outcomes": {action index: applied|cancelled}}.
+Actions change the list only through `apply(entry, index)`, i.e. a click on the card's Apply.
 """
 import time
 
-from . import assistant_client as ac
-from .assistant import build_messages
+from . import protocol as P
 
 CHECKING, UNSUPPORTED, NOT_DOWNLOADED, DOWNLOADING, LOADING, READY, ERROR = (
-    "checking", "unsupported", ac.NOT_DOWNLOADED, "downloading", "loading", ac.READY, ac.ERROR)
+    "checking", "unsupported", P.NOT_DOWNLOADED, "downloading", "loading", P.READY, P.ERROR)
 SPEED_WINDOW_S = 3.0
+APPLIED, CANCELLED = "applied", "cancelled"
 
 
 class Progress:
@@ -53,10 +58,11 @@ class Progress:
 
 
 class AssistantSession:
-    def __init__(self, client, todos_source, today_source, clock=time.monotonic):
+    def __init__(self, client, todos_source, today_source, clock=time.monotonic, apply_action=None):
         self.client = client
         self.todos_source = todos_source      # () -> iterable of Todo
         self.today_source = today_source      # () -> datetime.date (the user's local date)
+        self.apply_action = apply_action      # (action dict) -> a sentence saying what changed
         self.clock = clock
         self.state = CHECKING
         self.reason = ""
@@ -82,7 +88,7 @@ class AssistantSession:
         self._notify("state")
 
     def _fail(self, error, retry):
-        reason = str(error) if isinstance(error, ac.AssistantError) else f"Unexpected error: {error}"
+        reason = str(error) if isinstance(error, P.AssistantError) else f"Unexpected error: {error}"
         self._retry = retry
         self._set(ERROR, reason or "Unknown error.")
 
@@ -102,9 +108,9 @@ class AssistantSession:
             return
         self.model_name = status.model_name or self.model_name
         self.size_bytes = status.size_bytes if status.size_bytes is not None else self.size_bytes
-        if status.state == ac.DOWNLOADED:
+        if status.state == P.DOWNLOADED:
             await self.load()
-        elif status.state == ac.ERROR:
+        elif status.state == P.ERROR:
             self._retry = self.refresh
             self._set(ERROR, status.reason or "The assistant is unavailable.")
         else:
@@ -151,30 +157,35 @@ class AssistantSession:
     def can_send(self):
         return self.state == READY and not self.generating
 
-    async def send(self, text):
-        """Ask a question; the reply streams into the last conversation entry. False if not sent."""
+    async def send(self, text, force_tool=None):
+        """Ask; the reply streams into the last conversation entry. False if not sent.
+        force_tool: the person picked this tool from the choices offered for an unsure reply."""
         text = str(text).strip()
         if not text or not self.can_send:
             return False
-        self.conversation.append({"role": "user", "content": text, "status": "done"})
-        messages = build_messages(self.todos_source(), self.conversation, self.today_source())
-        reply = {"role": "assistant", "content": "", "status": "streaming"}
-        self.conversation.append(reply)
+        if force_tool is None:
+            self.conversation.append({"role": "user", "content": text, "status": "done"})
+        entry = {"role": "assistant", "content": "", "reply": None, "request": text,
+                 "status": "streaming", "outcomes": {}}
+        self.conversation.append(entry)
         self.generating, self._stop_requested = True, False
         self._notify("conversation")
         stream = None
         try:
-            stream = self.client.chat(messages).__aiter__()
-            async for piece in stream:
+            stream = self.client.ask(text, list(self.todos_source()), self.today_source(),
+                                     force_tool=force_tool).__aiter__()
+            async for event in stream:
                 if self._stop_requested:
                     break
-                if piece:
-                    reply["content"] += str(piece)
+                if event.get("text"):
+                    entry["content"] += str(event["text"])
                     self._notify("reply")
-            reply["status"] = "stopped" if self._stop_requested else "done"
+                if event.get("reply") is not None:
+                    entry["reply"] = event["reply"]
+            entry["status"] = "stopped" if self._stop_requested else "done"
         except Exception as error:
-            reply["status"] = "error"
-            reply["error"] = str(error) if isinstance(error, ac.AssistantError) else f"Unexpected error: {error}"
+            entry["status"] = "error"
+            entry["error"] = str(error) if isinstance(error, P.AssistantError) else f"Unexpected error: {error}"
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
@@ -185,6 +196,34 @@ class AssistantSession:
             self.generating = False
             self._notify("conversation")
         return True
+
+    async def choose(self, entry, tool):
+        """The person picked one of the tools an unsure reply offered: ask again with it."""
+        entry["outcomes"]["choice"] = tool
+        return await self.send(entry["request"], force_tool=tool)
+
+    def apply(self, entry, index):
+        """Apply the index-th proposed action of a reply (the card's Apply button). A reply that
+        asks "which one?" offers several actions; applying one settles them all."""
+        actions = (entry.get("reply") or {}).get("actions") or []
+        if not 0 <= index < len(actions) or entry["outcomes"].get(index) or self.apply_action is None:
+            return None
+        try:
+            note = self.apply_action(actions[index])
+        except Exception as error:
+            entry["outcomes"][index] = "failed: " + str(error)
+            self._notify("conversation")
+            return None
+        for other in range(len(actions)):
+            entry["outcomes"][other] = APPLIED if other == index else CANCELLED
+        self._notify("conversation")
+        return note
+
+    def cancel(self, entry, index):
+        actions = (entry.get("reply") or {}).get("actions") or []
+        if 0 <= index < len(actions) and not entry["outcomes"].get(index):
+            entry["outcomes"][index] = CANCELLED
+            self._notify("conversation")
 
     async def stop(self):
         if not self.generating:

@@ -1,29 +1,34 @@
-"""The engine side of the assistant, living in the PyScript worker.
+"""The engine side of the assistant, living in the PyScript worker (protocol.py is the contract).
 
-The page drives it with small JSON calls (see site/engine_worker.py). Long jobs (download, load,
-a chat reply) run as tasks in the worker; the page polls `progress` / `chat_next`, so each call
-returns quickly and the page's main thread never waits on the model.
+The page drives it with small JSON calls (site/engine_worker.py). Long jobs (download, load, a
+reply) run as tasks in the worker; the page polls `progress` / `ask_next`, so each call returns
+quickly and the page's main thread never waits on the model.
 """
 import asyncio
+import datetime as _dt
 import time
 
 from webgpu_llm import weights_cache
 from webgpu_llm.engine import Engine
 from webgpu_llm.gpu import GPUUnavailable, open_device
 
-CHAT_DEFAULTS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 256, "repetition_penalty": 1.15}
+from ..todos import Todo
+from . import protocol as P
+from .pipeline import ask
 
 
 class EngineHost:
     def __init__(self, base_url, model_id):
         self.base_url = base_url
-        self.manifest_url = f"{base_url}models/{model_id}/manifest.json"
+        self.manifest_url = P.manifest_url(base_url, model_id)
         self.engine = None
         self.job = None          # the running download/load task
         self.progress = {"stage": "idle", "done": 0, "total": 0, "error": None, "finished": True}
-        self.reply = None        # the running chat reply: an asyncio.Queue of chunks
+        self.reply = None        # the running reply: {"queue": asyncio.Queue, "task": Task}
 
     async def handle(self, method, args):
+        if method not in P.METHODS:
+            raise ValueError(f"unknown call {method!r}")
         return await getattr(self, "rpc_" + method)(**args)
 
     # -- model lifecycle -----------------------------------------------------------------------
@@ -40,16 +45,10 @@ class EngineHost:
     async def rpc_status(self):
         lost = self._device_lost()
         if lost:
-            return {"state": "error", "reason": lost}
+            return {"state": P.ERROR, "reason": lost}
         if self.engine is not None:
-            return {"state": "ready"}
-        try:
-            manifest = await weights_cache.fetch_manifest(self.manifest_url)
-        except weights_cache.WeightsError as error:
-            return {"state": "error", "reason": str(error)}
-        cached = await weights_cache.model_cached(self.manifest_url)
-        return {"state": "downloaded" if cached else "not-downloaded",
-                "size": manifest["size"], "name": manifest.get("file_name", manifest["model_id"])}
+            return {"state": P.READY}
+        return await P.cached_status(self.manifest_url)
 
     async def rpc_download(self):
         self._start("downloading", weights_cache.download_model(self.manifest_url, self._progress))
@@ -88,43 +87,43 @@ class EngineHost:
         self.progress["stage"] = "loading onto the GPU"
         self.engine = await Engine.load(source, device=device)
 
-    # -- chat ----------------------------------------------------------------------------------
-    async def rpc_chat_start(self, messages, options=None):
+    # -- replies -------------------------------------------------------------------------------
+    async def rpc_ask(self, request, todos, today, force_tool=None):
         if self.engine is None:
             raise RuntimeError("the model is not loaded")
         if self.reply is not None:
             self.engine.interrupt()
             await self.reply["task"]
+        items = [Todo(id=str(t["id"]), title=str(t["title"]), done=bool(t["done"]), due=t.get("due"))
+                 for t in todos]
         queue = asyncio.Queue()
-        task = asyncio.ensure_future(self._chat(messages, {**CHAT_DEFAULTS, **(options or {})}, queue))
+        task = asyncio.ensure_future(self._ask(str(request), items, _dt.date.fromisoformat(today),
+                                               force_tool, queue))
         self.reply = {"queue": queue, "task": task}
         return True
 
-    async def _chat(self, messages, options, queue):
+    async def _ask(self, request, todos, today, force_tool, queue):
         try:
-            stream = await self.engine.chat.completions.create(messages=messages, stream=True, **options)
-            async for chunk in stream:
-                choice = chunk.choices[0]
-                queue.put_nowait({"text": choice.delta.content, "finish_reason": choice.finish_reason,
-                                  "usage": _usage(chunk.usage)})
+            reply = await ask(self.engine, request, todos, today, force_tool=force_tool,
+                              on_text=lambda piece: queue.put_nowait({"text": piece}))
+            queue.put_nowait({"text": "", "reply": reply, "done": True})
         except Exception as error:
-            reason = self._device_lost() or str(error)
-            queue.put_nowait({"text": "", "finish_reason": "error", "error": reason})
+            reason = self._device_lost() or str(error) or type(error).__name__
+            queue.put_nowait({"text": "", "done": True, "error": reason})
 
-    async def rpc_chat_next(self):
-        """Everything produced since the last call (waiting for at least one piece)."""
+    async def rpc_ask_next(self):
+        """Everything produced since the last call (waiting for at least one event)."""
         if self.reply is None:
-            return {"text": "", "done": True}
+            return {"text": "", "done": True, "reply": None, "error": "no request is running"}
         queue = self.reply["queue"]
         items = [await queue.get()]
         while not queue.empty():
             items.append(queue.get_nowait())
         last = items[-1]
-        done = last["finish_reason"] is not None
+        done = bool(last.get("done"))
         if done:
             self.reply = None
-        return {"text": "".join(i["text"] for i in items), "done": done,
-                "finish_reason": last["finish_reason"], "usage": last.get("usage"),
+        return {"text": "".join(i["text"] for i in items), "done": done, "reply": last.get("reply"),
                 "error": last.get("error")}
 
     async def rpc_stop(self):
@@ -136,11 +135,3 @@ class EngineHost:
         if self.engine is not None and self.reply is None:
             self.engine.reset_chat()
         return True
-
-
-def _usage(usage):
-    if usage is None:
-        return None
-    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "prefilled_tokens": usage.prefilled_tokens, "trimmed_messages": usage.trimmed_messages,
-            "timings": usage.timings}

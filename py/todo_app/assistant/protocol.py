@@ -1,0 +1,66 @@
+"""The page ⇄ engine-worker contract, defined once: model states, the calls and their replies.
+
+The page (client.py) calls the worker (host.py, in a PyScript worker: site/engine_worker.py) with
+`call(method, json_args)`; the worker answers `{"ok": result}` or `{"error": sentence}`.
+
+    status                        -> {"state": STATE, "size"?: bytes, "reason"?: sentence}
+    download | load               -> True; then poll:
+    progress                      -> {"stage", "done", "total", "error", "finished"}
+    ask {request, todos, today, force_tool?}  -> True; then poll:
+    ask_next                      -> {"text": streamed answer text since the last call,
+                                      "done": bool, "reply": tools.py reply (when done) | None,
+                                      "error": sentence | None}
+    stop                          -> True   (ends a streamed answer soon)
+    reset                         -> True   (forget the KV cache)
+
+`todos` travel as [{"id", "title", "done", "due"}]; `today` as "YYYY-MM-DD".
+"""
+from dataclasses import dataclass
+
+NOT_DOWNLOADED = "not-downloaded"   # weights not cached: offer "Download model (size)"
+DOWNLOADED = "downloaded"           # cached on this device but not on the GPU yet: the panel loads it
+READY = "ready"                     # loaded: ask() works
+ERROR = "error"                     # unusable; `reason` says why
+STATES = (NOT_DOWNLOADED, DOWNLOADED, READY, ERROR)
+
+STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET = (
+    "status", "download", "load", "progress", "ask", "ask_next", "stop", "reset")
+METHODS = (STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET)
+
+MODEL_NAMES = {"smollm2-135m-instruct-q4-1": "SmolLM2-135M-Instruct (4-bit)"}
+
+
+class AssistantError(RuntimeError):
+    """Something the user should read (why the assistant cannot work right now)."""
+
+
+@dataclass
+class ModelStatus:
+    state: str                    # one of STATES
+    model_name: str = ""          # e.g. "SmolLM2-135M-Instruct (4-bit)"
+    size_bytes: int | None = None # download size, shown on the Download button
+    reason: str = ""              # for ERROR: a sentence for the user
+
+    def __post_init__(self):
+        if self.state not in STATES:
+            raise ValueError(f"unknown model state {self.state!r}")
+
+
+def manifest_url(base_url, model_id):
+    return f"{base_url}models/{model_id}/manifest.json"
+
+
+async def cached_status(url):
+    """The model's state as the Cache API tells it (page and worker alike)."""
+    from webgpu_llm import weights_cache  # browser only
+    try:
+        manifest = await weights_cache.fetch_manifest(url)
+        cached = await weights_cache.model_cached(url)
+    except weights_cache.WeightsError as error:
+        return {"state": ERROR, "reason": str(error)}
+    return {"state": DOWNLOADED if cached else NOT_DOWNLOADED, "size": manifest["size"]}
+
+
+def todo_records(todos):
+    """The to-dos as the worker receives them."""
+    return [{"id": t.id, "title": t.title, "done": bool(t.done), "due": t.due} for t in todos]

@@ -1,0 +1,131 @@
+"""The assistant's tools in plain Python: date words, read tools, proposed actions, target matching."""
+import datetime as dt
+
+import pytest
+
+from todo_app.assistant import actions, dates, tools
+from todo_app.todos import Todo
+
+TODAY = dt.date(2026, 11, 30)  # a Monday
+
+
+def todo(id, title, done=False, due=None):
+    return Todo(id=id, title=title, done=done, due=due)
+
+
+LIST = [todo("t1", "Call the dentist", due="2026-11-28"), todo("t2", "Buy milk"),
+        todo("t3", "buy  MILK", done=True), todo("t4", "Book flights to Lisbon", due="2026-12-04"),
+        todo("t5", "Pay rent", due="2026-11-30"), todo("t6", "Write the report", done=True, due="2026-11-20")]
+
+
+@pytest.mark.parametrize("word, iso", [
+    ("today", "2026-11-30"), ("tomorrow", "2026-12-01"), ("yesterday", "2026-11-29"),
+    ("monday", "2026-12-07"), ("friday", "2026-12-04"), ("sunday", "2026-12-06"),
+    ("next week", "2026-12-07"), ("in 3 days", "2026-12-03"), ("december 3", "2026-12-03"),
+    ("november 30", "2026-11-30"), ("november 29", "2027-11-29"), ("february 29", "2028-02-29"),
+    ("2027-01-15", "2027-01-15"), ("  Friday ", "2026-12-04")])
+def test_date_words_resolve_relative_to_today(word, iso):
+    assert dates.resolve(word, TODAY) == iso
+
+
+@pytest.mark.parametrize("word", ["someday", "february 30", "2026-13-01", "in x days", ""])
+def test_unknown_date_words_raise(word):
+    with pytest.raises(dates.DateError):
+        dates.resolve(word, TODAY)
+
+
+def test_every_vocabulary_word_resolves_and_words_are_unique():
+    words = dates.vocabulary(TODAY)
+    assert len(words) == len(set(words)) > 1000
+    for word in words:
+        assert dates.resolve(word, TODAY)
+
+
+def test_spoken_dates():
+    assert [dates.spoken(d, TODAY) for d in ("2026-11-30", "2026-12-01", "2026-12-03", "2027-01-02")] == [
+        "today", "tomorrow", "Thu 3 Dec", "Sat 2 Jan 2027"]
+
+
+def test_count_states_the_numbers():
+    assert tools.read_reply("count", {"status": "open"}, LIST, TODAY)["text"] == "You have 4 open to-dos."
+    assert tools.read_reply("count", {"status": "done"}, LIST, TODAY)["text"] == "You have 2 done to-dos."
+    assert tools.read_reply("count", {"status": "all"}, LIST, TODAY)["text"] == \
+        "You have 6 to-dos in all: 4 open, 2 done."
+    assert tools.read_reply("count", {"status": "open"}, [], TODAY)["text"] == "You have 0 open to-dos."
+
+
+@pytest.mark.parametrize("filter_word, ids", [
+    ("open", ["t1", "t2", "t4", "t5"]), ("done", ["t3", "t6"]), ("overdue", ["t1"]),
+    ("today", ["t5"]), ("week", ["t4", "t5"]), ("friday", ["t4"]), ("december 4", ["t4"]),
+    ("tomorrow", [])])
+def test_list_filters(filter_word, ids):
+    reply = tools.read_reply("list", {"filter": filter_word}, LIST, TODAY)
+    assert [i["id"] for i in reply["items"]] == ids
+    assert reply["text"].endswith(f"({len(ids)}):") if ids else reply["text"].endswith("none.")
+
+
+def test_duplicates_ignore_case_and_spacing():
+    reply = tools.read_reply("duplicates", {}, LIST, TODAY)
+    assert [i["id"] for i in reply["items"]] == ["t2", "t3"] and "“Buy milk”" in reply["text"]
+    assert tools.read_reply("duplicates", {}, LIST[:2], TODAY)["items"] == []
+
+
+def test_search_all_words_first_and_tolerates_typos():
+    assert [t.id for t in tools.search("milk", LIST)] == ["t2", "t3"]
+    assert [t.id for t in tools.search("dentsit", LIST)] == ["t1"]
+    assert [t.id for t in tools.search("flights lisbon", LIST)] == ["t4"]
+    assert tools.search("", LIST) == [] and tools.search("zebra", LIST) == []
+
+
+def test_add_proposes_and_resolves_the_date_in_python():
+    reply = actions.add_reply({"tool": "add", "title": " Buy bread ", "due": "tomorrow"}, TODAY)
+    assert reply["actions"] == [{"op": "add", "id": None, "title": "Buy bread", "due": "2026-12-01"}]
+    assert reply["text"] == "Add “Buy bread”, due tomorrow?"
+    assert actions.add_reply({"title": "x", "due": "none"}, TODAY)["actions"][0]["due"] is None
+    assert actions.add_reply({"title": "  ", "due": "none"}, TODAY)["actions"] == []
+
+
+def test_target_tools_propose_one_action_on_the_chosen_to_do():
+    reply = actions.target_reply("complete", {"tool": "complete"}, "Book flights to Lisbon", LIST, TODAY)
+    assert reply["actions"] == [{"op": "complete", "id": "t4", "title": "Book flights to Lisbon"}]
+    due = actions.target_reply("set_due", {"due": "friday"}, "Pay rent", LIST, TODAY)["actions"]
+    assert due == [{"op": "set_due", "id": "t5", "title": "Pay rent", "due": "2026-12-04"}]
+    rename = actions.target_reply("rename", {"title": "Call Dr. Smith"}, "Call the dentist", LIST, TODAY)
+    assert rename["actions"][0]["new_title"] == "Call Dr. Smith"
+    undue = actions.target_reply("set_due", {"due": "none"}, "Pay rent", LIST, TODAY)
+    assert undue["actions"][0]["due"] is None and undue["text"].startswith("Remove the due date")
+
+
+def test_ambiguous_targets_offer_each_match_and_skip_those_it_cannot_apply_to():
+    both = actions.target_reply("delete", {}, "Buy milk", LIST, TODAY)
+    assert [a["id"] for a in both["actions"]] == ["t2", "t3"] and "Which one" in both["text"]
+    only_open = actions.target_reply("complete", {}, "buy  MILK", LIST, TODAY)
+    assert [a["id"] for a in only_open["actions"]] == ["t2"]
+    done = actions.target_reply("complete", {}, "Write the report", LIST, TODAY)
+    assert done["actions"] == [] and done["text"] == "“Write the report” is already done."
+
+
+def test_no_target_and_empty_list_say_so():
+    assert actions.target_reply("delete", {}, tools.NO_TARGET, LIST, TODAY)["text"] == \
+        "I could not find that to-do in your list."
+    assert actions.target_reply("delete", {}, tools.NO_TARGET, [], TODAY)["text"] == "Your list is empty."
+
+
+def test_candidates_keep_the_most_relevant_of_a_long_list_in_order():
+    long = [todo(f"x{i}", f"Task number {i}") for i in range(100)] + [todo("d", "Call the dentist")]
+    shown = tools.candidates(long, "call the dentist")
+    assert len(shown) == 60 and shown[-1].id == "d" and shown[0].id == "x0"
+    assert tools.candidates(LIST, "anything") == LIST
+
+
+def test_tool_names_start_with_distinct_tokens(smollm_tokenizer):
+    firsts = [smollm_tokenizer.encode(f" {name}")[0] for name in tools.TOOLS]
+    assert len(set(firsts)) == len(tools.TOOLS)
+
+
+def test_describe_every_op():
+    for action in ({"op": "add", "title": "A", "due": None}, {"op": "complete", "title": "A"},
+                   {"op": "reopen", "title": "A"}, {"op": "delete", "title": "A"},
+                   {"op": "rename", "title": "A", "new_title": "B"},
+                   {"op": "set_due", "title": "A", "due": "2026-12-03"}):
+        assert "“A”" in actions.describe(action, TODAY)
