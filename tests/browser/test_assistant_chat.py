@@ -1,6 +1,8 @@
 """Browser tier, the whole assistant with the real engine in its PyScript worker (tiny model):
-download, load, a streamed reply, stop, a second question, clear, a page that stays responsive
-while the model writes, and the whole thing again with the network off."""
+download, load, a streamed answer, stop, a second question, clear, a proposed change applied
+from its card, a page that stays responsive while the model writes, and the whole thing again
+with the network off. The tiny model's weights are random, so tests that need a particular tool
+pick it the way a person does from an unsure reply's buttons (`force_tool`)."""
 import time
 
 import pytest
@@ -24,7 +26,7 @@ def ready_page(browser, pwa_site, serve):
     recorded = RecordedPage(context.new_page())
     page = recorded.page
     page.set_default_timeout(120_000)
-    page.goto(server.url)
+    page.goto(server.url + "?testhooks")
     assert wait_booted(page) == "ready"
     page.wait_for_selector("#model-state[data-state=not-downloaded]")
     page.click("#model-download")
@@ -39,11 +41,18 @@ def ask(page, question):
     page.keyboard.press("Enter")
 
 
+def ask_with_tool(page, question, tool):
+    """Send as if the person had picked `tool` from an unsure reply's choices."""
+    page.evaluate("""async ([q, tool]) => await window.todoAppTest.run(
+        `import asyncio\nasyncio.ensure_future(app["session"].send(${JSON.stringify(q)}, force_tool="${tool}"))`)""",
+                  [question, tool])
+
+
 def test_reply_streams_stop_ends_it_and_the_chat_goes_on(ready_page):
     recorded, _ = ready_page
     page = recorded.page
     page.evaluate(COUNT_UPDATES)
-    ask(page, "What is open?")
+    ask_with_tool(page, "Suggest an order for my tasks", "answer")
     page.wait_for_function("window.__replyUpdates > 6")
     page.wait_for_function(f"(document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
     page.click("#chat-stop")
@@ -52,12 +61,11 @@ def test_reply_streams_stop_ends_it_and_the_chat_goes_on(ready_page):
     time.sleep(0.5)
     assert page.text_content(f"{LAST_REPLY} .msg-body") == stopped_text  # nothing after stop
 
-    ask(page, "And what is done?")
+    ask(page, "And what is done?")  # whatever tool the tiny model picks, a reply comes back
     page.wait_for_selector("#chat-log .msg[data-role=assistant] >> nth=1")
-    page.wait_for_function(f"(document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
-    page.click("#chat-stop")
-    page.wait_for_selector(f"{LAST_REPLY}[data-status=stopped], {LAST_REPLY}[data-status=done]")
+    page.wait_for_selector(f"{LAST_REPLY}[data-status=done], {LAST_REPLY}[data-status=stopped]")
     assert page.locator("#chat-log .msg[data-role=user]").count() == 2
+    assert page.locator(f"{LAST_REPLY} .form-error").count() == 0
     page.click("#chat-clear")
     page.wait_for_selector("#chat-log .chat-empty")
     assert not [e for e in recorded.errors if "Error" in e], recorded.errors
@@ -67,7 +75,7 @@ def test_the_list_stays_responsive_while_the_assistant_writes(ready_page):
     recorded, _ = ready_page
     page = recorded.page
     page.evaluate(COUNT_UPDATES)
-    ask(page, "Summarise my list")
+    ask_with_tool(page, "Summarise my list", "answer")
     page.wait_for_function("window.__replyUpdates > 3")
     delays = []
     for i in range(3):
@@ -103,6 +111,27 @@ def test_after_one_visit_the_app_and_the_assistant_work_offline(ready_page):
     assert "Pack for the trip" in page.locator("#todo-list .todo-title").all_text_contents()
     page.wait_for_selector("#model-state[data-state=ready]")  # loads from the Cache API by itself
     ask(page, "What should I pack?")
-    page.wait_for_function(f"(document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
-    page.click("#chat-stop")
+    page.wait_for_selector(f"{LAST_REPLY}[data-status=done]")
+    assert page.locator(f"{LAST_REPLY} .form-error").count() == 0
     page.context.set_offline(False)
+
+
+def test_a_proposed_change_is_applied_only_by_its_card(ready_page):
+    recorded, _ = ready_page
+    page = recorded.page
+    page.fill("#todo-new-title", "Existing one")
+    page.press("#todo-new-title", "Enter")
+    ask_with_tool(page, "add buy bread for friday", "add")
+    card = f"{LAST_REPLY} .action-card[data-op=add]"
+    page.wait_for_selector(f"{LAST_REPLY}[data-status=done]")
+    proposed = page.text_content(f"{card} .action-text")
+    assert proposed.startswith("Add “")
+    assert page.locator("#todo-list > li").count() == 1  # nothing changed yet
+    page.click(f"{card} [data-reply-action=apply]")
+    page.wait_for_selector(f"{card}[data-outcome=applied]")
+    titles = page.locator("#todo-list .todo-title").all_text_contents()
+    assert len(titles) == 2 and proposed.startswith(f"Add “{titles[1]}”")
+    page.wait_for_selector('#todo-root[data-pending-saves="0"]', state="attached")
+    page.reload()
+    assert wait_booted(page) == "ready"
+    assert page.locator("#todo-list .todo-title").all_text_contents() == titles  # stored

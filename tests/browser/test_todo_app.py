@@ -170,16 +170,17 @@ def test_malformed_import_is_reported_and_changes_nothing(recorded_page, server,
 # A scripted engine, defined here in the test (the app itself ships no fake answers).
 SCRIPTED_ENGINE = r"""
 import asyncio
-from todo_app import assistant_client as ac
+from todo_app.assistant import client as ac
+from todo_app.assistant import protocol as P
 class Scripted(ac.AssistantClient):
     def __init__(self):
         self.gate, self.fail_next_download, self.stopped, self.was_reset = asyncio.Event(), True, False, False
     async def model_status(self):
-        return ac.ModelStatus(ac.NOT_DOWNLOADED, "Scripted model", 50_000_000)
+        return P.ModelStatus(P.NOT_DOWNLOADED, "Scripted model", 50_000_000)
     async def download(self, progress_cb):
         if self.fail_next_download:
             self.fail_next_download = False
-            raise ac.AssistantError("The network is offline.")
+            raise P.AssistantError("The network is offline.")
         for done in range(0, 25_000_001, 5_000_000):
             progress_cb(done, 50_000_000)
             await asyncio.sleep(0.05)
@@ -189,13 +190,13 @@ class Scripted(ac.AssistantClient):
         progress_cb(1, 4)
         await asyncio.sleep(0.05)
         progress_cb(4, 4)
-    async def chat(self, messages):
-        self.messages = messages
-        yield "Open: **Buy milk**.\n"
+    async def ask(self, request, todos, today, force_tool=None):
+        self.asked = (request, [t.title for t in todos])
+        yield {"text": "Open: **Buy milk**.\n"}
         for i in range(2000):
             if self.stopped:
                 return
-            yield f"w{i} "
+            yield {"text": f"w{i} "}
             await asyncio.sleep(0.02)
     async def stop(self):
         self.stopped = True
@@ -256,10 +257,70 @@ def test_assistant_panel_state_machine(recorded_page, server):
     page.click("#chat-stop")
     page.wait_for_selector("#chat-log .msg[data-role=assistant][data-status=stopped]")
     assert "(stopped)" in page.text_content("#chat-log .msg[data-role=assistant]")
-    system = run_python(page, "engine.messages[0]['content']")
-    assert '1. "Buy milk"' in system and "1 open" in system
-    assert run_python(page, "engine.messages[-1]") == str({"role": "user", "content": "What is\nopen?"})
+    assert run_python(page, "engine.asked") == str(("What is\nopen?", ["Buy milk"]))
     page.click("#chat-clear")
     page.wait_for_selector("#chat-log .chat-empty")
     assert run_python(page, "engine.was_reset") == "True"
+    assert not recorded_page.errors, recorded_page.errors
+
+
+CARD_ENGINE = r"""
+from todo_app.assistant import client as ac
+from todo_app.assistant import protocol as P
+class Cards(ac.AssistantClient):
+    async def model_status(self): return P.ModelStatus(P.READY, "Scripted model")
+    async def download(self, cb): pass
+    async def load(self, cb): pass
+    async def ask(self, request, todos, today, force_tool=None):
+        milk = next(t for t in todos if t.title == "Buy milk")
+        if request.startswith("done"):
+            actions = [{"op": "complete", "id": milk.id, "title": milk.title}]
+        else:
+            actions = [{"op": "add", "id": None, "title": "Buy bread", "due": "2031-01-02"}]
+        yield {"reply": {"tool": actions[0]["op"], "text": "", "items": [], "choices": [], "actions": actions}}
+    async def stop(self): pass
+    async def reset(self): pass
+app["session"].client = Cards()
+app["session"].state = "error"
+await app["session"].refresh()
+app["session"].state
+"""
+
+
+def test_proposed_changes_apply_on_click_are_stored_and_undoable(recorded_page, server):
+    page = recorded_page.page
+    boot(page, server + "?testhooks")
+    add_todo(page, "Buy milk")
+    assert run_python(page, CARD_ENGINE) == "ready"
+    page.fill("#chat-input", "add bread")
+    page.press("#chat-input", "Enter")
+    card = "#chat-log .msg[data-role=assistant]:last-child .action-card"
+    page.wait_for_selector(f"{card}[data-outcome=proposed]")
+    assert page.text_content(f"{card} .action-text") == "Add “Buy bread”, due Thu 2 Jan 2031"
+    assert page.get_attribute(card, "role") == "group"
+    assert titles(page) == ["Buy milk"]  # proposed, not applied
+    page.focus(f"{card} [data-reply-action=apply]")  # keyboard reachable: a real button
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"{card}[data-outcome=applied]")
+    assert titles(page) == ["Buy milk", "Buy bread"]
+    assert page.get_attribute(f"{card} .action-outcome", "role") == "status"
+    assert page.locator(f"{card} button").count() == 0  # applied once, no second click
+    page.click("#toast-undo")
+    page.wait_for_function("document.querySelectorAll('#todo-list > li').length === 1")
+
+    page.fill("#chat-input", "done with milk")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(f"{card}[data-op=complete][data-outcome=proposed]")
+    page.click(f"{card} [data-reply-action=cancel]")
+    page.wait_for_selector(f"{card}[data-outcome=cancelled]")
+    assert page.is_checked("#todo-list > li [data-action=toggle]") is False
+
+    page.fill("#chat-input", "done with milk")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(f"{card}[data-outcome=proposed]")
+    page.click(f"{card} [data-reply-action=apply]")
+    page.wait_for_selector(f"{card}[data-outcome=applied]")
+    reload_after_saves(page)
+    assert titles(page) == ["Buy milk"]
+    assert page.is_checked("#todo-list > li [data-action=toggle]") is True
     assert not recorded_page.errors, recorded_page.errors

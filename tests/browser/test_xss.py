@@ -6,6 +6,7 @@ from .conftest import add_todo, boot, item, reload_after_saves, titles
 PAYLOAD = '<img src=x onerror="window.__pwned=1">'
 SCRIPT_PAYLOAD = "<script>window.__pwned=2</script><svg onload=\"window.__pwned=3\"></svg>"
 ALLOWED_REPLY_TAGS = {"P", "UL", "OL", "LI", "STRONG", "CODE", "BR"}
+REPLY_VIEW_TAGS = ALLOWED_REPLY_TAGS | {"DIV", "SPAN", "BUTTON"}  # + the listed to-dos and action cards
 
 
 def run_python(page, code):
@@ -66,14 +67,19 @@ render_reply(probe, {text!r})
     # 2. through the real chat panel, streamed piece by piece from a scripted client (test code)
     pieces = [text[i:i + 7] for i in range(0, len(text), 7)]
     state = run_python(page, f"""
-from todo_app import assistant_client as ac
+from todo_app.assistant import client as ac
+from todo_app.assistant import protocol as P
 class Scripted(ac.AssistantClient):
-    async def model_status(self): return ac.ModelStatus(ac.READY, "test client")
+    async def model_status(self): return P.ModelStatus(P.READY, "test client")
     async def download(self, cb): pass
     async def load(self, cb): pass
-    async def chat(self, messages):
+    async def ask(self, request, todos, today, force_tool=None):
         for piece in {pieces!r}:
-            yield piece
+            yield {{"text": piece}}
+        hostile = {{"id": "x1", "title": {PAYLOAD!r}, "done": False, "due": None}}
+        yield {{"reply": {{"tool": "answer", "text": {PAYLOAD!r}, "items": [hostile],
+                          "actions": [{{"op": "rename", "id": "x1", "title": {PAYLOAD!r}, "new_title": {PAYLOAD!r}}}],
+                          "choices": []}}}}
     async def stop(self): pass
     async def reset(self): pass
 session = app["session"]
@@ -89,7 +95,9 @@ session.state
     assert page.text_content("#chat-log .msg[data-role=user] .msg-body") == PAYLOAD
     reply_tags = page.evaluate("""() => [...document.querySelectorAll('#chat-log .msg-body *')]
                                          .map(e => e.tagName)""")
-    assert set(reply_tags) <= ALLOWED_REPLY_TAGS, reply_tags
+    assert set(reply_tags) <= REPLY_VIEW_TAGS, reply_tags
+    assert PAYLOAD in page.text_content("#chat-log .reply-items .reply-title")
+    assert PAYLOAD in page.text_content("#chat-log .action-card .action-text")
     assert page.evaluate("document.querySelectorAll('#chat-log a, #chat-log iframe').length") == 0
     page.wait_for_timeout(300)
     assert no_markup(page) == {"pwned": None, "imgs": 0, "scripts": 0, "svgs": 0}

@@ -157,13 +157,14 @@ class AssistantSession:
     def can_send(self):
         return self.state == READY and not self.generating
 
-    async def send(self, text, force_tool=None):
+    async def send(self, text, force_tool=None, echo=True):
         """Ask; the reply streams into the last conversation entry. False if not sent.
-        force_tool: the person picked this tool from the choices offered for an unsure reply."""
+        force_tool: use this tool (the person picked it from an unsure reply's choices);
+        echo: show the request as a new user message (not when it is asked again with a tool)."""
         text = str(text).strip()
         if not text or not self.can_send:
             return False
-        if force_tool is None:
+        if echo:
             self.conversation.append({"role": "user", "content": text, "status": "done"})
         entry = {"role": "assistant", "content": "", "reply": None, "request": text,
                  "status": "streaming", "outcomes": {}}
@@ -200,7 +201,7 @@ class AssistantSession:
     async def choose(self, entry, tool):
         """The person picked one of the tools an unsure reply offered: ask again with it."""
         entry["outcomes"]["choice"] = tool
-        return await self.send(entry["request"], force_tool=tool)
+        return await self.send(entry["request"], force_tool=tool, echo=False)
 
     def apply(self, entry, index):
         """Apply the index-th proposed action of a reply (the card's Apply button). A reply that
