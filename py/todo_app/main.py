@@ -39,7 +39,7 @@ async def check_webgpu():
 
 async def start(build_info, client=None):
     """Start the app. `client`: the AssistantClient (or an awaitable of one) for the assistant panel;
-    default: assistant_client.create_client()."""
+    default: assistant.client.create_client()."""
     set_status(f"Python ready (build {build_info['build']}). Loading your list…", "booting")
     store, records = await open_store()
     todos = TodoList.from_records(records)

@@ -122,3 +122,61 @@ json.dumps({{"ids": ids, "long_ms": elapsed_ms, "long_n": len(long_ids)}})
     in_browser = json.loads(page_run(page, code, timeout_ms=400_000))
     print(f"real model in the browser: 4 greedy tokens in {time.perf_counter() - started:.1f} s")
     assert in_browser == native_greedy(real_model_path, prompt_ids, 4)
+
+
+IN_PAGE_ASK = """
+import datetime, json
+from webgpu_llm import weights_cache
+from webgpu_llm.engine import Engine
+from todo_app.assistant.pipeline import ask
+from todo_app.todos import Todo
+url = str(js.location.href).split("?")[0].rsplit("/", 1)[0] + "/models/tiny/manifest.json"
+await weights_cache.download_model(url)
+engine = await Engine.load(await weights_cache.open_model(url), max_context=1024)
+todos = [Todo(**t) for t in {todos!r}]
+out = []
+for request, tool in {requests!r}:
+    reply = await ask(engine, request, todos, datetime.date(2026, 11, 30), force_tool=tool,
+                      answer_options={{"temperature": 0, "max_tokens": 6}})
+    out.append([reply["tool_text"], reply["values"], reply["actions"], reply["odds"]])
+json.dumps(out)
+"""
+ASK_TODOS = [{"id": "t1", "title": "Call the dentist", "done": False, "due": "2026-11-28"},
+             {"id": "t2", "title": "Buy milk", "done": False, "due": None}]
+ASK_REQUESTS = [["How many to-dos are open?", None], ["add bread for friday", "add"],
+                ["I bought the milk", "complete"], ["move the dentist to december 3", "set_due"]]
+
+
+def native_ask(path, todos, requests):
+    async def run():
+        import datetime
+        from todo_app.assistant.pipeline import ask
+        from todo_app.todos import Todo
+        from webgpu_llm.engine import Engine
+        engine = await Engine.load(FileSource(path), max_context=1024)
+        items = [Todo(**t) for t in todos]
+        out = []
+        for request, tool in requests:
+            reply = await ask(engine, request, items, datetime.date(2026, 11, 30), force_tool=tool,
+                              answer_options={"temperature": 0, "max_tokens": 6})
+            out.append([reply["tool_text"], reply["values"], reply["actions"], reply["odds"]])
+        return out
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return json.loads(json.dumps(pool.submit(asyncio.run, run()).result()))
+
+
+def test_tiny_model_constrained_replies_equal_native(app_page, pwa_site, serve):
+    """The assistant pipeline (token masks on the GPU, jump-forward, both phases) in Pyodide on
+    SwiftShader chooses exactly what it chooses natively."""
+    dist, _, model_path = pwa_site
+    server = serve(dist)
+    page = app_page.page
+    page.goto(server.url + "?testhooks")
+    assert wait_booted(page) == "ready"
+    in_browser = json.loads(page_run(page, IN_PAGE_ASK.format(todos=ASK_TODOS, requests=ASK_REQUESTS)))
+    native = native_ask(model_path, ASK_TODOS, ASK_REQUESTS)
+    for got, want in zip(in_browser, native):
+        assert got[:3] == want[:3]
+        assert [t for t, _ in got[3]] == [t for t, _ in want[3]]
+        for (_, p), (_, q) in zip(got[3], want[3]):
+            assert abs(p - q) < 1e-3

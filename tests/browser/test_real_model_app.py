@@ -1,6 +1,7 @@
 """Browser tier, one real-model smoke test of the shipped site: SmolLM2 downloaded into the Cache
 API, loaded onto SwiftShader by the engine worker, asked about a list of 3 open and 2 done to-dos.
-SwiftShader is slow (a few tokens per second): the test takes the first sentence or so and stops."""
+The model picks the `count` tool (natively its probability is 0.94 for this request) and the app
+states the number it computed."""
 import time
 
 from .test_todo_app import add_todo, boot, item
@@ -24,15 +25,9 @@ def test_real_model_answers_about_the_list(recorded_page, server):
     loaded = time.perf_counter()
     page.fill("#chat-input", "How many open todos do I have?")
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"""() => {{ const m = document.querySelector('{LAST_REPLY}');
-                     return m && (m.dataset.status === 'done' || m.querySelector('.msg-body').textContent.length >= 60); }}""",
-        timeout=420_000)
-    if page.get_attribute(LAST_REPLY, "data-status") != "done":
-        page.click("#chat-stop")
-    page.wait_for_selector(f"{LAST_REPLY}[data-status=done], {LAST_REPLY}[data-status=stopped]")
+    page.wait_for_selector(f"{LAST_REPLY}[data-status=done]", timeout=420_000)
     answer = page.text_content(f"{LAST_REPLY} .msg-body")
     print(f"\nreal model: download+load {loaded - started:.1f} s, answer after "
           f"{time.perf_counter() - loaded:.1f} s: {answer!r}")
-    assert len(answer.strip()) >= 10
+    assert page.text_content(f"{LAST_REPLY} .reply-text") == "You have 3 open to-dos."
     assert recorded_page.foreign_requests(server) == []
