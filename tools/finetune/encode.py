@@ -11,6 +11,7 @@ each position records what the decoder allows there: forced (one token), a choic
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 
 import numpy as np
 
@@ -39,6 +40,19 @@ def grammar_for(example):
     if example["kind"] == "target":
         return tools.target_grammar([Item(t) for t in example["titles"]])
     return None
+
+
+class NoTries:
+    """Stand-in for _Tries when only the ids are wanted (no allowed sets: much faster)."""
+
+    def __init__(self, stop_id):
+        self.stop_id = stop_id
+
+    def root(self, choice):
+        return None
+
+    def allowed(self, trie):
+        return FREE
 
 
 def walk(node, text, tok, tries):
@@ -70,7 +84,7 @@ def walk(node, text, tok, tries):
         out, trie = [], root
         for t in tok.encode(option.text):
             out.append((t, tries.allowed(trie)))
-            trie = trie.children[t]
+            trie = trie.children[t] if trie is not None else None
         try:
             rest = walk(option.next, text[len(option.text):], tok, tries)
         except TargetError:
@@ -89,16 +103,19 @@ def load(model_path):
     return tok, ChatTemplate.from_gguf(gguf)
 
 
-def encode_all(rows, tok, template):
+def encode_all(rows, tok, template, allowed_for=lambda row: row["split"] == "held"):
+    """Ids of every row; the decoder's allowed sets only where allowed_for(row) (slow: tries)."""
     stop = tok.special_ids["<|im_end|>"]
-    tries = _Tries(tok, stop)
+    tries, fast = _Tries(tok, stop), NoTries(stop)
     ids, targets, allowed, tool_tokens = [], [], [], []
     head = len(tok.encode("tool:"))
     for row in rows:
+        if len(tries.cache) > 64:
+            tries.cache.clear()
         prompt = template.prompt_ids(row["messages"], tok, add_generation_prompt=True)
         grammar = grammar_for(row)
         if grammar is not None:
-            steps = walk(grammar, row["target"], tok, tries)
+            steps = walk(grammar, row["target"], tok, tries if allowed_for(row) else fast)
         elif row["target"] is not None:     # answer: free text, then the end of the turn
             steps = [(t, FREE) for t in tok.encode(row["target"])] + [(stop, FREE)]
         else:                               # chat: the base model writes the target on the GPU
@@ -131,15 +148,25 @@ def pack(rows, ids, targets, allowed, tool_tokens):
             "tool_names": np.array(names), "held": np.array([r["split"] == "held" for r in rows])}
 
 
+def _encode_chunk(model, rows):
+    tok, template = load(model)
+    return [list(x) for x in encode_all(rows, tok, template)]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data")
     parser.add_argument("model")
     parser.add_argument("out")
+    parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in open(args.data, encoding="utf-8")]
-    tok, template = load(args.model)
-    arrays = pack(rows, *encode_all(rows, tok, template))
+    rows.sort(key=lambda r: r.get("today", ""))    # grammars (date tries) are built per today
+    chunks = [rows[i::args.jobs] for i in range(args.jobs)]
+    with multiprocessing.Pool(args.jobs) as pool:
+        parts = pool.starmap(_encode_chunk, [(args.model, c) for c in chunks])
+    rows = [r for c in chunks for r in c]
+    arrays = pack(rows, *[sum((p[k] for p in parts), []) for k in range(4)])
     np.savez_compressed(args.out, **arrays)
     print(f"{len(rows)} examples, {len(arrays['ids'])} tokens -> {args.out}")
 

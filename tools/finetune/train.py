@@ -159,7 +159,7 @@ def collate(seqs, tlens, idx):
 def evaluate(model, data, seqs, which):
     """Per held example: tool right, whole target right (constrained greedy, teacher-forced)."""
     allowed, aoff, tl, tt = data["allowed"], data["allowed_off"], data["target_len"], data["tool_tokens"]
-    starts = np.concatenate([[0], np.cumsum(tl)])
+    starts = np.concatenate([[0], np.cumsum(data["target_len0"])])   # allowed sets: original lengths
     res = {}
     for s in range(0, len(which), 64):
         idx = which[s:s + 64]
@@ -244,6 +244,7 @@ def main(model_path, data_path, out_dir, spot_path):
     spot_ids = [np.array(x, np.int64) for x in json.load(open(spot_path))]
     model, w = load_base(model_path)
     seqs, tl = examples(data), data["target_len"].astype(np.int64).copy()
+    data["target_len0"] = data["target_len"].copy()
     chat = np.flatnonzero(data["kind"] == 3)
     replies = distill(model, [seqs[i] for i in chat], CFG["chat_new_tokens"])
     for i, r in zip(chat, replies):
