@@ -17,8 +17,8 @@ def rows():
 
 
 @pytest.fixture(scope="module")
-def coded(model_path, rows):
-    tok, template = encode.load(model_path)
+def coded(smollm_path, rows):
+    tok, template = encode.load(smollm_path)
     picked = [r for r in rows if r["kind"] != "chat"][:250]
     return tok, picked, encode.encode_all(picked, tok, template, allowed_for=lambda r: True)
 
@@ -42,8 +42,8 @@ def test_every_target_walks_the_grammar(coded):
             assert tok.decode(seq[-n:-1]) == row["target"]
 
 
-def test_a_wrong_target_does_not_parse(model_path):
-    tok, _ = encode.load(model_path)
+def test_a_wrong_target_does_not_parse(smollm_path):
+    tok, _ = encode.load(smollm_path)
     tries = encode._Tries(tok, tok.special_ids["<|im_end|>"])
     grammar = tools.tool_grammar(__import__("datetime").date(2026, 3, 2))
     for bad in ("tool: fly", "tool: count\nstatus: maybe", "tool: list\nfilter: someday", "todo: x"):
