@@ -84,7 +84,16 @@ def test_environment():
     from tools import vendor
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "py"), str(ROOT)])
+    # The original model stays TODO_MODEL_GGUF: the reference tests compare it with HF fixtures.
     env.setdefault("TODO_MODEL_GGUF", str(vendor.default_model()))
+    env.setdefault("TODO_TUNED_GGUF", str(vendor.tuned_model()))
+    return env
+
+
+def tuned_environment():
+    """For chat/bench: the to-do-tuned model is the default (--model picks another)."""
+    env = test_environment()
+    env["TODO_MODEL_GGUF"] = env["TODO_TUNED_GGUF"]
     return env
 
 
@@ -99,7 +108,7 @@ def cmd_test(args):
 def _run_engine_cli(module, argv):
     python = venv_python()
     code = f"import sys; from webgpu_llm.{module} import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([str(python), "-c", code, *argv], cwd=ROOT, env=test_environment())
+    result = subprocess.run([str(python), "-c", code, *argv], cwd=ROOT, env=tuned_environment())
     sys.exit(result.returncode)
 
 
@@ -128,7 +137,7 @@ def cmd_bench(args):
     ensure_system_packages()
     python = venv_python()
     code = "import sys; from tools.bench import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([str(python), "-c", code, *args.rest], cwd=ROOT, env=test_environment())
+    result = subprocess.run([str(python), "-c", code, *args.rest], cwd=ROOT, env=tuned_environment())
     sys.exit(result.returncode)
 
 

@@ -95,7 +95,7 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     from tools import vendor
-    model_path = Path(args.model or vendor.default_model()).expanduser()
+    model_path = Path(args.model or vendor.tuned_model()).expanduser()
     if not model_path.is_file():
         raise SystemExit(f"model file not found: {model_path}")
     started = time.perf_counter()

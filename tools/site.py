@@ -83,7 +83,8 @@ def _build_hash(dist):
 
 def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     """Build dist/ from scratch; returns the build info written to dist/build-info.json.
-    models: GGUF paths (or (id, path) pairs) to shard into dist/models/; default: the default model."""
+    models: GGUF paths (or (id, path) pairs) to shard into dist/models/; default: the to-do-tuned
+    model first (the app's default) and the original SmolLM2 (selectable with ?model=<id>)."""
     dist = Path(dist)
     vendor.npm_install()
     shutil.rmtree(dist, ignore_errors=True)
@@ -94,7 +95,7 @@ def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     config = {"interpreter": "./vendor/pyodide/pyodide.mjs", "files": {"./boot.py": "./boot.py"}}
     (dist / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
     pwa.write_icons(dist)
-    models = pwa.shard_models(dist, [vendor.default_model()] if models is None else models, shard_size)
+    models = pwa.shard_models(dist, [vendor.tuned_model(), vendor.default_model()] if models is None else models, shard_size)
     info = {"build": _build_hash(dist), "wheels": wheels, "models": models}
     (dist / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
     pwa.write_service_worker(dist, info["build"], ROOT / "site" / "sw.js")

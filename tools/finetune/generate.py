@@ -1,0 +1,296 @@
+"""Seeded synthetic conversations in the assistant's exact format (grounding.py), as JSON lines.
+
+    PYTHONPATH=py python3 -m tools.finetune.generate OUT.jsonl [--seed 11] [--scenarios 12000]
+
+One scenario = a random list, a random today and one request; it yields the phase-1 example
+(system + request -> "tool: ...") and, for tools that act on one to-do or answer, the phase-2
+example (target_messages -> "todo: TITLE" / "todo: none" / grounded text). Targets are written
+exactly as the constrained decoder emits them. The split is by template: a template (its tool and
+text) is either held out or trained on, never both. Also writes general-chat prompts (no tool
+prompt) whose targets the base model writes itself at training time (self-distillation).
+"""
+import argparse
+import datetime as dt
+import json
+import random
+import zlib
+from dataclasses import dataclass
+
+from todo_app.assistant import dates, grounding, tools
+
+from . import words as W
+
+HOLD_EVERY = 6          # a template is held out when crc32(tool + text) % HOLD_EVERY == 0
+
+
+@dataclass
+class Item:
+    id: str
+    title: str
+    done: bool = False
+    due: str | None = None
+
+
+def held_out(tool, template):
+    return zlib.crc32(f"{tool}|{template}".encode()) % HOLD_EVERY == 0
+
+
+# -- lists --------------------------------------------------------------------------------------
+def random_title(rng):
+    r = rng.random()
+    if r < 0.62:
+        verb, objects = rng.choice(W.VERBS_OBJECTS)
+        title = f"{verb} {rng.choice(objects)}"
+    elif r < 0.72:
+        title = rng.choice(W.PLAIN_TITLES)
+    elif r < 0.84:
+        title = rng.choice(W.FOREIGN_TITLES)
+    elif r < 0.92:
+        title = rng.choice(W.INJECTION_TITLES)
+    else:
+        title = " ".join(W.LONG_PARTS[:rng.randint(2, 4)])
+    if rng.random() < 0.1:
+        title = title.lower()
+    return title
+
+
+def random_list(rng, today):
+    n = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60])
+    todos = []
+    for i in range(n):
+        if todos and rng.random() < 0.08:     # near-duplicates: case, spacing, extension
+            base = rng.choice(todos).title
+            title = rng.choice([base.lower(), base.upper(), base + " and eggs", base + "  ", base])
+        else:
+            title = random_title(rng)
+        due = None if rng.random() < 0.4 else (today + dt.timedelta(days=rng.randint(-10, 20))).isoformat()
+        todos.append(Item(f"t{i}", title, rng.random() < 0.3, due))
+    return todos
+
+
+# -- request pieces ------------------------------------------------------------------------------
+def date_phrase(rng, today):
+    """(phrase as the user says it, the vocabulary word the model must pick)."""
+    kind = rng.choice(["today", "tomorrow", "weekday", "weekday", "next week", "in", "month", "iso"])
+    if kind in ("today", "tomorrow", "next week"):
+        return rng.choice(W.DATE_PHRASES[kind]), kind
+    if kind == "weekday":
+        day = rng.choice(dates.WEEKDAYS)
+        shown = day.capitalize() if rng.random() < 0.4 else day
+        return rng.choice(W.DATE_PHRASES[kind]).format(x=shown), day
+    if kind == "in":
+        n = rng.choice(list(dates.IN_DAYS))
+        return f"in {n} days", f"in {n} days"
+    if kind == "month":
+        day = today + dt.timedelta(days=rng.randint(1, 300))
+        month = dates.MONTHS[day.month - 1]
+        shown = month.capitalize() if rng.random() < 0.5 else month
+        return rng.choice(W.DATE_PHRASES[kind]).format(m=shown, n=day.day), f"{month} {day.day}"
+    iso = (today + dt.timedelta(days=rng.randint(-30, 200))).isoformat()
+    return rng.choice(W.DATE_PHRASES[kind]).format(x=iso), iso
+
+
+def typo(rng, text):
+    """One small slip in one longer word (swap, drop or double a letter)."""
+    parts = text.split(" ")
+    spots = [i for i, p in enumerate(parts) if len(p) >= 5 and p.isalpha()]
+    if not spots:
+        return text
+    i = rng.choice(spots)
+    w, j = parts[i], rng.randrange(1, len(parts[i]) - 2)
+    parts[i] = rng.choice([w[:j] + w[j + 1] + w[j] + w[j + 2:], w[:j] + w[j + 1:], w[:j] + w[j] + w[j:]])
+    return " ".join(parts)
+
+
+def refer(rng, todo, shown):
+    """How the user names a to-do: exact, lower case, its object, or with a slip."""
+    title = todo.title
+    r = rng.random()
+    if r < 0.25:
+        low = title.lower()
+        if sum(t.title.lower() == low for t in shown) == 1:
+            return low
+    elif r < 0.5 and " " in title:
+        tail = title.split(" ", 1)[1]
+        if sum(tail.lower() in t.title.lower() for t in shown) == 1:
+            return rng.choice([tail, f"the {tail} one", tail.lower()])
+    elif r < 0.62:
+        return typo(rng, title)
+    return title
+
+
+def absent_title(rng, todos):
+    present = {tools.normalize(t.title) for t in todos}
+    for _ in range(20):
+        title = random_title(rng)
+        if tools.normalize(title) not in present and all(
+                tools.normalize(title) not in p and p not in tools.normalize(title) for p in present):
+            return title
+    return None
+
+
+def new_title(rng):
+    verb, objects = rng.choice(W.VERBS_OBJECTS)
+    text = f"{verb} {rng.choice(objects)}"
+    return text.lower() if rng.random() < 0.6 else text
+
+
+def dress(rng, text):
+    """Chatty prefixes/suffixes and sometimes a slip in the template's own words (no suffix after a
+    slot the target copies)."""
+    if rng.random() < 0.15:
+        text = typo(rng, text)
+    suffix = "" if text.endswith(("{new}", "{w}", "{d}")) else rng.choice(W.SUFFIXES)
+    text = rng.choice(W.PREFIXES) + text + suffix
+    return text.lower() if rng.random() < 0.1 else text
+
+
+# -- phase-2 answers -----------------------------------------------------------------------------
+def answer_text(kind, todos, today):
+    open_items = [t for t in todos if not t.done]
+    if not open_items:
+        return "You have no open to-dos." if kind != "summary" else \
+            f"All {len(todos)} to-dos are done." if todos else "Your list is empty."
+    iso = today.isoformat()
+    ranked = sorted(open_items, key=lambda t: (t.due is None, t.due or ""))
+
+    def line(t):
+        due = f" (due {dates.spoken(t.due, today)})" if t.due else ""
+        return f"{grounding.clip_title(t.title)}{due}"
+    if kind == "order":
+        return "Suggested order:\n" + "\n".join(f"{n}. {line(t)}" for n, t in enumerate(ranked[:8], 1))
+    late = [t for t in ranked if t.due and t.due < iso]
+    if kind == "summary":
+        text = f"You have {len(open_items)} open and {len(todos) - len(open_items)} done to-dos."
+        if late:
+            text += " Overdue: " + ", ".join(grounding.clip_title(t.title) for t in late[:5]) + "."
+        nxt = next((t for t in ranked if t.due and t.due >= iso), None)
+        return text + (f" Next up: {line(nxt)}." if nxt else "")
+    week_end = (today + dt.timedelta(days=6)).isoformat()
+    groups = [("Overdue", late), ("This week", [t for t in ranked if t.due and iso <= t.due <= week_end]),
+              ("Later", [t for t in ranked if t.due and t.due > week_end]),
+              ("No due date", [t for t in ranked if not t.due])]
+    return "\n".join(f"{name}: " + ", ".join(grounding.clip_title(t.title) for t in items[:6])
+                     for name, items in groups if items)
+
+
+# -- scenarios -----------------------------------------------------------------------------------
+TOOL_WEIGHTS = {"count": 6, "list": 10, "duplicates": 4, "search": 6, "add": 10, "complete": 10,
+                "reopen": 6, "delete": 8, "rename": 7, "set_due": 9, "answer": 7, "decline": 8}
+
+
+def scenario(rng):
+    today = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 1000))
+    todos = random_list(rng, today)
+    tool = rng.choices(list(TOOL_WEIGHTS), weights=list(TOOL_WEIGHTS.values()))[0]
+    slots, target, answer_kind = {}, None, None
+    if tool == "count":
+        status = rng.choice(list(W.COUNT))
+        template, call = rng.choice(W.COUNT[status]), f"tool: count\nstatus: {status}"
+    elif tool == "list":
+        key = rng.choice(list(W.LIST) + ["date"])
+        template = rng.choice(W.LIST[key])
+        word = key
+        if key == "date":
+            slots["d"], word = date_phrase(rng, today)
+        call = f"tool: list\nfilter: {word}"
+    elif tool == "duplicates":
+        template, call = rng.choice(W.DUPLICATES), "tool: duplicates"
+    elif tool == "search":
+        verb, objects = rng.choice(W.VERBS_OBJECTS)
+        slots["w"] = rng.choice(objects).split(" ")[-1]
+        template, call = rng.choice(W.SEARCH), f"tool: search\nwords: {slots['w']}"
+    elif tool == "add":
+        template = rng.choice(W.ADD)
+        slots["new"] = new_title(rng)
+        due = "none"
+        if "{d}" in template:
+            slots["d"], due = date_phrase(rng, today)
+        call = f"tool: add\ntitle: {slots['new']}\ndue: {due}"
+    elif tool in ("answer", "decline"):
+        if tool == "answer":
+            answer_kind = rng.choice(list(W.ANSWER))
+            template = rng.choice(W.ANSWER[answer_kind])
+        else:
+            template = rng.choice(W.DECLINE)
+        call = f"tool: {tool}"
+    else:
+        template = rng.choice({"complete": W.COMPLETE, "reopen": W.REOPEN, "delete": W.DELETE,
+                               "rename": W.RENAME, "set_due": W.SET_DUE + W.UNDUE}[tool])
+        call = f"tool: {tool}"
+        if tool == "rename":
+            slots["new"] = new_title(rng)
+            call += f"\ntitle: {slots['new']}"
+        if tool == "set_due":
+            due = "none"
+            if "{d}" in template:
+                slots["d"], due = date_phrase(rng, today)
+            call += f"\ndue: {due}"
+        if todos and rng.random() < 0.88:
+            todo = rng.choice(todos)
+            slots["t"], target = refer(rng, todo, todos), grounding.clip_title(todo.title)
+        else:
+            slots["t"], target = absent_title(rng, todos) or "the unicorn thing", tools.NO_TARGET
+    request = dress(rng, template).format(**slots) if "{" in template else dress(rng, template)
+    return {"today": today, "todos": todos, "tool": tool, "template": template, "request": request,
+            "call": call, "target": target, "answer_kind": answer_kind}
+
+
+def examples(s):
+    """The training examples (dicts) of one scenario."""
+    split = "held" if held_out(s["tool"], s["template"]) else "train"
+    base = {"split": split, "tool": s["tool"], "template": s["template"], "today": s["today"].isoformat()}
+    out = [{**base, "kind": "tool", "messages": grounding.request_messages(s["request"]),
+            "target": s["call"]}]
+    todos = s["todos"]
+    if s["tool"] in tools.TARGET_TOOLS and todos:
+        shown = tools.candidates(todos, s["request"])
+        titles = [grounding.clip_title(t.title) for t in shown]
+        if s["target"] == tools.NO_TARGET or s["target"] in titles:
+            out.append({**base, "kind": "target", "titles": titles, "target": f"todo: {s['target']}",
+                        "messages": grounding.target_messages(s["request"], s["call"], shown, s["today"])})
+    if s["tool"] == "answer":
+        shown = tools.candidates(todos, s["request"])
+        out.append({**base, "kind": "answer", "target": answer_text(s["answer_kind"], shown, s["today"]),
+                    "messages": grounding.target_messages(s["request"], s["call"], shown, s["today"])})
+    return out
+
+
+def chat_prompts(rng, n):
+    seen, out = set(), []
+    while len(out) < n and len(seen) < 20 * n:
+        t = rng.choice(W.CHAT_TEMPLATES)
+        text = t.format(c=rng.choice(W.COUNTRIES), k=rng.choice(W.CHAT_CONCEPTS), p=rng.choice(W.CHAT_TOPICS),
+                        a=rng.choice(W.CHAT_ACTIVITIES), x=rng.randint(2, 99), y=rng.randint(2, 99))
+        seen.add(text)
+        if text not in {o["messages"][0]["content"] for o in out[-50:]}:
+            out.append({"split": "held" if held_out("chat", t) else "train", "kind": "chat",
+                        "tool": "chat", "template": t, "messages": [{"role": "user", "content": text}],
+                        "target": None})
+    return out
+
+
+def generate(seed=11, scenarios=12000, chats=3000):
+    rng = random.Random(seed)
+    out = []
+    for _ in range(scenarios):
+        out.extend(examples(scenario(rng)))
+    return out + chat_prompts(rng, chats)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("out")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--scenarios", type=int, default=12000)
+    parser.add_argument("--chats", type=int, default=3000)
+    args = parser.parse_args(argv)
+    rows = generate(args.seed, args.scenarios, args.chats)
+    with open(args.out, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} examples -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+"""Quantization-aware LoRA fine-tune of SmolLM2-135M on the generated data (one CUDA GPU, < 10 min).
+
+    PYTHONPATH=py:. python3 -m tools.finetune.train MODEL.gguf DATA.npz OUTDIR
+
+1. The base = the pinned GGUF, dequantized (Q4_1 matrices, Q8_0 embedding), as a transformers
+   LlamaForCausalLM (Q/K rows un-permuted from llama.cpp's order).
+2. Self-distillation: the base's own greedy replies to the general-chat prompts become their targets.
+3. LoRA on q/k/v/o/gate/up/down; the forward pass uses fake-quant Q4_1 of (W0 + scale * B A) with a
+   straight-through estimator, so what is learned survives re-quantization. Loss only on targets.
+4. Eval on the held-out split, base vs the *re-quantized* merged model (quant.py, as merge.py):
+   constrained-greedy tool choice and whole call, phase-2 target choice, chat spot checks.
+Writes OUTDIR/lora.npz (fp16, B rows in GGUF order), config.json, metrics.json, loss.png.
+"""
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers import LlamaConfig, LlamaForCausalLM
+
+from webgpu_llm.byte_sources import FileSource
+from webgpu_llm.gguf import read_gguf
+
+from . import quant
+
+CFG = {"rank": 12, "alpha": 24, "lr": 2e-3, "epochs": 2, "batch_tokens": 16384, "seed": 11,
+       "warmup": 30, "chat_new_tokens": 96, "weight_decay": 0.0}
+TARGETS = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output",
+           "gate_proj": "ffn_gate", "up_proj": "ffn_up", "down_proj": "ffn_down"}
+SPOT = ["What is the capital of France?", "Write a haiku about the sea.", "What is 12 plus 7?",
+        "Who are you?", "Give me two tips for sleeping better.", "Explain gravity in one sentence."]
+DEV = "cuda"
+
+
+def load_base(path):
+    g = read_gguf(FileSource(path))
+    m = g.metadata
+    cfg = LlamaConfig(vocab_size=49152, hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                      num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=8192,
+                      rms_norm_eps=1e-5, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+                      pad_token_id=2)
+    theta = float(m["llama.rope.freq_base"])
+    cfg.rope_theta = theta
+    if hasattr(cfg, "rope_parameters"):
+        cfg.rope_parameters = {"rope_type": "default", "rope_theta": theta}
+    w = {}
+    for name, t in g.tensors.items():
+        rows = t.shape[1] if len(t.shape) > 1 else 1
+        w[name] = quant.dequantize(g.tensor_bytes(name), t.type_name, rows, t.shape[0])
+    sd = {"model.embed_tokens.weight": w["token_embd.weight"], "model.norm.weight": w["output_norm.weight"][0]}
+    for i in range(30):
+        p = f"model.layers.{i}."
+        sd[p + "input_layernorm.weight"] = w[f"blk.{i}.attn_norm.weight"][0]
+        sd[p + "post_attention_layernorm.weight"] = w[f"blk.{i}.ffn_norm.weight"][0]
+        for hf, gg in TARGETS.items():
+            x = w[f"blk.{i}.{gg}.weight"]
+            if hf in ("q_proj", "k_proj"):
+                x = quant.unpermute_rows(x, 9 if hf == "q_proj" else 3)
+            sd[p + ("self_attn." if hf[0] in "qkvo" else "mlp.") + hf + ".weight"] = x
+    model = LlamaForCausalLM(cfg)
+    sd["lm_head.weight"] = sd["model.embed_tokens.weight"]
+    missing, unexpected = model.load_state_dict(
+        {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sd.items()}, strict=False)
+    print("missing", missing, "unexpected", unexpected, "rope", getattr(cfg, "rope_parameters", theta), flush=True)
+    model.tie_weights()
+    return model.to(DEV).eval(), w
+
+
+def fake_q4_1(w):
+    """Q4_1 round trip of (out, in) along blocks of 32 input values, as quant.quantize_q4_1."""
+    x = w.reshape(-1, 32)
+    lo, hi = x.amin(1, keepdim=True), x.amax(1, keepdim=True)
+    d = (hi - lo) / 15
+    inv = torch.where(d > 0, 1 / d, torch.zeros_like(d))
+    q = torch.clamp(torch.floor((x - lo) * inv + 0.5), max=15)
+    return (q * d.half().float() + lo.half().float()).reshape(w.shape)
+
+
+class QLoRA(torch.nn.Module):
+    def __init__(self, base, rank, scale):
+        super().__init__()
+        self.register_buffer("w0", base.weight.detach().float().clone())
+        out_f, in_f = self.w0.shape
+        self.a = torch.nn.Parameter(torch.randn(rank, in_f, device=DEV) / math.sqrt(in_f))
+        self.b = torch.nn.Parameter(torch.zeros(out_f, rank, device=DEV))
+        self.scale = scale
+
+    def forward(self, x):
+        w = self.w0 + self.scale * (self.b @ self.a)
+        wq = w + (fake_q4_1(w.detach()) - w).detach()
+        return F.linear(x, wq.to(x.dtype))
+
+
+def wrap(model, rank, scale):
+    mods = {}
+    for i, layer in enumerate(model.model.layers):
+        for hf in TARGETS:
+            parent = layer.self_attn if hf[0] in "qkvo" else layer.mlp
+            mods[(i, hf)] = QLoRA(getattr(parent, hf), rank, scale)
+            setattr(parent, hf, mods[(i, hf)])
+    return mods
+
+
+def examples(data):
+    off, ids = data["offsets"], data["ids"]
+    return [ids[off[i]:off[i + 1]].astype(np.int64) for i in range(len(off) - 1)]
+
+
+@torch.no_grad()
+def distill(model, prompts, new_tokens):
+    """The base model's greedy replies (ids, ending with <|im_end|> when it ended)."""
+    out = []
+    for s in range(0, len(prompts), 256):
+        chunk = prompts[s:s + 256]
+        n = max(len(p) for p in chunk)
+        x = torch.full((len(chunk), n), 2, dtype=torch.long)
+        mask = torch.zeros_like(x)
+        for j, p in enumerate(chunk):
+            x[j, n - len(p):], mask[j, n - len(p):] = torch.from_numpy(p), 1
+        with torch.autocast("cuda", torch.bfloat16):
+            g = model.generate(input_ids=x.to(DEV), attention_mask=mask.to(DEV), do_sample=False,
+                               max_new_tokens=new_tokens, eos_token_id=2, pad_token_id=2)
+        for row in g[:, n:].tolist():
+            out.append(row[:row.index(2) + 1] if 2 in row else row)
+    return out
+
+
+def batches(seqs, tlens, budget, rng):
+    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+    groups, cur, longest = [], [], 0
+    for i in order:
+        longest2 = max(longest, len(seqs[i]))
+        if cur and longest2 * (len(cur) + 1) > budget:
+            groups.append(cur)
+            cur, longest2 = [], len(seqs[i])
+        cur.append(i)
+        longest = longest2
+    groups.append(cur)
+    rng.shuffle(groups)
+    return groups
+
+
+def collate(seqs, tlens, idx):
+    n = max(len(seqs[i]) for i in idx)
+    x = torch.full((len(idx), n), 2, dtype=torch.long)
+    y = torch.full((len(idx), n), -100, dtype=torch.long)
+    mask = torch.zeros((len(idx), n), dtype=torch.long)
+    for j, i in enumerate(idx):
+        s = torch.from_numpy(seqs[i])
+        x[j, :len(s)], mask[j, :len(s)] = s, 1
+        y[j, len(s) - tlens[i]:len(s)] = s[len(s) - tlens[i]:]
+    return x.to(DEV), y.to(DEV), mask.to(DEV)
+
+
+@torch.no_grad()
+def evaluate(model, data, seqs, which):
+    """Per held example: tool right, whole target right (constrained greedy, teacher-forced)."""
+    allowed, aoff, tl, tt = data["allowed"], data["allowed_off"], data["target_len"], data["tool_tokens"]
+    starts = np.concatenate([[0], np.cumsum(data["target_len0"])])   # allowed sets: original lengths
+    res = {}
+    for s in range(0, len(which), 64):
+        idx = which[s:s + 64]
+        x, _, mask = collate(seqs, tl, idx)
+        with torch.autocast("cuda", torch.bfloat16):
+            logits = model(input_ids=x, attention_mask=mask).logits.float()
+        for j, i in enumerate(idx):
+            L = len(seqs[i])
+            ok_tool, ok_all = True, True
+            for k in range(tl[i]):
+                a = allowed[aoff[starts[i] + k]:aoff[starts[i] + k + 1]]
+                if len(a) == 1 and a[0] >= 0:
+                    continue
+                row = logits[j, L - tl[i] + k - 1]
+                pick = int(row.argmax()) if a[0] < 0 else int(a[int(row[torch.from_numpy(a).long().to(DEV)].argmax())])
+                if pick != seqs[i][L - tl[i] + k]:
+                    ok_all = False
+                    ok_tool = ok_tool and k >= tt[i]
+            res[int(i)] = (ok_tool, ok_all)
+    return res
+
+
+def summarize(res, data):
+    names = [str(n) for n in data["tool_names"]]
+    out = {}
+    for kind, label in ((0, "tool"), (1, "target")):
+        rows = [(i, r) for i, r in res.items() if data["kind"][i] == kind]
+        per = {}
+        for i, (t, a) in rows:
+            per.setdefault(names[data["tool"][i]], []).append((t, a))
+        out[label] = {"n": len(rows), "tool_acc": float(np.mean([t for _, (t, _) in rows])),
+                      "exact_acc": float(np.mean([a for _, (_, a) in rows])),
+                      "per_tool": {k: round(float(np.mean([t for t, _ in v])), 3) for k, v in sorted(per.items())}}
+    return out
+
+
+def requantized_copy(model, mods, w, scale):
+    """The merged model exactly as merge.py writes it: numpy merge, Q4_1 re-quantization, dequant."""
+    state = {}
+    for (i, hf), m in mods.items():
+        gg = f"blk.{i}.{TARGETS[hf]}.weight"
+        a = m.a.detach().half().float().cpu().numpy()
+        b = m.b.detach().half().float().cpu().numpy()
+        if hf in ("q_proj", "k_proj"):
+            b = quant.permute_rows(b, 9 if hf == "q_proj" else 3)
+        wm = quant.merged(w[gg], a, b, scale)
+        rows, cols = wm.shape
+        wq = quant.dequantize(quant.quantize_q4_1(wm), "Q4_1", rows, cols)
+        if hf in ("q_proj", "k_proj"):
+            wq = quant.unpermute_rows(wq, 9 if hf == "q_proj" else 3)
+        state[(i, hf)] = torch.from_numpy(np.ascontiguousarray(wq)).to(DEV)
+    return state
+
+
+def set_plain(model, mods, weights):
+    """Swap every QLoRA for a plain linear with the given (or base) weights."""
+    for (i, hf), m in mods.items():
+        layer = model.model.layers[i]
+        parent = layer.self_attn if hf[0] in "qkvo" else layer.mlp
+        lin = torch.nn.Linear(m.w0.shape[1], m.w0.shape[0], bias=False, device=DEV)
+        lin.weight.data = weights[(i, hf)] if weights is not None else m.w0.clone()
+        setattr(parent, hf, lin)
+
+
+def restore(model, mods):
+    for (i, hf), m in mods.items():
+        layer = model.model.layers[i]
+        setattr(layer.self_attn if hf[0] in "qkvo" else layer.mlp, hf, m)
+
+
+@torch.no_grad()
+def spot(model, prompts_ids):
+    return [r for r in distill(model, prompts_ids, 60)]
+
+
+def main(model_path, data_path, out_dir, spot_path):
+    t0 = time.time()
+    torch.manual_seed(CFG["seed"])
+    torch.backends.cuda.matmul.allow_tf32 = False
+    rng = np.random.default_rng(CFG["seed"])
+    data = dict(np.load(data_path))
+    spot_ids = [np.array(x, np.int64) for x in json.load(open(spot_path))]
+    model, w = load_base(model_path)
+    seqs, tl = examples(data), data["target_len"].astype(np.int64).copy()
+    data["target_len0"] = data["target_len"].copy()
+    chat = np.flatnonzero(data["kind"] == 3)
+    replies = distill(model, [seqs[i] for i in chat], CFG["chat_new_tokens"])
+    for i, r in zip(chat, replies):
+        seqs[i] = np.concatenate([seqs[i], np.array(r, np.int64)])
+        tl[i] = len(r)
+    data["target_len"] = tl
+    t_distill = time.time() - t0
+    held = [int(i) for i in np.flatnonzero(data["held"] & (data["kind"] <= 1))]
+    before = summarize(evaluate(model, data, seqs, held), data)
+    spot_before = spot(model, spot_ids)
+    held_chat = [int(i) for i in chat if data["held"][i]][:200]
+    train_idx = [int(i) for i in np.flatnonzero(~data["held"])]
+    scale = CFG["alpha"] / CFG["rank"]
+    for p in model.parameters():
+        p.requires_grad_(False)
+    mods = wrap(model, CFG["rank"], scale)
+    params = [p for m in mods.values() for p in (m.a, m.b)]
+    opt = torch.optim.AdamW(params, lr=CFG["lr"], weight_decay=CFG["weight_decay"])
+    pyrng = __import__("random").Random(CFG["seed"])
+    plan = [g for _ in range(CFG["epochs"]) for g in
+            batches([seqs[i] for i in train_idx], None, CFG["batch_tokens"], pyrng)]
+    total, losses = len(plan), []
+    model.train()
+    t_train = time.time()
+    for step, g in enumerate(plan):
+        lr = CFG["lr"] * min(1, (step + 1) / CFG["warmup"]) * 0.5 * (1 + math.cos(math.pi * step / total))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        x, y, mask = collate(seqs, tl, [train_idx[j] for j in g])
+        with torch.autocast("cuda", torch.bfloat16):
+            logits = model(input_ids=x, attention_mask=mask).logits
+        loss = F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), y[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        losses.append(float(loss))
+        if step % 50 == 0:
+            print(f"step {step}/{total} loss {losses[-1]:.4f} {time.time() - t0:.0f}s", flush=True)
+    t_train = time.time() - t_train
+    model.eval()
+    set_plain(model, mods, requantized_copy(model, mods, w, scale))
+    after = summarize(evaluate(model, data, seqs, held), data)
+    spot_after = spot(model, spot_ids)
+    # held-out general text: the base's own replies, NLL under the tuned (re-quantized) model
+    nll = {}
+    for name, weights in (("tuned", None), ("base", "base")):
+        if weights == "base":
+            set_plain(model, mods, None)
+        tot, cnt = 0.0, 0
+        with torch.no_grad():
+            for s in range(0, len(held_chat), 64):
+                idx = held_chat[s:s + 64]
+                x, y, mask = collate(seqs, tl, idx)
+                with torch.autocast("cuda", torch.bfloat16):
+                    lg = model(input_ids=x, attention_mask=mask).logits.float()
+                l = F.cross_entropy(lg[:, :-1].reshape(-1, lg.shape[-1]), y[:, 1:].reshape(-1), reduction="sum")
+                tot, cnt = tot + float(l), cnt + int((y[:, 1:] != -100).sum())
+        nll[name] = tot / max(cnt, 1)
+    save(out_dir, mods, scale, losses)
+    metrics = {"config": CFG, "before": before, "after": after, "chat_nll": nll,
+               "chat_ppl_ratio": math.exp(nll["tuned"] - nll["base"]),
+               "spot_before": spot_before, "spot_after": spot_after, "losses": losses,
+               "seconds": {"distill": t_distill, "train": t_train, "total": time.time() - t0},
+               "distilled_sample": replies[:20]}
+    json.dump(metrics, open(f"{out_dir}/metrics.json", "w"))
+    print(json.dumps({k: metrics[k] for k in ("before", "after", "chat_nll", "chat_ppl_ratio", "seconds")}, indent=1))
+
+
+def save(out_dir, mods, scale, losses):
+    arrays = {}
+    for (i, hf), m in mods.items():
+        b = m.b.detach().float().cpu().numpy()
+        if hf in ("q_proj", "k_proj"):
+            b = quant.permute_rows(b, 9 if hf == "q_proj" else 3)
+        arrays[f"blk.{i}.{TARGETS[hf]}.weight.a"] = m.a.detach().cpu().numpy().astype(np.float16)
+        arrays[f"blk.{i}.{TARGETS[hf]}.weight.b"] = b.astype(np.float16)
+    np.savez(f"{out_dir}/lora.npz", **arrays)
+    json.dump({"rank": CFG["rank"], "alpha": CFG["alpha"], "scale": scale, "train": CFG},
+              open(f"{out_dir}/config.json", "w"), indent=1)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.figure(figsize=(7, 3.5))
+    plt.plot(losses, lw=0.6, alpha=0.5, label="batch loss")
+    k = 20
+    if len(losses) > k:
+        plt.plot(range(k - 1, len(losses)), np.convolve(losses, np.ones(k) / k, "valid"), label=f"mean of {k}")
+    plt.xlabel("step")
+    plt.ylabel("loss (target tokens)")
+    plt.title("QAT LoRA fine-tune of SmolLM2-135M (Q4_1) on to-do tool calls")
+    plt.legend()
+    plt.tight_layout()
+    plt.savefig(f"{out_dir}/finetune-loss.png", dpi=110)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
