@@ -124,7 +124,7 @@ def _run_tool(module, argv):
     """tools/MODULE.py's main(argv) in .venv (wgpu), with the build's model."""
     python = venv_python()
     code = f"import sys; from tools.{module} import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([str(python), "-c", code, *argv], cwd=ROOT, env=test_environment())
+    result = subprocess.run([str(python), "-c", code, *argv], cwd=ROOT, env=tuned_environment())
     sys.exit(result.returncode)
 
 

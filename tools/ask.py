@@ -24,6 +24,13 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def default_model_path():
+    """The build's default model: $TODO_MODEL_GGUF (build.py sets the to-do-tuned one)."""
+    import os
+    from tools import vendor
+    return os.environ.get("TODO_MODEL_GGUF") or str(vendor.tuned_model())
+
+
 def load_todos(path):
     """Todo objects from an export file or a bare list, validated like the app's import."""
     from todo_app.todos import TodoList
@@ -59,14 +66,13 @@ def answer_text(reply):
 
 
 async def run(args):
-    from tools.vendor import default_model
     from todo_app.assistant.pipeline import ask
     from webgpu_llm.engine import Engine
     from webgpu_llm.gguf import FileSource
     todos = load_todos(args.todos)
     today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
     start = time.perf_counter()
-    engine = await Engine.load(FileSource(args.model or str(default_model())))
+    engine = await Engine.load(FileSource(args.model or default_model_path()))
     load_s = time.perf_counter() - start
     printed = []
     reply = await ask(engine, " ".join(args.question), todos, today,
