@@ -27,7 +27,8 @@ STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET = (
     "status", "download", "load", "progress", "ask", "ask_next", "stop", "reset")
 METHODS = (STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET)
 
-MODEL_NAMES = {"smollm2-135m-instruct-q4-1": "SmolLM2-135M-Instruct (4-bit)"}
+MODEL_NAMES = {"smollm2-135m-instruct-todo-q4-1": "SmolLM2-135M-Instruct tuned for to-dos (4-bit)",
+               "smollm2-135m-instruct-q4-1": "SmolLM2-135M-Instruct (4-bit)"}
 
 
 class AssistantError(RuntimeError):

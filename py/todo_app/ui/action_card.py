@@ -62,14 +62,18 @@ def choice_buttons(entry_index, choices, picked):
 
 
 def reply_nodes(entry_index, entry, today=None):
-    """The elements showing a finished tool reply (the streamed answer text is shown elsewhere)."""
+    """The elements showing a finished tool reply (the streamed answer text is shown elsewhere).
+    A single proposed change is said by its card alone (its sentence would only repeat it)."""
     reply = entry.get("reply") or {}
     today = today or local_today()
     if reply.get("unsure"):
         return [h("p", {}, text="I am not sure what you mean. Did you want to:"),
                 choice_buttons(entry_index, reply["choices"], entry["outcomes"].get("choice"))]
     nodes = []
-    if reply.get("tool") != "answer" and reply.get("text"):
+    if reply.get("tool") == "answer" and entry.get("content"):
+        nodes.append(h("p", {"class": "muted small reply-note"},
+                       text="Written by the model from your list: check it against the list."))
+    elif reply.get("tool") != "answer" and reply.get("text") and len(reply.get("actions") or []) != 1:
         nodes.append(h("p", {"class": "reply-text"}, text=reply["text"]))
     if reply.get("items"):
         nodes.append(todo_items(reply["items"], today))

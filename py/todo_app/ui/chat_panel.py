@@ -16,7 +16,7 @@ from ..reply_format import parse
 from .action_card import reply_nodes
 from .dom import closest_data, h, listen, run_task
 
-MODEL_LABEL = "SmolLM2-135M-Instruct (4-bit)"
+MODEL_LABEL = "the assistant's model"
 
 
 def mb(n):
