@@ -184,6 +184,8 @@ class AssistantSession:
                     pass
             self.generating = False
             self._notify("conversation")
+        if reply["status"] == "error":
+            await self.refresh()  # the model may have gone with the error (a lost GPU device)
         return True
 
     async def stop(self):
