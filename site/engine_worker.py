@@ -5,10 +5,12 @@ import json
 from boot import install_wheels
 
 host = None
+testhooks = False  # the page was opened with ?testhooks: `testhook` calls are served
 
 
-async def init(base_url, model_id):
-    global host
+async def init(base_url, model_id, with_testhooks=False):
+    global host, testhooks
+    testhooks = bool(with_testhooks)
     if host is None:
         await install_wheels(base_url)
         from todo_app.assistant.host import EngineHost
@@ -24,4 +26,20 @@ async def call(method, args_json):
         return json.dumps({"error": str(error) or type(error).__name__})
 
 
-__export__ = ["init", "call"]
+async def testhook(name, args_json):
+    """Test-only, refused unless the page has ?testhooks: "chat_options" (e.g. a seed for the
+    replies), "lose_device" (destroy the GPU device under the loaded model)."""
+    if not testhooks:
+        raise RuntimeError("test hooks are off")
+    args = json.loads(args_json)
+    if name == "chat_options":
+        from todo_app.assistant import pipeline
+        pipeline.ANSWER_OPTIONS.update(args)
+    elif name == "lose_device":
+        host.engine.model.device.device.destroy()
+    else:
+        raise ValueError(f"unknown test hook {name!r}")
+    return True
+
+
+__export__ = ["init", "call", "testhook"]

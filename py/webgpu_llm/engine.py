@@ -89,9 +89,10 @@ class Engine:
         self._tries = {}   # token tries of grammar choices, kept across calls (constrain.py)
 
     @classmethod
-    async def load(cls, source, progress=None, device=None, max_context=DEFAULT_CONTEXT):
+    async def load(cls, source, progress=None, device=None, max_context=DEFAULT_CONTEXT, kernel_set=None):
         """source: a GGUF byte source (gguf.FileSource/BytesSource natively, the weights cache's
-        source in the browser). progress(stage: str) is told what is happening."""
+        source in the browser). progress(stage: str) is told what is happening. kernel_set: see
+        Model.load (None: chosen by the adapter)."""
         report = progress or (lambda stage: None)
         report("reading model header")
         gguf = read_gguf(source)
@@ -100,7 +101,7 @@ class Engine:
         report("opening GPU")
         device = device or await open_device()
         report("uploading weights to the GPU")
-        model = await Model.load(device, gguf, source, max_context=max_context)
+        model = await Model.load(device, gguf, source, max_context=max_context, kernel_set=kernel_set)
         report("ready")
         return cls(model, tokenizer, template)
 

@@ -9,7 +9,7 @@ choose another candidate) and rewinds the KV cache where it diverges.
 """
 import struct
 
-from .model import is_cpu_adapter, parse_top
+from .model import parse_top
 
 MAX_AHEAD = 16
 
@@ -46,11 +46,11 @@ class Lookahead:
 
 
 def lookahead_tokens(model):
-    """How many tokens to decode per submit: on CPU-backed adapters (lavapipe, SwiftShader) the
-    readback is cheap next to a step and smaller batches stream more smoothly, so 1; else 8.
+    """How many tokens to decode per submit: with the CPU-adapter kernel set (lavapipe, SwiftShader)
+    the readback is cheap next to a step and smaller batches stream more smoothly, so 1; else 8.
     `model.lookahead`, when set, overrides (tests)."""
     fixed = getattr(model, "lookahead", None)
-    return fixed if fixed is not None else (1 if is_cpu_adapter(model.device) else 8)
+    return fixed if fixed is not None else (1 if model.cpu_kernels else 8)
 
 
 class Stepper:

@@ -55,10 +55,23 @@ def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
     return max(h for h in range(1, min(group, 4) + 1) if group % h == 0 and h * head_dim <= 256)
 
 
+KERNEL_SETS = ("cpu", "gpu")
+
+
 def is_cpu_adapter(device):
     """WebGPU run by the CPU: SwiftShader (browsers' fallback adapter) or Mesa's lavapipe."""
     name = device.name.lower()
     return bool(getattr(device, "is_fallback", False)) or "llvmpipe" in name or "swiftshader" in name
+
+
+def uses_cpu_kernels(device, kernel_set=None):
+    """Whether to build the CPU-adapter kernel set: kernel_set "cpu"/"gpu" forces one (tests run
+    the GPU set on lavapipe that way), None picks by the adapter."""
+    if kernel_set is None:
+        return is_cpu_adapter(device)
+    if kernel_set not in KERNEL_SETS:
+        raise ValueError(f"kernel_set must be one of {KERNEL_SETS} or None, not {kernel_set!r}")
+    return kernel_set == "cpu"
 
 
 class Op:
@@ -77,13 +90,14 @@ class Op:
 class Builder:
     """Makes Ops: compiles each (kernel, constants) once and binds buffers."""
 
-    def __init__(self, device, step):
+    def __init__(self, device, step, cpu=None):
+        """cpu: build the CPU-adapter kernel set (default: if the adapter is one)."""
+        cpu = is_cpu_adapter(device) if cpu is None else cpu
         self.device = device
         self.step = step
         self.kernels = {}
         # CPU-backed adapters pay per load and per barrier: there one invocation per row group,
         # and small workgroups so that even 192-row matrices spread over the CPU cores.
-        cpu = is_cpu_adapter(device)
         self.threads_per_row, self.matvec_workgroup = (1, 8) if cpu else (8, 64)
         self.matvec_rows = MATVEC_ROWS_CPU if cpu else MATVEC_ROWS
         self.matmul_rows = MATMUL_ROWS_CPU if cpu else MATMUL_ROWS
@@ -136,8 +150,9 @@ class Layer:
 
 
 class Model:
-    def __init__(self, device, config, weights, max_context, batch, top_k):
+    def __init__(self, device, config, weights, max_context, batch, top_k, cpu_kernels=False):
         self.device = device
+        self.cpu_kernels = cpu_kernels  # the CPU-adapter kernel set is built (see uses_cpu_kernels)
         self.config = config
         self.weights = weights
         self.max_context = max_context
@@ -149,18 +164,19 @@ class Model:
 
     @classmethod
     async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
-                   max_part_bytes=None):
+                   max_part_bytes=None, kernel_set=None):
         """Check and upload the weights, allocate the KV cache and activations, build every Op.
         max_part_bytes: split weights into buffers of at most this size (default: the device's
-        largest binding)."""
+        largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter)."""
+        cpu_kernels = uses_cpu_kernels(device, kernel_set)
         config = model_config(gguf)
         weights = await load_weights(device, gguf, config, source, max_part_bytes)
         max_context = min(max_context, config.context)
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
-        model = cls(device, config, weights, max_context, batch, min(top_k, 64))
+        model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
         model._allocate()
-        await model._build(Builder(device, model.step))
+        await model._build(Builder(device, model.step, cpu_kernels))
         return model
 
     # -- the network ---------------------------------------------------------------------------

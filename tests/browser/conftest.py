@@ -32,15 +32,22 @@ def browser(playwright_instance):
 
 
 class RecordedPage:
-    """A page plus every request it made and every console error/page error it raised."""
+    """A page plus every request made in its browser context (by the page, its workers and its
+    service worker: `sw_requests` holds the latter) and every console error/page error it raised."""
 
     def __init__(self, page):
         self.page = page
         self.requests = []
+        self.sw_requests = []
         self.errors = []
-        page.on("request", lambda r: self.requests.append(r.url))
+        page.context.on("request", self._on_request)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+
+    def _on_request(self, request):
+        self.requests.append(request.url)
+        if request.service_worker is not None:
+            self.sw_requests.append(request.url)
 
     def foreign_requests(self, origin):
         return [u for u in self.requests if not u.startswith(origin) and not u.startswith(("data:", "blob:"))]

@@ -36,13 +36,8 @@ def build_site(dist, model):
 
 
 def tiny_model(path):
-    try:
-        from tools.tiny_model import write_tiny_model
-        write_tiny_model(path, seed=0)
-    except ImportError:  # stand-in until tools/tiny_model.py exists: any bytes will do
-        import random
-        path.write_bytes(b"GGUF" + random.Random(0).randbytes(75_000))
-    return path
+    from tools.tiny_model import write_tiny_model
+    return write_tiny_model(path, seed=0)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Browser tier, one real-model smoke test of the shipped site: SmolLM2 downloaded into the Cache
 API, loaded onto SwiftShader by the engine worker, asked about a list of 3 open and 2 done to-dos.
-The model picks the `count` tool (natively its probability is 0.94 for this request) and the app
+The model picks the `count` tool (the tuned default model; the base model also did, natively at 0.94) and the app
 states the number it computed."""
 import time
 

@@ -22,7 +22,13 @@ def test_no_request_leaves_the_origin(recorded_page, server):
     page.goto(server)
     assert wait_booted(page) == "ready"
     assert recorded_page.requests, "no requests recorded at all"
+    # The service worker's own requests (its precache) are recorded too, and checked with the rest.
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed: precached
+    assert any(u.endswith("/sw.js") for u in recorded_page.sw_requests), recorded_page.sw_requests[:5]
+    assert any(u.endswith("/build-info.json") for u in recorded_page.sw_requests)
     assert recorded_page.foreign_requests(server) == []
+    # window.todoAppTest exists only with ?testhooks (test_engine_browser.py uses it).
+    assert page.evaluate("typeof window.todoAppTest") == "undefined"
     assert not [e for e in recorded_page.errors if "404" in e or "Failed to load" in e], recorded_page.errors
 
 

@@ -92,9 +92,95 @@ def test_overflowing_conversation_drops_oldest_turns_and_answers(tiny_engine):
         messages += [{"role": "user", "content": f"{i} {long_turn}"}, {"role": "assistant", "content": "ok"}]
     messages.append({"role": "user", "content": "last question"})
     reply = run(tiny_engine.chat.completions.create(messages=messages, temperature=0, max_tokens=8))
-    assert reply.usage.trimmed_messages > 0
-    assert reply.usage.prompt_tokens < tiny_engine.model.max_context
+    trimmed = reply.usage.trimmed_messages
+    assert trimmed > 0
     assert reply.usage.completion_tokens > 0
+    # Exactly the oldest `trimmed` turns went: the system message and the newest turns stay, and
+    # dropping one turn fewer would not have fit.
+    prompt_ids = lambda msgs: tiny_engine.template.prompt_ids(msgs, tiny_engine.tokenizer)  # noqa: E731
+    survivors = messages[:1] + messages[1 + trimmed:]
+    want = prompt_ids(survivors)
+    assert reply.usage.prompt_tokens == len(want) < tiny_engine.model.max_context
+    assert tiny_engine.model.tokens[:len(want)] == want  # what was actually run
+    assert len(prompt_ids(messages[:1] + messages[trimmed:])) >= tiny_engine.model.max_context
+    text = tiny_engine.tokenizer.decode(want)
+    assert "sys" in text and "last question" in text and "0 word" not in text
+
+
+def test_a_message_too_long_for_the_context_is_refused(tiny_engine):
+    messages = [{"role": "system", "content": "sys"}, {"role": "user", "content": "old question"},
+                {"role": "user", "content": "word " * 300}]
+    n = len(tiny_engine.template.prompt_ids(messages[::2], tiny_engine.tokenizer))
+    exact = f"the message is too long: {n} tokens for a context of {tiny_engine.model.max_context}"
+    with pytest.raises(ValueError) as raised:
+        run(tiny_engine.chat.completions.create(messages=messages, temperature=0, max_tokens=8))
+    assert str(raised.value) == exact
+    assert not tiny_engine.busy
+
+
+def pieces_of(chunks):
+    """The streamed texts, without the empty ones."""
+    return [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
+
+
+def test_warm_cache_reply_equals_cold_cache_reply_after_earlier_turns_changed(tiny_engine):
+    """Greedy: a follow-up whose earlier turns differ from what the cache holds (a divergent
+    suffix) must give, token for token, what a cold cache gives."""
+    first = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "the cat sat"},
+             {"role": "assistant", "content": "on the mat"}, {"role": "user", "content": "and then?"}]
+    changed = first[:1] + [{"role": "user", "content": "the cat ran"},
+                           {"role": "assistant", "content": "away from the dog"}, first[3]]
+    options = dict(temperature=0, max_tokens=12, repetition_penalty=1.0)
+
+    def reply_and_cache(messages):
+        reply = run(tiny_engine.chat.completions.create(messages=messages, **options))
+        return reply, list(tiny_engine.model.tokens), run(tiny_engine.model.read_logits())
+
+    tiny_engine.reset_chat()
+    reply_and_cache(first)
+    warm, warm_cache, warm_logits = reply_and_cache(changed)
+    tiny_engine.reset_chat()
+    cold, cold_cache, cold_logits = reply_and_cache(changed)
+    assert cold.usage.prefilled_tokens == cold.usage.prompt_tokens
+    assert 0 < warm.usage.prefilled_tokens < warm.usage.prompt_tokens  # some of the cache was reused
+    assert warm.usage.completion_tokens == cold.usage.completion_tokens > 3
+    assert warm_cache == cold_cache  # the prompt and every generated token
+    assert warm.choices[0].message.content == cold.choices[0].message.content
+    assert max(abs(a - b) for a, b in zip(warm_logits, cold_logits)) < 1e-3
+
+
+STOP_PROMPT = [{"role": "user", "content": "hello there"}]
+STOP_OPTIONS = dict(temperature=0, max_tokens=16, repetition_penalty=1.1)
+
+
+def test_stop_string_split_across_streamed_pieces_never_reaches_the_client(tiny_engine):
+    free = pieces_of(chat(tiny_engine, STOP_PROMPT, **STOP_OPTIONS))
+    whole = "".join(free)
+    # A stop string from the last character of one piece through the first of the piece after
+    # the next: its match is only complete two pieces after it starts.
+    i = next(i for i in range(len(free) - 2) if len(free[i + 1]) >= 2 and free[i].strip())
+    stop = free[i][-1] + free[i + 1] + free[i + 2][0]
+    starts = [sum(map(len, free[:k])) for k in range(len(free))]
+    at = whole.find(stop)
+    assert len({k for k, s in enumerate(starts) if at <= s < at + len(stop)}) >= 2  # split
+    chunks = chat(tiny_engine, STOP_PROMPT, stop=["never", stop], **STOP_OPTIONS)
+    streamed = pieces_of(chunks)
+    assert "".join(streamed) == whole[:at] and at > 0, (streamed, stop)
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    seen = ""
+    for piece in streamed:  # no prefix of the stop string was shown before being taken back
+        seen += piece
+        assert seen == whole[:len(seen)] and len(seen) <= at
+
+
+def test_text_held_back_for_a_stop_string_that_does_not_come_is_streamed(tiny_engine):
+    free = pieces_of(chat(tiny_engine, STOP_PROMPT, **STOP_OPTIONS))
+    whole = "".join(free)
+    stop = whole[-3:] + "\u2603\u2603"  # the text ends with a partial match of it
+    chunks = chat(tiny_engine, STOP_PROMPT, stop=stop, **STOP_OPTIONS)
+    assert "".join(pieces_of(chunks)) == whole
+    assert chunks[-1].choices[0].finish_reason == "length"
+    assert chunks[-1].choices[0].delta.content.endswith(whole[-3:])  # held to the end
 
 
 def test_stop_strings_end_the_reply(real_engine):

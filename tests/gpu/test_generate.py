@@ -89,9 +89,14 @@ def test_cli_chat_json(tiny_model_path, capsys):
     assert 1 <= result["tokens"] <= 6 and result["prompt_tokens"] > 10
 
 
-def test_cli_chat_refuses_missing_model_and_f16(tmp_path):
+def test_cli_chat_refuses_missing_model_and_f16(tmp_path, capsys):
     from webgpu_llm.cli_chat import main
-    with pytest.raises(SystemExit):
-        main(["--prompt", "hi", "--model", str(tmp_path / "none.gguf")])
-    with pytest.raises(SystemExit):
+    missing = tmp_path / "none.gguf"
+    with pytest.raises(SystemExit) as exited:
+        main(["--prompt", "hi", "--model", str(missing)])
+    assert exited.value.code == 2  # argparse's usage error
+    assert f"error: model file not found: {missing}" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
         main(["--prompt", "hi", "--precision", "f16"])
+    assert exited.value.code == 2
+    assert "error: --precision f16: no f16 kernels yet; use auto or f32" in capsys.readouterr().err

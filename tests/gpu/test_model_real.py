@@ -1,5 +1,7 @@
 """SmolLM2-135M-Instruct (Q4_1) on the GPU against the numpy reference: final logits, and greedy
-continuations of chat prompts (identical except after a near-tie in the reference)."""
+continuations of chat prompts (identical except after a near-tie in the reference). The kernel set
+lavapipe picks (CPU adapter) runs everything; the real-GPU set (kernel_set="gpu", forced here)
+runs the logits and the greedy continuations, and must give the CPU set's greedy tokens."""
 import json
 from pathlib import Path
 
@@ -20,16 +22,34 @@ PROMPTS = ["What is the capital of France?",
 
 
 @pytest.fixture(scope="module")
-def real(gpu, real_model_path):
+def reference(real_model_path):
+    return ReferenceLlama(real_model_path)
+
+
+@pytest.fixture(scope="module")
+def real(gpu, real_model_path, reference):
     model, gguf = load(gpu, real_model_path, max_context=512)
+    assert model.cpu_kernels  # lavapipe: the CPU-adapter kernel set
     tokenizer = Tokenizer.from_gguf(gguf)
     template = ChatTemplate.from_gguf(gguf)
     prompts = [template.prompt_ids([{"role": "user", "content": p}], tokenizer) for p in PROMPTS]
-    return model, ReferenceLlama(real_model_path), prompts
+    return model, reference, prompts
 
 
-def test_logits_match_reference(gpu, real):
-    model, ref, prompts = real
+@pytest.fixture(scope="module")
+def real_gpu_set(gpu, real_model_path, real):
+    model, _ = load(gpu, real_model_path, max_context=512, kernel_set="gpu")
+    assert not model.cpu_kernels
+    return (model,) + real[1:]
+
+
+@pytest.fixture(params=["cpu", "gpu"])
+def either(request, real):
+    return real if request.param == "cpu" else request.getfixturevalue("real_gpu_set")
+
+
+def test_logits_match_reference(gpu, either):
+    model, ref, prompts = either
     model.reset()
     ref.reset()
     gpu.run(model.prefill(prompts[0]))
@@ -42,14 +62,23 @@ def test_logits_match_reference(gpu, real):
     assert max(errors) < LOGIT_ATOL
 
 
+GREEDY = {}  # prompt index -> (reference tokens, margins): computed once for both kernel sets
+
+
 @pytest.mark.parametrize("index", range(len(PROMPTS)))
-def test_greedy_32_tokens_match_reference(gpu, real, index):
+def test_greedy_32_tokens_match_reference(gpu, real, real_gpu_set, index):
     model, ref, prompts = real
-    want, margins = ref.greedy(prompts[index], 32)
+    if index not in GREEDY:
+        GREEDY[index] = ref.greedy(prompts[index], 32)
+    want, margins = GREEDY[index]
     got = gpu_greedy(gpu, model, prompts[index], 32)
     same = assert_same_greedy(got, want, margins)
     print(f"prompt {index}: {same}/32 tokens identical")
     assert same >= 8  # a near-tie in the first 8 tokens would mean a too-weak test prompt
+    # The real-GPU kernel set: the reference's tokens too, and the CPU set's up to a near-tie.
+    on_gpu_set = gpu_greedy(gpu, real_gpu_set[0], prompts[index], 32)
+    assert assert_same_greedy(on_gpu_set, want, margins) >= 8
+    assert assert_same_greedy(on_gpu_set, got, margins) >= 8
 
 
 HF_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/hf_top20_logits.json"

@@ -1,5 +1,7 @@
 """The whole model on tiny random-weight GGUFs (tools/tiny_model.py) against the numpy reference:
-every matrix type, batched prefill, split weight buffers, greedy decoding, load-time errors."""
+every matrix type, batched prefill, split weight buffers, greedy decoding, load-time errors.
+Both kernel sets run here: the CPU-adapter set lavapipe would pick, and the real-GPU set
+(kernel_set="gpu": GPU attention, 8 threads a row, 64-wide workgroups, 8-token lookahead)."""
 import numpy as np
 import pytest
 
@@ -18,9 +20,8 @@ def tiny(request, tmp_path_factory):
     return write_tiny_model(path, seed=3, matrix_type=request.param)
 
 
-@pytest.mark.parametrize("batch", [64, 4])
-def test_logits_match_reference(gpu, tiny, batch):
-    model, _ = load(gpu, tiny, max_context=64, batch=batch)
+def check_logits(gpu, tiny, **options):
+    model, _ = load(gpu, tiny, max_context=64, **options)
     ref = ReferenceLlama(tiny)
     top = gpu.run(model.prefill(PROMPT))
     want = ref.forward(PROMPT)
@@ -30,6 +31,18 @@ def test_logits_match_reference(gpu, tiny, batch):
         gpu.run(model.decode_one_token(token))
         want = ref.forward([token])
         np.testing.assert_allclose(logits(gpu, model), want, atol=1e-3 * np.abs(want).max())
+    return model
+
+
+@pytest.mark.parametrize("batch", [64, 4])
+def test_logits_match_reference(gpu, tiny, batch):
+    assert check_logits(gpu, tiny, batch=batch).cpu_kernels  # what lavapipe picks
+
+
+@pytest.mark.parametrize("matrix_type", ["Q4_1", "Q4_0"])  # the real model's set runs in test_model_real
+def test_real_gpu_kernel_set_logits_match_reference(gpu, tmp_path, matrix_type):
+    path = write_tiny_model(tmp_path / "tiny.gguf", seed=3, matrix_type=matrix_type)
+    assert not check_logits(gpu, path, batch=4, kernel_set="gpu").cpu_kernels
 
 
 def test_split_weight_buffers_compute_the_same(gpu, tiny_model_path):
@@ -41,11 +54,22 @@ def test_split_weight_buffers_compute_the_same(gpu, tiny_model_path):
     np.testing.assert_allclose(logits(gpu, split), logits(gpu, whole), atol=1e-4)
 
 
-def test_greedy_32_tokens_match_reference(gpu, tiny_model_path):
-    model, _ = load(gpu, tiny_model_path, max_context=64)
-    want, margins = ReferenceLlama(tiny_model_path).greedy(PROMPT, 32)
+@pytest.fixture(scope="module")
+def tiny_reference_greedy(tiny_model_path):
+    return ReferenceLlama(tiny_model_path).greedy(PROMPT, 32)
+
+
+@pytest.mark.parametrize("kernel_set", ["cpu", "gpu"])
+def test_greedy_32_tokens_match_reference(gpu, tiny_model_path, tiny_reference_greedy, kernel_set):
+    model, _ = load(gpu, tiny_model_path, max_context=64, kernel_set=kernel_set)
+    want, margins = tiny_reference_greedy
     got = gpu_greedy(gpu, model, PROMPT, 32)
     assert assert_same_greedy(got, want, margins) >= 16
+
+
+def test_kernel_set_is_checked(gpu, tiny_model_path):
+    with pytest.raises(ValueError, match="kernel_set must be one of"):
+        load(gpu, tiny_model_path, max_context=16, kernel_set="fast")
 
 
 def test_one_submit_per_decoded_token(gpu, tiny_model_path):

@@ -126,7 +126,8 @@ def test_service_worker_template_is_filled(tmp_path):
 def test_build_writes_pwa_files_and_shards(tmp_path):
     from tools.site import build
     from tools.tiny_model import write_tiny_model
-    model = write_tiny_model(tmp_path / "tiny.gguf") or tmp_path / "tiny.gguf"
+    model = write_tiny_model(tmp_path / "tiny.gguf")
+    assert model.read_bytes()[:4] == b"GGUF"
     dist = tmp_path / "dist"
     info = build(dist, models=[("tiny", model)], shard_size=16384)
     assert info["models"] == ["models/tiny/manifest.json"]

@@ -93,7 +93,8 @@ class WorkerAssistant(AssistantClient):
         from pyscript import create_named_worker
         worker = await create_named_worker(src=self.base_url + "engine_worker.py", name="engine",
                                            config=self.base_url + "pyscript.json")
-        await worker.init(self.base_url, self.model_id)
+        from js import location
+        await worker.init(self.base_url, self.model_id, "testhooks" in str(location.search))
         return worker
 
     async def _call(self, method, **args):

@@ -32,14 +32,15 @@ class EngineHost:
         return await getattr(self, "rpc_" + method)(**args)
 
     # -- model lifecycle -----------------------------------------------------------------------
-    def _device_lost(self):
+    def _device_lost(self, forget=True):
         """A sentence for the user if the GPU device was lost (driver reset, tab in background too
-        long…), else None. A lost device takes the loaded model with it: forget the engine so
-        Retry reloads it."""
+        long…), else None. A lost device takes the loaded model with it: forget the engine (the
+        next status says so) so Retry reloads it."""
         reason = getattr(self.engine.model.device, "lost", None) if self.engine else None
         if not reason:
             return None
-        self.engine = None
+        if forget:
+            self.engine = None
         return f"The GPU device was lost ({reason}). Press Retry to load the model again."
 
     async def rpc_status(self):
@@ -108,7 +109,8 @@ class EngineHost:
                               on_text=lambda piece: queue.put_nowait({"text": piece}))
             queue.put_nowait({"text": "", "reply": reply, "done": True})
         except Exception as error:
-            reason = self._device_lost() or str(error) or type(error).__name__
+            await asyncio.sleep(0.1)  # a pending GPU read fails before `device.lost` settles
+            reason = self._device_lost(forget=False) or str(error) or type(error).__name__
             queue.put_nowait({"text": "", "done": True, "error": reason})
 
     async def rpc_ask_next(self):

@@ -196,6 +196,8 @@ class AssistantSession:
                     pass
             self.generating = False
             self._notify("conversation")
+        if entry["status"] == "error":
+            await self.refresh()  # the model may have gone with the error (a lost GPU device)
         return True
 
     async def choose(self, entry, tool):
