@@ -1,0 +1,37 @@
+"""The eval's CI subset (cases marked "ci" in tools/eval/cases.jsonl), natively with the real model.
+
+Asserts the machinery: every case gives a valid reply (a known tool; actions only of known ops, on
+to-dos of the list, with ISO dates; items from the list). Accuracy is reported, not asserted: the
+base SmolLM2-135M chooses poorly (that is what fine-tuning fixes); `python3 build.py eval` runs all.
+"""
+import time
+
+import pytest
+
+from tools.eval import checks
+from tools.eval.run import ANSWER_OPTIONS, run_cases
+
+ANSWER_TOKENS = 32   # `answer` texts are not checked: keep them short here
+BUDGET_S = 240       # the subset must stay well inside CI's time (lavapipe, 2 cores)
+
+
+@pytest.fixture(scope="module")
+def engine(gpu, real_model_path):
+    """Loaded on the GPU tier's shared device (build.py eval loads its own)."""
+    from webgpu_llm.engine import Engine
+    from webgpu_llm.gguf import FileSource
+    return gpu.run(Engine.load(FileSource(str(real_model_path)), device=gpu.device))
+
+
+def test_ci_subset_gives_valid_replies(gpu, engine, capsys):
+    cases = checks.select_cases(checks.load_cases(), ci=True)
+    start = time.perf_counter()
+    results = gpu.run(run_cases(engine, cases, checks.load_lists(), {**ANSWER_OPTIONS, "max_tokens": ANSWER_TOKENS}))
+    wall = time.perf_counter() - start
+    with capsys.disabled():
+        print(f"\n[eval ci] {len(results)} cases in {wall:.0f} s (reported, not asserted):")
+        print(checks.format_table(checks.summarize(results)))
+    broken = [(r["id"], r["problems"]) for r in results if r["problems"]]
+    assert broken == []
+    assert len(results) == len(cases) >= 80
+    assert wall < BUDGET_S * 1.5, f"the ci subset took {wall:.0f} s"
