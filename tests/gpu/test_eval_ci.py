@@ -12,7 +12,8 @@ from tools.eval import checks
 from tools.eval.run import ANSWER_OPTIONS, run_cases
 
 ANSWER_TOKENS = 32   # `answer` texts are not checked: keep them short here
-BUDGET_S = 240       # the subset must stay well inside CI's time (lavapipe, 2 cores)
+# Measured on the 2-core box (lavapipe): see the commit adding the subset. Kept under ~4 minutes
+# by the number of cases marked "ci"; not asserted (shared CI machines vary too much).
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +30,8 @@ def test_ci_subset_gives_valid_replies(gpu, engine, capsys):
     results = gpu.run(run_cases(engine, cases, checks.load_lists(), {**ANSWER_OPTIONS, "max_tokens": ANSWER_TOKENS}))
     wall = time.perf_counter() - start
     with capsys.disabled():
-        print(f"\n[eval ci] {len(results)} cases in {wall:.0f} s (reported, not asserted):")
+        print(f"\n[eval ci] {len(results)} cases in {wall:.0f} s; accuracy (reported, not asserted):")
         print(checks.format_table(checks.summarize(results)))
     broken = [(r["id"], r["problems"]) for r in results if r["problems"]]
     assert broken == []
     assert len(results) == len(cases) >= 80
-    assert wall < BUDGET_S * 1.5, f"the ci subset took {wall:.0f} s"

@@ -110,19 +110,31 @@ def main(argv=None):
     print(f"[eval] {len(cases)} cases, model {Path(model).name}", file=sys.stderr, flush=True)
     started = time.perf_counter()
 
+    out = args.out or (DEFAULT_OUT if args.json else None)
+    done = []
+
+    def write(results):
+        report = {"model": Path(model).name, "cases": len(results), "of": len(cases),
+                  "wall_s": round(time.perf_counter() - started, 1), "answer_options": options,
+                  "summary": checks.summarize(results), "results": results}
+        if out:  # after every case, so that a long run that is stopped still leaves its results
+            Path(out).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return report
+
+    def on_result(result):
+        done.append(result)
+        if not args.quiet:
+            print(case_line(result), file=sys.stderr, flush=True)
+        write(done)
+
     async def go():
         engine = await load_engine(model)
-        show = None if args.quiet else (lambda r: print(case_line(r), file=sys.stderr, flush=True))
-        return await run_cases(engine, cases, lists, options, show)
+        return await run_cases(engine, cases, lists, options, on_result)
 
     results = asyncio.run(go())
     wall = time.perf_counter() - started
-    summary = checks.summarize(results)
-    report = {"model": Path(model).name, "cases": len(results), "wall_s": round(wall, 1),
-              "answer_options": options, "summary": summary, "results": results}
-    out = args.out or (DEFAULT_OUT if args.json else None)
-    if out:
-        Path(out).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = write(results)
+    summary = report["summary"]
     broken = [r for r in results if r["problems"]]
     if args.json:
         print(json.dumps({k: v for k, v in report.items() if k != "results"}, ensure_ascii=False))
