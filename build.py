@@ -18,7 +18,7 @@ REQUIREMENTS = ROOT / "tests" / "requirements.txt"
 APT_PACKAGES = {"chromium": "/usr/bin/chromium",
                 "mesa-vulkan-drivers": "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"}
 
-PASS_THROUGH = {"test", "chat", "tokenize", "bench", "ask"}
+PASS_THROUGH = {"test", "chat", "tokenize", "bench", "ask", "eval"}
 
 sys.path.insert(0, str(ROOT))
 
@@ -141,6 +141,15 @@ def cmd_bench(args):
     sys.exit(result.returncode)
 
 
+def cmd_eval(args):
+    """tools/eval/run.py in .venv: the assistant's eval set, natively, with the default (tuned) model."""
+    ensure_system_packages()
+    python = venv_python()
+    code = "import sys; from tools.eval.run import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([str(python), "-c", code, *args.rest], cwd=ROOT, env=tuned_environment())
+    sys.exit(result.returncode)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="build.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -162,6 +171,9 @@ def main(argv=None):
     bench = sub.add_parser("bench", help="benchmark our engine against wllama (browser) and natively; "
                            "--help for options", add_help=False)
     bench.set_defaults(func=cmd_bench)
+    ev = sub.add_parser("eval", help="the assistant's eval set, natively with the real model; "
+                        "--help for options", add_help=False)
+    ev.set_defaults(func=cmd_eval)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command not in PASS_THROUGH:
         parser.error("unrecognized arguments: " + " ".join(extra))

@@ -18,6 +18,15 @@ def real_model_path():
 
 
 @pytest.fixture(scope="session")
+def tuned_model_path():
+    """The to-do-tuned GGUF the build merges (build.py test sets TODO_TUNED_GGUF)."""
+    assert os.environ.get("TODO_TUNED_GGUF"), "TODO_TUNED_GGUF unset (run through `python3 build.py test`)"
+    path = Path(os.environ["TODO_TUNED_GGUF"])
+    assert path.exists(), f"tuned model missing: {path}"
+    return path
+
+
+@pytest.fixture(scope="session")
 def dist_dir():
     assert (DIST / "index.html").exists(), "dist/ not built (run through `python3 build.py test`)"
     return DIST
