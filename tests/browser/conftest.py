@@ -90,7 +90,7 @@ def add_todo(page, title, due=None):
     if due:
         page.fill("#todo-new-due", due)
     page.press("#todo-new-title", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('#todo-list > li').length > {before}")
+    page.wait_for_function(f"() => document.querySelectorAll('#todo-list > li').length > {before}")
 
 
 def titles(page):

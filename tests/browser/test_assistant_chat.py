@@ -44,8 +44,8 @@ def test_reply_streams_stop_ends_it_and_the_chat_goes_on(ready_page):
     page = recorded.page
     page.evaluate(COUNT_UPDATES)
     ask(page, "What is open?")
-    page.wait_for_function("window.__replyUpdates > 6")
-    page.wait_for_function(f"(document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
+    page.wait_for_function("() => window.__replyUpdates > 6")
+    page.wait_for_function(f"() => (document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
     page.click("#chat-stop")
     page.wait_for_selector(f"{LAST_REPLY}[data-status=stopped]", timeout=10_000)
     stopped_text = page.text_content(f"{LAST_REPLY} .msg-body")
@@ -54,7 +54,7 @@ def test_reply_streams_stop_ends_it_and_the_chat_goes_on(ready_page):
 
     ask(page, "And what is done?")
     page.wait_for_selector("#chat-log .msg[data-role=assistant] >> nth=1")
-    page.wait_for_function(f"(document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
+    page.wait_for_function(f"() => (document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
     page.click("#chat-stop")
     page.wait_for_selector(f"{LAST_REPLY}[data-status=stopped], {LAST_REPLY}[data-status=done]")
     assert page.locator("#chat-log .msg[data-role=user]").count() == 2
@@ -68,7 +68,7 @@ def test_the_list_stays_responsive_while_the_assistant_writes(ready_page):
     page = recorded.page
     page.evaluate(COUNT_UPDATES)
     ask(page, "Summarise my list")
-    page.wait_for_function("window.__replyUpdates > 3")
+    page.wait_for_function("() => window.__replyUpdates > 3")
     delays = []
     for i in range(3):
         page.fill("#todo-new-title", f"Added while streaming {i}")
@@ -103,6 +103,6 @@ def test_after_one_visit_the_app_and_the_assistant_work_offline(ready_page):
     assert "Pack for the trip" in page.locator("#todo-list .todo-title").all_text_contents()
     page.wait_for_selector("#model-state[data-state=ready]")  # loads from the Cache API by itself
     ask(page, "What should I pack?")
-    page.wait_for_function(f"(document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
+    page.wait_for_function(f"() => (document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
     page.click("#chat-stop")
     page.context.set_offline(False)
