@@ -11,8 +11,8 @@ DIRECTIVES = (
     ("default-src", ("'self'",)),
     # 'unsafe-eval': PyScript (@pyscript/core 0.7) composes its plugin hooks into one function with
     # `Function("return(w,x)=>(...)")` on the page; without it PyScript fails before Python runs
-    # (checked in Chromium). Trusted Types still narrow it: the default policy in
-    # site/trusted-types.js admits only that shape, and a worker has no policy, so no eval at all.
+    # (checked in Chromium), and in its workers likewise. Trusted Types still narrow it: the default
+    # policy in site/trusted-types.js (also prepended to the workers) admits only PyScript's shapes.
     # 'wasm-unsafe-eval': Pyodide compiles its WebAssembly with WebAssembly.instantiate. 'unsafe-eval'
     # implies it today; it is listed so the policy stays right once PyScript needs no eval.
     ("script-src", ("'self'", "'wasm-unsafe-eval'", "'unsafe-eval'")),

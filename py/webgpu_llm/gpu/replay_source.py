@@ -2,8 +2,8 @@
 
 Under PyScript the build ships it as a JS module (dist/gpu-replay.mjs, listed in pyscript.json's
 `js_modules` for the page and the workers) and browser.py takes the function from there, so no
-string is ever compiled into code: the app's Content-Security-Policy requires Trusted Types, and a
-PyScript worker has no policy that could admit an eval. Elsewhere (plain Pyodide, e.g. Deno)
+string is ever compiled into code: the app's Content-Security-Policy requires Trusted Types, whose
+default policy (site/trusted-types.js) admits only PyScript's own generated code. Elsewhere (plain Pyodide, e.g. Deno)
 browser.py compiles it with run_js. Standard library only: tools/site.py reads it at build time.
 """
 MODULE_NAME = "webgpu_replay"
