@@ -1,9 +1,10 @@
-// Service worker (a template: build.py fills in BUILD and FILES; see tools/pwa.py).
+// Service worker (a template: build.py fills in BUILD, FILES and SECURITY; see tools/pwa.py).
 //
 // - Precaches this build's files (app shell, vendored Pyodide + PyScript, wheels, kernels) into a
 //   cache named by the build hash and serves them cache-first, so the app starts offline.
 // - Adds the cross-origin isolation headers to what it serves, so the app is isolated even on a
-//   static host that cannot send them (sw-register.js reloads once to pick them up).
+//   static host that cannot send them (sw-register.js reloads once to pick them up), and the
+//   app's security headers (Content-Security-Policy etc., defined in tools/csp.py).
 // - Updates: a new build installs in the background and waits; it takes over only when the page
 //   asks (SKIP_WAITING, after the user clicked Reload), then deletes the older builds' caches.
 //   A page is served by one worker from one cache, so it never mixes files of two builds.
@@ -24,6 +25,7 @@ const ISOLATION = {
   "Cross-Origin-Embedder-Policy": "require-corp",
   "Cross-Origin-Resource-Policy": "same-origin",
 };
+const SECURITY = {/*SECURITY_HEADERS*/};
 // Some static hosts get these wrong; Pyodide hangs if .wasm is not application/wasm.
 const MIME = {
   wasm: "application/wasm", mjs: "text/javascript", js: "text/javascript",
@@ -35,7 +37,7 @@ const MIME = {
 
 function withIsolation(response, path) {
   const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(ISOLATION)) headers.set(name, value);
+  for (const [name, value] of Object.entries({...ISOLATION, ...SECURITY})) headers.set(name, value);
   const type = path && MIME[path.split(".").pop()];
   if (type) headers.set("Content-Type", type);
   headers.delete("Content-Encoding");  // the body we pass on is already decoded

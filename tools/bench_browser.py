@@ -36,7 +36,8 @@ def run_in_chromium(args, model_path, prompt, results):
     with tempfile.TemporaryDirectory(prefix="todo-bench-") as tmp:
         site = Path(tmp) / "site"
         make_site(site, model_path, prompt, with_wllama=not args.skip_wllama)
-        server, base_url = serve_in_background(site)
+        # The bench pages (and wllama) are not shipped: no Content-Security-Policy for them.
+        server, base_url = serve_in_background(site, csp=False)
         try:
             with sync_playwright() as p:
                 browser = Browser(p, base_url, args.page_timeout)

@@ -14,6 +14,8 @@ import struct
 import zlib
 from pathlib import Path
 
+from tools import csp
+
 SHARD_SIZE = 64 * 1024 * 1024
 MODELS_DIR = "models"
 # Paths (relative to dist/) the service worker must not precache: the worker itself and the
@@ -252,14 +254,19 @@ def precache_files(dist):
     return files
 
 
+SW_MARKERS = ('"/*BUILD*/"', "[/*FILES*/]", "{/*SECURITY_HEADERS*/}")
+
+
 def write_service_worker(dist, build, template):
-    """Fill the sw.js template (its `/*BUILD*/` and `/*FILES*/` markers) into dist/sw.js."""
+    """Fill the sw.js template (its `/*BUILD*/`, `/*FILES*/` and `/*SECURITY_HEADERS*/` markers)
+    into dist/sw.js."""
     source = Path(template).read_text()
-    for marker in ('"/*BUILD*/"', "[/*FILES*/]"):
+    for marker in SW_MARKERS:
         if source.count(marker) != 1:
             raise ValueError(f"{template}: marker {marker} must appear exactly once")
     files = precache_files(dist)
     source = source.replace('"/*BUILD*/"', json.dumps(build))
+    source = source.replace("{/*SECURITY_HEADERS*/}", csp.security_headers_js())
     source = source.replace("[/*FILES*/]", json.dumps(files, indent=0).replace("\n", "\n  "))
     (dist / "sw.js").write_text(source)
     return files

@@ -4,11 +4,12 @@ dist/ is deployable as is to any static host. File names that change with the co
 content hash (the project wheel), so a browser never runs a stale build's Python.
 """
 import hashlib
+import importlib.util
 import json
 import shutil
 from pathlib import Path
 
-from tools import pwa, vendor
+from tools import csp, pwa, vendor
 from tools.wheel import write_wheel
 
 ROOT = vendor.ROOT
@@ -57,7 +58,10 @@ def _vendor_runtime(dist):
 def _copy_site_and_kernels(dist):
     for path in sorted((ROOT / "site").rglob("*")):
         if path.is_file():
-            _copy(path, dist / path.relative_to(ROOT / "site"))
+            target = dist / path.relative_to(ROOT / "site")
+            _copy(path, target)
+            if path.suffix == ".html":  # every page carries the policy, whatever the host sends
+                target.write_text(csp.add_meta(path.read_text(), path.name))
     for path in sorted((ROOT / "wasm-kernels").glob("*.wgsl")):
         _copy(path, dist / "kernels" / path.name)
 
@@ -70,6 +74,17 @@ def _wheels(dist):
         _copy(w, pkgs / w.name)
     wheels.append(build_project_wheel(pkgs))
     return ["pkgs/" + w.name for w in wheels]
+
+
+def _replay_module(dist):
+    """dist/gpu-replay.mjs from py/webgpu_llm/gpu/replay_source.py (loaded as a file: the build
+    does not import the engine package). Returns the PyScript `js_modules` entry for it."""
+    spec = importlib.util.spec_from_file_location(
+        "replay_source", ROOT / "py" / "webgpu_llm" / "gpu" / "replay_source.py")
+    source = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(source)
+    (dist / source.MODULE_FILE).write_text(source.module_text())
+    return {"./" + source.MODULE_FILE: source.MODULE_NAME}
 
 
 def _build_hash(dist):
@@ -92,7 +107,10 @@ def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     _vendor_runtime(dist)
     _copy_site_and_kernels(dist)
     wheels = _wheels(dist)
-    config = {"interpreter": "./vendor/pyodide/pyodide.mjs", "files": {"./boot.py": "./boot.py"}}
+    replay = _replay_module(dist)
+    # js_modules: imported as modules by PyScript on the page and in its workers (no eval needed).
+    config = {"interpreter": "./vendor/pyodide/pyodide.mjs", "files": {"./boot.py": "./boot.py"},
+              "js_modules": {"main": replay, "worker": replay}}
     (dist / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
     pwa.write_icons(dist)
     models = pwa.shard_models(dist, [vendor.tuned_model(), vendor.default_model()] if models is None else models, shard_size)

@@ -1,6 +1,12 @@
-"""Browser tier: Playwright drives Debian's Chromium (headless, SwiftShader WebGPU) on dist/."""
+"""Browser tier: Playwright drives Debian's Chromium (headless, SwiftShader WebGPU) on dist/.
+
+Every browser context any test opens is watched for Content-Security-Policy violations (see
+csp_watch.py); a test that caused one fails, unless it takes them with the `csp_violations` fixture.
+"""
 import pytest
 from playwright.sync_api import sync_playwright
+
+from . import csp_watch
 
 from tools.server import serve_in_background
 
@@ -20,8 +26,19 @@ def server(dist_dir):
 
 @pytest.fixture(scope="session")
 def playwright_instance():
-    with sync_playwright() as p:
+    with csp_watch.watch_every_context(), sync_playwright() as p:
         yield p
+
+
+@pytest.fixture(autouse=True)
+def csp_violations():
+    """The CSP violations of this test's contexts (a list a test may inspect and clear); any left
+    at the end fail the test."""
+    csp_watch.VIOLATIONS.clear()
+    yield csp_watch.VIOLATIONS
+    found = list(csp_watch.VIOLATIONS)
+    csp_watch.VIOLATIONS.clear()
+    assert not found, f"Content-Security-Policy violations: {found}"
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +97,7 @@ def add_todo(page, title, due=None):
     if due:
         page.fill("#todo-new-due", due)
     page.press("#todo-new-title", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('#todo-list > li').length > {before}")
+    page.wait_for_function(f"() => document.querySelectorAll('#todo-list > li').length > {before}")
 
 
 def titles(page):

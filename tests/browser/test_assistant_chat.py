@@ -64,8 +64,8 @@ def test_reply_streams_stop_ends_it_and_the_chat_goes_on(ready_page):
     page = recorded.page
     page.evaluate(COUNT_UPDATES)
     ask_with_tool(page, "Suggest an order for my tasks", "answer")
-    page.wait_for_function("window.__replyUpdates > 6")
-    page.wait_for_function(f"(document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
+    page.wait_for_function("() => window.__replyUpdates > 6")
+    page.wait_for_function(f"() => (document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
     page.click("#chat-stop")
     page.wait_for_selector(f"{LAST_REPLY}[data-status=stopped]", timeout=10_000)
     stopped_text = page.text_content(f"{LAST_REPLY} .msg-body")
@@ -87,7 +87,7 @@ def test_the_list_stays_responsive_while_the_assistant_writes(ready_page):
     page = recorded.page
     page.evaluate(COUNT_UPDATES)
     ask_with_tool(page, "Summarise my list", "answer")
-    page.wait_for_function("window.__replyUpdates > 3")
+    page.wait_for_function("() => window.__replyUpdates > 3")
     seen = []
     for i in range(3):
         page.fill("#todo-new-title", f"Added while streaming {i}")
@@ -109,7 +109,7 @@ def test_the_list_stays_responsive_while_the_assistant_writes(ready_page):
     print(f"\nreply state when each added to-do appeared: {seen}")
     assert all(s["busy"] == "true" and s["status"] == "streaming" for s in seen), seen
     # ... and it went on writing afterwards.
-    page.wait_for_function(f"document.querySelector('{LAST_REPLY} .msg-body').textContent.length > {seen[-1]['length']}")
+    page.wait_for_function(f"() => document.querySelector('{LAST_REPLY} .msg-body').textContent.length > {seen[-1]['length']}")
     page.click("#chat-stop")
 
 
@@ -117,7 +117,7 @@ def test_a_lost_gpu_device_is_reported_and_retry_reloads_the_model(ready_page):
     recorded, _ = ready_page
     page = recorded.page
     ask_with_tool(page, "Suggest an order for my tasks", "answer")
-    page.wait_for_function(f"(document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
+    page.wait_for_function(f"() => (document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
     page_run(page, 'await app["session"].client.worker.testhook("lose_device", "{}")')
     page.wait_for_selector(f"{LAST_REPLY}[data-status=error]")
     error = page.text_content(f"{LAST_REPLY} .form-error")

@@ -225,7 +225,7 @@ def test_isolation_reload_happens_once_even_when_it_does_not_help(browser, site_
         deadline = time.time() + 60
         while len(navigations) < 2 and time.time() < deadline:
             page.wait_for_timeout(100)
-        page.wait_for_function("!!navigator.serviceWorker.controller")
+        page.wait_for_function("() => !!navigator.serviceWorker.controller")
         page.wait_for_timeout(3000)
         assert len(navigations) == 2, navigations
         assert page.evaluate("crossOriginIsolated") is False

@@ -17,7 +17,7 @@ def test_real_model_answers_about_the_list(recorded_page, server):
         add_todo(page, title)
     for title in ["Water the plants", "Book train tickets"]:
         item(page, title).locator("[data-action=toggle]").click()
-    page.wait_for_function("document.querySelector('#todo-counts').textContent.includes('3')")
+    page.wait_for_function("() => document.querySelector('#todo-counts').textContent.includes('3')")
 
     started = time.perf_counter()
     page.click("#model-download")

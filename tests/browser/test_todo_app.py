@@ -126,7 +126,7 @@ def test_export_then_import_into_an_empty_profile(recorded_page, server, browser
         assert "Tue 14 Jul 2099" in item(other, "Plan trip").locator(".todo-due").text_content()
         # the same file again adds nothing
         other.set_input_files("#todo-import-file", str(path))
-        other.wait_for_function("document.querySelector('#todo-message').textContent.includes('already')")
+        other.wait_for_function("() => document.querySelector('#todo-message').textContent.includes('already')")
         assert len(titles(other)) == 3
         reload_after_saves(other)
         assert states(other) == expected
@@ -149,7 +149,7 @@ def test_malformed_import_is_reported_and_changes_nothing(recorded_page, server,
     all_bad = tmp_path / "all-bad.json"
     all_bad.write_text(json.dumps({"todos": [{"title": ""}, {"done": "yes"}, 7]}), encoding="utf-8")
     page.set_input_files("#todo-import-file", str(all_bad))
-    page.wait_for_function("document.querySelector('#todo-message').textContent.includes('all-bad.json')")
+    page.wait_for_function("() => document.querySelector('#todo-message').textContent.includes('all-bad.json')")
     assert page.get_attribute("#todo-message", "data-kind") == "error"
     assert "no entry in the file is a valid to-do" in page.text_content("#todo-message")
     assert titles(page) == ["Keep me"]
@@ -235,7 +235,7 @@ def test_assistant_panel_state_machine(recorded_page, server):
     page.wait_for_selector("#model-state[data-state=error]")
     assert "The network is offline." in page.text_content("#model-state-text")
     page.keyboard.press("Enter")  # focus went to Retry
-    page.wait_for_function("document.querySelector('#model-progress-text').textContent.startsWith('25.0 MB')")
+    page.wait_for_function("() => document.querySelector('#model-progress-text').textContent.startsWith('25.0 MB')")
     assert page.get_attribute("#model-state", "data-state") == "downloading"
     progress = page.text_content("#model-progress-text")
     assert progress.startswith("25.0 MB / 50.0 MB · 50% · ") and progress.endswith(" MB/s"), progress
@@ -252,7 +252,7 @@ def test_assistant_panel_state_machine(recorded_page, server):
     page.wait_for_selector("#chat-log .msg[data-role=assistant][aria-busy=true] strong")
     assert page.text_content("#chat-log .msg[data-role=user] .msg-body") == "What is\nopen?"
     assert page.text_content("#chat-log .msg[data-role=assistant] strong") == "Buy milk"
-    page.wait_for_function("document.querySelector('#chat-log .msg[data-role=assistant]').textContent.includes('w3 ')")
+    page.wait_for_function("() => document.querySelector('#chat-log .msg[data-role=assistant]').textContent.includes('w3 ')")
     assert page.is_enabled("#chat-stop") and page.is_disabled("#chat-send")
     page.click("#chat-stop")
     page.wait_for_selector("#chat-log .msg[data-role=assistant][data-status=stopped]")
@@ -306,7 +306,7 @@ def test_proposed_changes_apply_on_click_are_stored_and_undoable(recorded_page, 
     assert page.get_attribute(f"{card} .action-outcome", "role") == "status"
     assert page.locator(f"{card} button").count() == 0  # applied once, no second click
     page.click("#toast-undo")
-    page.wait_for_function("document.querySelectorAll('#todo-list > li').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#todo-list > li').length === 1")
 
     page.fill("#chat-input", "done with milk")
     page.press("#chat-input", "Enter")

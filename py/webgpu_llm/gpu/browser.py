@@ -9,26 +9,21 @@ from pyodide.ffi import to_js
 
 from . import GPUUnavailable
 from .limits import WANTED_FEATURES, WANTED_LIMITS
+from .replay_source import REPLAY_JS
 from .sequence import Sequence, capture
 from .shaders import prepare, uses_subgroups
 
-# Replays a captured step list in one call (see sequence.py): [0, pipeline, group, x, y, z] is a
-# dispatch, [1, src, srcOffset, dst, dstOffset, size] a buffer copy.
-_REPLAY = run_js("""(encoder, steps) => {
-    let pass = null;
-    for (const s of steps) {
-        if (s[0] === 0) {
-            if (pass === null) pass = encoder.beginComputePass();
-            pass.setPipeline(s[1]);
-            pass.setBindGroup(0, s[2]);
-            pass.dispatchWorkgroups(s[3], s[4], s[5]);
-        } else {
-            if (pass !== null) { pass.end(); pass = null; }
-            encoder.copyBufferToBuffer(s[1], s[2], s[3], s[4], s[5]);
-        }
-    }
-    if (pass !== null) pass.end();
-}""")
+
+def _replay_function():
+    """The step-list replay (replay_source.py): the JS module PyScript imported, else compiled here."""
+    try:
+        from pyscript.js_modules import webgpu_replay
+        return webgpu_replay.replay
+    except (ImportError, AttributeError):  # not under PyScript (plain Pyodide, Deno): no policy forbids run_js there
+        return run_js(REPLAY_JS)
+
+
+_REPLAY = _replay_function()
 
 _STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC
 _STAGING = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST
