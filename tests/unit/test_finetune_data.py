@@ -74,3 +74,37 @@ def test_split_by_template(rows):
 def test_covers_every_tool_and_phase(rows):
     assert {r["tool"] for r in rows} == set(tools.TOOLS) | {"chat"}
     assert {r["kind"] for r in rows} == {"tool", "target", "answer", "chat"}
+
+
+def test_past_tense_reports_complete_never_set_due(rows):
+    """"I booked the flights" is a completion report; set_due only when a new date (or no date) is
+    asked for."""
+    from tools.finetune import words as W
+    past = [r for r in rows if r["kind"] == "tool" and r["template"] in W.COMPLETE_PAST + W.COMPLETE_STATUS]
+    assert len(past) > 20
+    assert all(r["target"] == "tool: complete" for r in past)
+    for r in rows:
+        if r["kind"] == "tool" and r["target"].startswith("tool: set_due"):
+            assert "{d}" in r["template"] or r["target"].endswith("due: none")
+            assert r["template"] not in W.COMPLETE_PAST + W.COMPLETE_STATUS
+
+
+def test_a_report_in_the_users_words_targets_its_todo():
+    from tools.finetune.generate import Item, verb_slots
+    import random
+    todos = [Item("t0", "Book flights to Lisbon", False, "2026-12-04"), Item("t1", "Buy milk")]
+    slots = verb_slots(random.Random(1), todos[0], todos)
+    assert slots["past"].startswith("booked ") and "flights" in slots["obj"]
+
+
+def test_answers_state_only_listed_facts(rows):
+    """Grounded answers: every date and every title they mention is in the list shown."""
+    import re
+    answers = [r for r in rows if r["kind"] == "answer"]
+    assert len(answers) > 10
+    for r in answers:
+        shown = r["messages"][-1]["content"]
+        for iso in re.findall(r"\d{4}-\d{2}-\d{2}", r["target"]):
+            assert f"due {iso}" in shown
+        # short: at most 6 ranked lines / 4 groups / 2 sentences (titles are clipped at 120 chars)
+        assert r["target"].count("\n") <= 6 and len(r["target"]) < 1400

@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import random
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -155,10 +156,10 @@ def answer_text(kind, todos, today):
     ranked = sorted(open_items, key=lambda t: (t.due is None, t.due or ""))
 
     def line(t):
-        due = f" (due {dates.spoken(t.due, today)})" if t.due else ""
+        due = f" (due {t.due})" if t.due else ""
         return f"{grounding.clip_title(t.title)}{due}"
     if kind == "order":
-        return "Suggested order:\n" + "\n".join(f"{n}. {line(t)}" for n, t in enumerate(ranked[:8], 1))
+        return "Suggested order:\n" + "\n".join(f"{n}. {line(t)}" for n, t in enumerate(ranked[:6], 1))
     late = [t for t in ranked if t.due and t.due < iso]
     if kind == "summary":
         text = f"You have {len(open_items)} open and {len(todos) - len(open_items)} done to-dos."
@@ -175,8 +176,68 @@ def answer_text(kind, todos, today):
 
 
 # -- scenarios -----------------------------------------------------------------------------------
-TOOL_WEIGHTS = {"count": 6, "list": 10, "duplicates": 4, "search": 6, "add": 10, "complete": 10,
-                "reopen": 6, "delete": 8, "rename": 7, "set_due": 9, "answer": 7, "decline": 8}
+TOOL_WEIGHTS = {"count": 5, "list": 8, "duplicates": 4, "search": 6, "add": 10, "complete": 15,
+                "reopen": 12, "delete": 11, "rename": 6, "set_due": 11, "answer": 10, "decline": 12}
+ANSWER = {k: W.ANSWER.get(k, []) + W.ANSWER_MORE.get(k, []) for k in {**W.ANSWER, **W.ANSWER_MORE}}
+DECLINE = W.DECLINE + W.DECLINE_MORE
+COMPLETE_POOLS = ((0.4, W.COMPLETE_PAST), (0.35, W.COMPLETE_STATUS), (0.25, W.COMPLETE))
+ACT_POOLS = {"reopen": W.REOPEN + W.REOPEN_MORE, "delete": W.DELETE + W.DELETE_MORE, "rename": W.RENAME,
+             "set_due": W.SET_DUE + W.SET_DUE_MORE + W.SET_DUE_MORE + W.UNDUE + W.UNDUE_MORE}
+VERB_SLOTS = ("{past}", "{pp}", "{obj}", "{inf}")
+NO_ARTICLE = {"mom", "grandma", "rent", "taxes", "passport", "kevin", "jonas", "my", "the", "a", "an",
+              "to", "kids", "library", "photos", "slides", "dinner", "chapter", "phone", "next"}
+SECOND = {k: [t for t in v if not any(x in t for x in VERB_SLOTS)] for k, v in {
+    "add": W.ADD, "complete": W.COMPLETE + W.COMPLETE_STATUS, "delete": W.DELETE,
+    "set_due": W.SET_DUE + W.SET_DUE_MORE, "list": W.LIST["open"] + W.LIST["overdue"],
+    "count": W.COUNT["open"]}.items()}
+
+
+def verb_parts(title):
+    """(verb, object) when a title starts with one of the word lists' verbs."""
+    for verb in sorted(W.PAST, key=len, reverse=True):
+        if title.lower().startswith(verb.lower() + " ") and len(title) > len(verb) + 1:
+            return verb, title[len(verb) + 1:]
+    return None
+
+
+def object_ref(rng, obj, todos):
+    """How the user names the object of a to-do ("the flights", "milk", "mom"), unique in the list
+    (case-insensitive substring of exactly one title), or None."""
+    short = re.split(r" (?:to|for|about|from|with|in|on|at) ", obj, maxsplit=1)[0]
+    options = [short, obj] if rng.random() < 0.7 else [obj, short]
+    for core in options:
+        low = core.lower()
+        if sum(low in t.title.lower() for t in todos) != 1:
+            continue
+        first = core.split(" ")[0]
+        if first.lower() not in NO_ARTICLE and not first[:1].isupper() and rng.random() < 0.65:
+            core = "the " + core
+        return core
+    return None
+
+
+def verb_slots(rng, todo, todos):
+    parts = verb_parts(todo.title)
+    if not parts:
+        return None
+    verb, obj = parts
+    ref = object_ref(rng, obj, todos)
+    if ref is None:
+        return None
+    past, pp = W.PAST[verb]
+    if rng.random() < 0.1:
+        ref = ref.lower()
+    return {"past": f"{past} {ref}", "pp": pp, "obj": ref, "inf": f"{verb.lower()} {ref}"}
+
+
+def second_intent(rng, todos, today):
+    """Another request appended after the first (which decides the tool)."""
+    tool = rng.choice(list(SECOND))
+    template = rng.choice(SECOND[tool])
+    slots = {"new": new_title(rng), "w": "milk", "t": rng.choice(todos).title if todos else new_title(rng)}
+    if "{d}" in template:
+        slots["d"] = date_phrase(rng, today)[0]
+    return rng.choice(W.CONNECTORS) + template.format(**slots)
 
 
 def scenario(rng):
@@ -201,7 +262,7 @@ def scenario(rng):
         slots["w"] = rng.choice(objects).split(" ")[-1]
         template, call = rng.choice(W.SEARCH), f"tool: search\nwords: {slots['w']}"
     elif tool == "add":
-        template = rng.choice(W.ADD)
+        template = rng.choice(W.ADD + W.ADD_MORE)
         slots["new"] = new_title(rng)
         due = "none"
         if "{d}" in template:
@@ -209,14 +270,21 @@ def scenario(rng):
         call = f"tool: add\ntitle: {slots['new']}\ndue: {due}"
     elif tool in ("answer", "decline"):
         if tool == "answer":
-            answer_kind = rng.choice(list(W.ANSWER))
-            template = rng.choice(W.ANSWER[answer_kind])
+            answer_kind = rng.choice(list(ANSWER))
+            template = rng.choice(ANSWER[answer_kind])
         else:
-            template = rng.choice(W.DECLINE)
+            template = rng.choice(DECLINE)
         call = f"tool: {tool}"
     else:
-        template = rng.choice({"complete": W.COMPLETE, "reopen": W.REOPEN, "delete": W.DELETE,
-                               "rename": W.RENAME, "set_due": W.SET_DUE + W.UNDUE}[tool])
+        if tool == "complete":
+            r, pool = rng.random(), None
+            for p, pool in COMPLETE_POOLS:
+                if r < p:
+                    break
+                r -= p
+            template = rng.choice(pool)
+        else:
+            template = rng.choice(ACT_POOLS[tool])
         call = f"tool: {tool}"
         if tool == "rename":
             slots["new"] = new_title(rng)
@@ -226,12 +294,41 @@ def scenario(rng):
             if "{d}" in template:
                 slots["d"], due = date_phrase(rng, today)
             call += f"\ndue: {due}"
-        if todos and rng.random() < 0.88:
+        if any(v in template for v in VERB_SLOTS):
+            # a report in the user's words ("I booked the flights"): the to-do must start with a verb
+            if rng.random() < 0.9:
+                verbal = [t for t in todos if verb_slots(rng, t, todos)]
+                if not verbal:
+                    title = f"{rng.choice(list(W.PAST))} " + "x"
+                    while not verb_parts(title) or tools.normalize(title) in {tools.normalize(t.title) for t in todos}:
+                        title = new_title(rng)
+                        title = title[:1].upper() + title[1:]
+                    todos.insert(rng.randint(0, len(todos)), Item(f"t{len(todos)}", title, rng.random() < 0.2,
+                                 None if rng.random() < 0.4 else (today + dt.timedelta(days=rng.randint(-5, 15))).isoformat()))
+                    verbal = [t for t in todos if verb_slots(rng, t, todos)]
+                if verbal:
+                    todo = rng.choice(verbal)
+                    slots.update(verb_slots(rng, todo, todos))
+                    target = grounding.clip_title(todo.title)
+            if target is None:
+                for _ in range(20):
+                    title = new_title(rng)
+                    fake = Item("x", title)
+                    v = verb_slots(rng, fake, [fake])
+                    if v and not any(v["obj"].lower().removeprefix("the ") in t.title.lower() for t in todos):
+                        slots.update(v)
+                        target = tools.NO_TARGET
+                        break
+            if target is None:
+                template, target = "{t} is done" if tool == "complete" else "reopen {t}", None
+        if "{t}" in template and todos and rng.random() < 0.88:
             todo = rng.choice(todos)
             slots["t"], target = refer(rng, todo, todos), grounding.clip_title(todo.title)
-        else:
+        elif "{t}" in template:
             slots["t"], target = absent_title(rng, todos) or "the unicorn thing", tools.NO_TARGET
     request = dress(rng, template).format(**slots) if "{" in template else dress(rng, template)
+    if tool not in ("answer", "decline") and not template.endswith(("{new}", "{w}")) and rng.random() < 0.08:
+        request = request.rstrip(" ?!.") + second_intent(rng, todos, today)     # the first intent wins
     return {"today": today, "todos": todos, "tool": tool, "template": template, "request": request,
             "call": call, "target": target, "answer_kind": answer_kind}
 
@@ -249,7 +346,7 @@ def examples(s):
         if s["target"] == tools.NO_TARGET or s["target"] in titles:
             out.append({**base, "kind": "target", "titles": titles, "target": f"todo: {s['target']}",
                         "messages": grounding.target_messages(s["request"], s["call"], shown, s["today"])})
-    if s["tool"] == "answer":
+    if s["tool"] == "answer" and s["answer_kind"] != "translate":     # no made-up translations
         shown = tools.candidates(todos, s["request"])
         out.append({**base, "kind": "answer", "target": answer_text(s["answer_kind"], shown, s["today"]),
                     "messages": grounding.target_messages(s["request"], s["call"], shown, s["today"])})
