@@ -82,6 +82,7 @@ async def run(args):
     reply["timings"]["load_s"] = round(load_s, 3)
     if printed:
         print()
+    reply["streamed"] = bool(printed)
     return reply
 
 
@@ -94,6 +95,6 @@ def main(argv=None):
                "timings": reply["timings"], "items": reply["items"], "values": reply["values"],
                "unsure": reply["unsure"], "choices": reply["choices"], "odds": reply["odds"]}
         print(json.dumps(out, ensure_ascii=False))
-    elif reply["tool"] != "answer":
+    elif not reply["streamed"]:
         print(answer)
     return 0

@@ -129,3 +129,20 @@ def test_describe_every_op():
                    {"op": "rename", "title": "A", "new_title": "B"},
                    {"op": "set_due", "title": "A", "due": "2026-12-03"}):
         assert "“A”" in actions.describe(action, TODAY)
+
+
+def test_answers_python_can_ground_are_built_from_the_list():
+    from todo_app.assistant import answers
+    assert [answers.kind_of(r) for r in ("Suggest an order for my tasks", "what should I tackle first?",
+                                          "give me a summary", "group my to-dos by due date",
+                                          "translate my list into French", "group them by theme")] == [
+        "order", "order", "summary", "dates", None, None]
+    order = answers.grounded("order", {}, LIST, TODAY)
+    assert [i["id"] for i in order["items"]] == ["t1", "t5", "t4", "t2"]  # overdue, today, dec 4, none
+    summary = answers.grounded("summary", {}, LIST, TODAY)
+    assert summary["text"] == ("You have 4 open to-dos (overdue: 1, due today: 1, due in the next 7 days: 1, "
+                               "no due date: 1) and 2 done.")
+    dates_reply = answers.grounded("dates", {}, LIST, TODAY)
+    assert [(g["label"], g["ids"]) for g in dates_reply["groups"]] == [
+        ("Overdue", ["t1"]), ("Due today", ["t5"]), ("Due in the next 7 days", ["t4"]), ("No due date", ["t2"])]
+    assert answers.grounded("order", {}, [LIST[2]], TODAY)["text"] == "You have no open to-dos."

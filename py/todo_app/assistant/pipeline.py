@@ -10,7 +10,7 @@ computes every fact and every date (tools.py, actions.py, dates.py).
 import math
 import time
 
-from . import actions, grounding, tools
+from . import actions, answers, grounding, tools
 
 UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
 ANSWER_OPTIONS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 200, "repetition_penalty": 1.15}
@@ -72,10 +72,14 @@ async def _target(engine, request, call, tool, todos, today, timings):
 
 
 async def _answer(engine, request, call, todos, today, on_text, options, skip):
-    """Free text over the list, streamed through on_text(piece). Skipped when unsure (the person
-    picks first)."""
+    """An order, a summary or groups by due date computed from the list (answers.py); anything
+    else as the model's free text over the list, streamed through on_text(piece). Skipped when
+    unsure (the person picks first)."""
     if skip:
         return tools.reply("answer", "", values=call.values)
+    kind = answers.kind_of(request)
+    if kind is not None:
+        return answers.grounded(kind, call.values, todos, today)
     shown = tools.candidates(todos, request)
     messages = grounding.target_messages(request, call.text, shown, today)
     stream = await engine.chat.completions.create(messages=messages, stream=True,

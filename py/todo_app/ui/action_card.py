@@ -73,9 +73,14 @@ def reply_nodes(entry_index, entry, today=None):
     if reply.get("tool") == "answer" and entry.get("content"):
         nodes.append(h("p", {"class": "muted small reply-note"},
                        text="Written by the model from your list: check it against the list."))
-    elif reply.get("tool") != "answer" and reply.get("text") and len(reply.get("actions") or []) != 1:
+    elif reply.get("text") and len(reply.get("actions") or []) != 1:
         nodes.append(h("p", {"class": "reply-text"}, text=reply["text"]))
-    if reply.get("items"):
+    if reply.get("groups"):
+        by_id = {i["id"]: i for i in reply["items"]}
+        for group in reply["groups"]:
+            nodes.append(h("p", {"class": "reply-group"}, h("strong", {}, text=group["label"])))
+            nodes.append(todo_items([by_id[i] for i in group["ids"] if i in by_id], today))
+    elif reply.get("items"):
         nodes.append(todo_items(reply["items"], today))
     for index, action in enumerate(reply.get("actions") or []):
         nodes.append(action_card(entry_index, index, action, entry["outcomes"].get(index), today))
