@@ -104,8 +104,8 @@ class TodoStore:
     def save(self, records):
         """Write the list (records from TodoList.records()) as one readwrite transaction.
 
-        The transaction and all its requests are issued before this returns (so a reload right
-        after a change still commits it, and transactions commit in call order); the returned
+        The transaction and its reads are issued before this returns (transactions commit in
+        call order); each put follows its read, merged with what another tab stored; the returned
         awaitable completes when it has committed and raises StoreError if it failed.
         """
         wanted = {r["id"]: json.dumps(r, sort_keys=True) for r in records}
@@ -122,8 +122,8 @@ class TodoStore:
             _merge_put(store, record, merged)
         for todo_id in deletes:
             store.delete(todo_id)
-        if hasattr(tx, "commit"):
-            tx.commit()
+        # No tx.commit(): the merged puts are issued from the gets' success events; the
+        # transaction commits on its own once they are done.
         self._queued, self._rewrite = wanted, False
         return self._finish(done)
 

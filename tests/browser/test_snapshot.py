@@ -51,16 +51,15 @@ def test_return_visit_paints_snapshot_and_keeps_what_was_typed(page_without_sw, 
     page.keyboard.type("half typ")
     assert titles(page) == ["Alpha", "Beta", "Gamma"]  # shown as pending
     assert page.get_attribute("#todo-root", "data-owner") == "snapshot"
-    page.wait_for_function("() => true")  # let the route handler run
     for _ in range(600):
         if held:
             break
         page.wait_for_timeout(100)
     assert held, "Python never asked for build-info.json"
     assert page.get_attribute("#todo-root", "data-owner") == "snapshot"  # Python still held back
-    page.unroute("**/build-info.json")
     for route in held:
         route.continue_()
+    page.unroute("**/build-info.json")
 
     assert wait_booted(page) == "ready"
     assert page.get_attribute("#todo-root", "data-owner") == "python"
