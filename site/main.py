@@ -1,5 +1,7 @@
 # Entry point started by PyScript: install our wheels with micropip from this origin, then start the app.
-from js import document, location
+from js import document, location, performance
+
+performance.mark("todo:python-started")  # boot phases for `build.py bench --startup`
 
 from boot import install_wheels
 
@@ -12,6 +14,7 @@ def say(text, state="booting"):
 
 try:
     build_info = await install_wheels(str(location.href).split("?")[0].split("#")[0].rsplit("/", 1)[0] + "/")
+    performance.mark("todo:wheels-installed")
     from todo_app.main import start
     await start(build_info)
 except Exception as error:  # the shell must say what went wrong rather than hang on "Starting…"

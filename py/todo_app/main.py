@@ -6,7 +6,7 @@ then check WebGPU (diagnostics + "unsupported" state) and ask the assistant clie
 import inspect
 import json
 
-from js import document
+from js import document, performance
 
 from .assistant.client import UnavailableAssistant, create_client
 from .assistant.session import AssistantSession
@@ -44,13 +44,19 @@ async def start(build_info, client=None):
     store, records = await open_store()
     todos = TodoList.from_records(records)
     view = TodoView(document.getElementById("todo-root"), todos, store)
+    performance.mark("todo:list-shown")
+    sync = None
+    if hasattr(store, "db"):  # IndexedDB works: keep other open tabs in step
+        from .ui.tab_sync import TabSync
+        sync = TabSync(view, store)
 
     session = AssistantSession(None, lambda: todos.items, local_today,  # client set in start_assistant
                                apply_action=view.apply_action)
     gpu_line = h("p", {"id": "gpu-check"}, text="Checking WebGPU…")
     build_line = h("p", {"class": "muted small"}, text=f"Build {build_info['build']}.")
     panel = ChatPanel(document.getElementById("assistant-root"), session, [gpu_line, build_line])
-    APP.update(todos=todos, view=view, store=store, session=session, panel=panel, build=build_info)
+    APP.update(todos=todos, view=view, store=store, session=session, panel=panel, build=build_info,
+               sync=sync)
 
     from . import testhooks
     testhooks.install(APP)

@@ -3,12 +3,16 @@
 One object store, one record per to-do (keyPath "id", with its list position in "pos"). Every
 change is written in one readwrite transaction: the records that changed are put, the removed
 ones deleted. `save` issues the transaction at once and returns an awaitable for its commit.
+Other tabs write the same store: each put is merged, inside the transaction, with the record as
+stored (per field, the later change wins: todos.merge_record), never a whole-list overwrite.
 """
 import asyncio
 import json
 
 from js import Object, indexedDB
 from pyodide.ffi import create_proxy, to_js
+
+from .merge import merge_record
 
 DB_NAME = "todo-assistant"
 DB_VERSION = 1
@@ -100,8 +104,8 @@ class TodoStore:
     def save(self, records):
         """Write the list (records from TodoList.records()) as one readwrite transaction.
 
-        The transaction and all its requests are issued before this returns (so a reload right
-        after a change still commits it, and transactions commit in call order); the returned
+        The transaction and its reads are issued before this returns (transactions commit in
+        call order); each put follows its read, merged with what another tab stored; the returned
         awaitable completes when it has committed and raises StoreError if it failed.
         """
         wanted = {r["id"]: json.dumps(r, sort_keys=True) for r in records}
@@ -111,29 +115,45 @@ class TodoStore:
         if not rewrite and not puts and not deletes:
             return _done()
         tx = self.db.transaction(STORE, "readwrite")
-        done = _wait(tx, ["complete"], ["error", "abort"])
+        merged = []  # True for each put where another tab's later change was kept
+        done = _wait(tx, ["complete"], ["error", "abort"], lambda: any(merged))
         store = tx.objectStore(STORE)
-        if rewrite:
-            store.clear()
         for record in puts:
-            store.put(_js(record))
+            _merge_put(store, record, merged)
         for todo_id in deletes:
             store.delete(todo_id)
-        if hasattr(tx, "commit"):
-            tx.commit()
+        # No tx.commit(): the merged puts are issued from the gets' success events; the
+        # transaction commits on its own once they are done.
         self._queued, self._rewrite = wanted, False
         return self._finish(done)
 
     async def _finish(self, done):
+        """True when the stored list now differs from ours (another tab's change was kept)."""
         try:
-            await done
+            return await done
         except Exception:
             self._rewrite = True
             raise
 
 
+def _merge_put(store, record, merged):
+    """get + put of one record in the open transaction, merged with what another tab stored."""
+    request = store.get(record["id"])
+
+    def on_success(event):
+        proxy.destroy()
+        stored = request.result
+        stored = stored.to_py() if stored else None
+        result = merge_record(stored if isinstance(stored, dict) else None, record)
+        merged.append(result != record)
+        store.put(_js(result))
+
+    proxy = create_proxy(on_success)
+    request.onsuccess = proxy
+
+
 async def _done():
-    return None
+    return False
 
 
 class MemoryStore:

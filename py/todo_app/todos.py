@@ -15,7 +15,10 @@ import datetime as _dt
 import json
 import re
 import secrets
+import time
 from dataclasses import dataclass, field, replace
+
+from .merge import clean_stamps
 
 FILTERS = ("all", "open", "done")
 MAX_TITLE = 300
@@ -81,6 +84,7 @@ class Todo:
     due: str | None = None        # "YYYY-MM-DD" or None
     created: str = ""             # ISO timestamp (UTC)
     completed: str | None = None  # ISO timestamp when marked done
+    stamps: dict = field(default_factory=dict, compare=False)  # field -> ms of its last change (tabs merge)
 
     def to_dict(self):
         return {"id": self.id, "title": self.title, "done": self.done, "due": self.due,
@@ -124,10 +128,11 @@ class ImportReport:
 
 
 class TodoList:
-    def __init__(self, todos=(), id_factory=new_id, clock=now_iso):
-        self._items = [replace(t) for t in todos]
+    def __init__(self, todos=(), id_factory=new_id, clock=now_iso, stamp_clock=None):
+        self._items = [replace(t, stamps=dict(t.stamps)) for t in todos]
         self._id_factory = id_factory
         self._clock = clock
+        self._stamp_clock = stamp_clock or (lambda: int(time.time() * 1000))
         self.last_removal = None
 
     # -- reading -------------------------------------------------------------------------------
@@ -169,6 +174,10 @@ class TodoList:
             counts["overdue"] = sum(1 for t in self._items if t.is_overdue(today))
         return counts
 
+    def replace_all(self, todos):
+        """Take another tab's version of the list (the undo of this tab's last removal is kept)."""
+        self._items = [replace(t, stamps=dict(t.stamps)) for t in todos]
+
     # -- changing ------------------------------------------------------------------------------
     def _unique_id(self):
         taken = {t.id for t in self._items}
@@ -178,9 +187,15 @@ class TodoList:
                 return candidate
         raise RuntimeError("could not make a unique id")
 
+    def _stamp(self, todo, *fields):
+        now = self._stamp_clock()
+        for name in fields:
+            todo.stamps[name] = max(now, todo.stamps.get(name, 0) + 1)
+
     def add(self, title, due=None):
         todo = Todo(id=self._unique_id(), title=clean_title(title), due=clean_due(due),
                     created=self._clock())
+        self._stamp(todo, "title", "due", "done")
         self._items.append(todo)
         return todo
 
@@ -189,7 +204,10 @@ class TodoList:
         todo = self.get(todo_id)
         new_title = clean_title(title) if title is not None else todo.title
         new_due = clean_due(due) if due is not ... else todo.due
+        changed = [n for n, old, new in (("title", todo.title, new_title), ("due", todo.due, new_due))
+                   if old != new]
         todo.title, todo.due = new_title, new_due
+        self._stamp(todo, *changed)
         return todo
 
     def set_done(self, todo_id, done=True):
@@ -197,6 +215,7 @@ class TodoList:
         if bool(done) != todo.done:
             todo.done = bool(done)
             todo.completed = self._clock() if todo.done else None
+            self._stamp(todo, "done")
         return todo
 
     def toggle(self, todo_id):
@@ -336,7 +355,7 @@ class TodoList:
     # -- storage records -------------------------------------------------------------------------
     def records(self):
         """Plain dicts for storage, each with its position in the list."""
-        return [{**t.to_dict(), "pos": i} for i, t in enumerate(self._items)]
+        return [{**t.to_dict(), "pos": i, "stamps": dict(t.stamps)} for i, t in enumerate(self._items)]
 
     @classmethod
     def from_records(cls, records, **kwargs):
@@ -353,7 +372,8 @@ class TodoList:
                                   due=clean_due(record.get("due")),
                                   created=str(record.get("created") or ""),
                                   completed=(str(record["completed"]) if done and record.get("completed")
-                                             else None)))
+                                             else None),
+                                  stamps=clean_stamps(record.get("stamps"))))
             except TodoError:
                 continue
         return cls(todos, **kwargs)

@@ -11,6 +11,7 @@ Test hooks (stable ids): #todo-new-title, #todo-new-due, #todo-add, #todo-form-e
 from js import document
 
 from ..todos import FILTERS, TodoError, TodoList
+from . import snapshot
 from .dom import closest_data, h, listen, local_today, run_task, set_attr
 from .toast import Toast
 from .todo_item import count_todos, todo_row
@@ -29,11 +30,15 @@ class TodoView:
         self.filter = "all"
         self.editing = None  # id of the to-do being edited
         self.on_change = on_change
+        self.on_saved = None  # called with True when a save kept another tab's later change
+        self.saves_issued = 0
         self._pending_saves = 0  # mirrored in #todo-root[data-pending-saves] (tests wait for 0)
         self.root.dataset.pendingSaves = 0
         self.today = local_today()
+        handed = snapshot.take_over()  # what was typed into the start-up snapshot (site/snapshot.js)
         self._build()
         self.render()
+        snapshot.continue_from(self, handed)
 
     # -- skeleton ----------------------------------------------------------------------------
     def _build(self):
@@ -50,6 +55,7 @@ class TodoView:
         self.message = h("div", {"id": "todo-message", "class": "message", "role": "status",
                                  "aria-live": "polite"})
         self.storage_note = h("p", {"id": "todo-storage-note", "class": "form-error", "hidden": True})
+        self.root.dataset.owner = "python"
         self.root.replaceChildren(form, self.form_error, h("div", {"class": "toolbar"}, filters, self.counts),
                                   self.list, self.empty, actions, self.message, self.storage_note)
         self.toast = Toast(self.root)
@@ -149,12 +155,14 @@ class TodoView:
     # -- changes -----------------------------------------------------------------------------
     def changed(self, focus=None):
         self.render(focus)
+        snapshot.write(self.todos)  # painted at the next start before Python is ready
         try:
             pending = self.store.save(self.todos.records())  # the transaction is issued right here
         except Exception as error:
             self.show_message(f"Could not save your list: {error}", "error")
         else:
             self._pending_saves += 1
+            self.saves_issued += 1
             self.root.dataset.pendingSaves = self._pending_saves
             run_task(self._saved(pending))
         if self.on_change:
@@ -162,12 +170,20 @@ class TodoView:
 
     async def _saved(self, pending):
         try:
-            await pending
+            kept_other_changes = await pending
         except Exception as error:
             self.show_message(f"Could not save your list: {error}", "error")
+        else:
+            if self.on_saved:
+                self.on_saved(bool(kept_other_changes))
         finally:
             self._pending_saves -= 1
             self.root.dataset.pendingSaves = self._pending_saves
+
+    def show_records(self, records):
+        """Show the list as stored (another tab changed it): tab_sync.show_records."""
+        from .tab_sync import show_records
+        show_records(self, records)
 
     def _form_error(self, text):
         self.form_error.textContent = text or ""
