@@ -146,3 +146,33 @@ def test_answers_python_can_ground_are_built_from_the_list():
     assert [(g["label"], g["ids"]) for g in dates_reply["groups"]] == [
         ("Overdue", ["t1"]), ("Due today", ["t5"]), ("Due in the next 7 days", ["t4"]), ("No due date", ["t2"])]
     assert answers.grounded("order", {}, [LIST[2]], TODAY)["text"] == "You have no open to-dos."
+
+
+@pytest.mark.parametrize("title, want", [
+    ("book a table for Friday", ("book a table", "2026-12-04")),
+    ("buy bred tomorow", ("buy bred", "2026-12-01")),
+    ("acheter du fromage pour demain", ("acheter du fromage", "2026-12-01")),
+    ("call mom on december 3", ("call mom", "2026-12-03")),
+    ("pay rent next week", ("pay rent", "2026-12-07")),
+    ("Brot kaufen morgen", ("Brot kaufen", "2026-12-01")),
+    ("read Monday Night Stories", ("read Monday Night Stories", None)),
+    ("friday", ("friday", None)),
+    ("watch the december 3 launch", ("watch the december 3 launch", None)),
+])
+def test_a_date_left_at_the_end_of_a_title_is_read_by_python(title, want):
+    assert dates.split_trailing(title, TODAY) == want
+
+
+def test_add_moves_a_trailing_date_into_the_due_date():
+    reply = actions.add_reply({"title": "book a table for Friday", "due": "none"}, TODAY)
+    assert reply["actions"][0] == {"op": "add", "id": None, "title": "book a table", "due": "2026-12-04"}
+    kept = actions.add_reply({"title": "book a table for Friday", "due": "tomorrow"}, TODAY)
+    assert kept["actions"][0]["title"] == "book a table for Friday"  # the model's date wins
+
+
+def test_rename_that_copied_the_old_title_takes_the_new_one_from_the_request():
+    values = {"title": "buy milk", "request": "Rename buy milk to buy oat milk"}
+    reply = actions.target_reply("rename", values, "Buy milk", LIST, TODAY)
+    assert reply["actions"][0]["new_title"] == "buy oat milk"
+    stuck = actions.target_reply("rename", {"title": "Buy milk", "request": "rename buy milk"}, "Buy milk", LIST, TODAY)
+    assert stuck["actions"] == [] and "new title" in stuck["text"]

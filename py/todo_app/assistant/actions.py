@@ -34,7 +34,10 @@ def add_reply(values, today):
     title = " ".join(str(values.get("title", "")).split()).strip(" \"'“”")
     if not title:
         return reply("add", "I could not tell what to add. Try: “add buy bread for tomorrow”.", values=values)
-    action = {"op": "add", "id": None, "title": title, "due": _due(values, today)}
+    due = _due(values, today)
+    if due is None:  # the model left the date in the title: Python reads it
+        title, due = dates.split_trailing(title, today)
+    action = {"op": "add", "id": None, "title": title, "due": due}
     return reply("add", describe(action, today) + "?", actions=[action], values=values)
 
 
@@ -58,8 +61,11 @@ def target_reply(tool, values, chosen_title, todos, today):
     if not applicable:
         state = "done" if tool == "complete" else "not done"
         return reply(tool, f"{_quoted(found[0].title)} is already {state}.", items=found[:1], values=values)
-    if tool == "rename" and not str(values.get("title", "")).strip():
-        return reply(tool, "I could not tell the new title. Try: “rename X to Y”.", values=values)
+    if tool == "rename" and normalize(values.get("title", "")) in ("", normalize(chosen_title)):
+        fixed = new_title_from_request(values.get("request", ""), chosen_title)
+        if not fixed:
+            return reply(tool, "I could not tell the new title. Try: “rename X to Y”.", values=values)
+        values = {**values, "title": fixed}
     actions = [_action(tool, values, t, today) for t in applicable]
     if len(actions) == 1:
         return reply(tool, describe(actions[0], today) + "?", actions=actions, values=values)
@@ -74,3 +80,16 @@ def _action(tool, values, todo, today):
     if tool == "rename":
         action["new_title"] = " ".join(str(values["title"]).split()).strip(" \"'“”")
     return action
+
+
+def new_title_from_request(request, old_title):
+    """The new title for a rename whose model-copied title is no change ("rename buy milk to buy
+    oat milk" copied as "buy milk"): the request's words after its last " to " / " as " / " into "."""
+    lowered = f" {' '.join(str(request).split())} "
+    for word in (" to ", " as ", " into "):
+        cut = lowered.lower().rfind(word)
+        if cut >= 0:
+            candidate = lowered[cut + len(word):].strip(" .!?\"'“”")
+            if candidate and normalize(candidate) != normalize(old_title):
+                return candidate
+    return None

@@ -89,3 +89,47 @@ def spoken(iso, today):
         return "yesterday"
     text = f"{date.strftime('%a')} {date.day} {date.strftime('%b')}"
     return text if date.year == today.year else f"{text} {date.year}"
+
+
+# Words for today/tomorrow in the languages people write to the app in (the model copies them into
+# a title now and then: "acheter du fromage pour demain").
+SPOKEN = {"tomorrow": ("tomorrow", "tmrw", "tmr", "morgen", "demain", "mañana", "manana", "domani",
+                       "amanhã", "amanha"),
+          "today": ("today", "tonight", "heute", "aujourd'hui", "hoy", "oggi", "hoje", "vandaag")}
+LEADS = ("for", "on", "by", "due", "until", "before", "next", "this", "für", "am", "bis", "pour",
+         "le", "para", "el", "per", "entro", "voor", "op", "in")
+
+
+def _word(token):
+    """The vocabulary word a (possibly misspelt, possibly foreign) token stands for, or None."""
+    token = token.strip(".,!?;:").lower()
+    for word, spellings in SPOKEN.items():
+        if token in spellings:
+            return word
+    if token in WEEKDAYS or token in RELATIVE:
+        return token
+    import difflib
+    close = difflib.get_close_matches(token, WEEKDAYS + tuple(RELATIVE), n=1, cutoff=0.8)
+    return close[0] if close and len(token) >= 5 else None
+
+
+def split_trailing(title, today):
+    """(title, ISO date) when the title ends with a date phrase ("book a table for Friday",
+    "buy bred tomorow", "call mom on december 3"), else (title, None). Python reads the date:
+    the model only copied the words."""
+    words = title.split()
+    for size in (3, 2, 1):  # "december 3", "next week", "in 3 days", single words
+        if len(words) <= size:
+            continue
+        tail = " ".join(words[-size:]).lower().strip(".,!?")
+        word = _word(tail) if size == 1 else tail
+        try:
+            iso = resolve(word, today) if word else None
+        except DateError:
+            iso = None
+        if iso:
+            head = words[:-size]
+            while len(head) > 1 and head[-1].lower() in LEADS:
+                head = head[:-1]
+            return " ".join(head), iso
+    return title, None

@@ -68,7 +68,8 @@ async def _target(engine, request, call, tool, todos, today, timings):
                                     tools.target_grammar(shown))
     timings["prefilled_tokens"] += pick.prefilled
     timings["model_steps"] += pick.model_steps
-    return actions.target_reply(tool, call.values, pick.values["target"], shown, today)
+    values = {**call.values, "request": request}
+    return actions.target_reply(tool, values, pick.values["target"], shown, today)
 
 
 async def _answer(engine, request, call, todos, today, on_text, options, skip):
