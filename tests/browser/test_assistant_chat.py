@@ -63,7 +63,7 @@ def test_reply_streams_stop_ends_it_and_the_chat_goes_on(ready_page):
     recorded, _ = ready_page
     page = recorded.page
     page.evaluate(COUNT_UPDATES)
-    ask_with_tool(page, "Suggest an order for my tasks", "answer")
+    ask_with_tool(page, "Translate my list into French", "answer")
     page.wait_for_function("() => window.__replyUpdates > 6")
     page.wait_for_function(f"() => (document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
     page.click("#chat-stop")
@@ -86,7 +86,7 @@ def test_the_list_stays_responsive_while_the_assistant_writes(ready_page):
     recorded, _ = ready_page
     page = recorded.page
     page.evaluate(COUNT_UPDATES)
-    ask_with_tool(page, "Summarise my list", "answer")
+    ask_with_tool(page, "Write a short poem about my list", "answer")
     page.wait_for_function("() => window.__replyUpdates > 3")
     seen = []
     for i in range(3):
@@ -116,7 +116,7 @@ def test_the_list_stays_responsive_while_the_assistant_writes(ready_page):
 def test_a_lost_gpu_device_is_reported_and_retry_reloads_the_model(ready_page):
     recorded, _ = ready_page
     page = recorded.page
-    ask_with_tool(page, "Suggest an order for my tasks", "answer")
+    ask_with_tool(page, "Translate my list into French", "answer")
     page.wait_for_function(f"() => (document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
     page_run(page, 'await app["session"].client.worker.testhook("lose_device", "{}")')
     page.wait_for_selector(f"{LAST_REPLY}[data-status=error]")

@@ -27,11 +27,11 @@ def test_two_tabs_stay_in_sync_and_merge_per_field(recorded_page, server):
     # an edit in one tab shows in the other, no reload
     started = time.monotonic()
     add_todo(a, "Three")
-    b.wait_for_function("document.querySelectorAll('#todo-list > li').length === 3", timeout=3000)
+    b.wait_for_function("() => document.querySelectorAll('#todo-list > li').length === 3", timeout=3000)
     shown_after = time.monotonic() - started
     assert titles(b) == ["One", "Two", "Three"]
     item(b, "One").locator("[data-action=toggle]").click()
-    a.wait_for_function("document.querySelector('#todo-list > li[data-done=true]') !== null", timeout=3000)
+    a.wait_for_function("() => document.querySelector('#todo-list > li[data-done=true]') !== null", timeout=3000)
     assert states(a)["One"] == "true"
     assert shown_after < 3, shown_after
 
