@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The one task runner: build, serve, test, chat, tokenize (standard library only).
+"""The one task runner: build, serve, test, ask, eval, chat, tokenize, bench (standard library only).
 
     python3 build.py serve            build dist/ and serve it on http://127.0.0.1:8000/
     python3 build.py test [ARGS]      set up .venv + system packages, build, run all test tiers
@@ -105,49 +105,37 @@ def cmd_test(args):
     sys.exit(result.returncode)
 
 
-def _run_engine_cli(module, argv):
+def _run_main(module, argv, system_packages=False):
+    """MODULE's main(argv) in .venv, with the build's default (to-do-tuned) model."""
+    if system_packages:
+        ensure_system_packages()
     python = venv_python()
-    code = f"import sys; from webgpu_llm.{module} import main; sys.exit(main(sys.argv[1:]))"
+    code = f"import sys; from {module} import main; sys.exit(main(sys.argv[1:]))"
     result = subprocess.run([str(python), "-c", code, *argv], cwd=ROOT, env=tuned_environment())
     sys.exit(result.returncode)
 
 
 def cmd_tokenize(args):
-    _run_engine_cli("cli_tokenize", args.rest)
+    _run_main("webgpu_llm.cli_tokenize", args.rest)
 
 
 def cmd_chat(args):
-    _run_engine_cli("cli_chat", args.rest)
-
-
-def _run_tool(module, argv):
-    """tools/MODULE.py's main(argv) in .venv (wgpu), with the build's model."""
-    python = venv_python()
-    code = f"import sys; from tools.{module} import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([str(python), "-c", code, *argv], cwd=ROOT, env=tuned_environment())
-    sys.exit(result.returncode)
+    _run_main("webgpu_llm.cli_chat", args.rest)
 
 
 def cmd_ask(args):
-    _run_tool("ask", args.rest)
+    """tools/ask.py: the app's assistant pipeline on a to-do file, natively (wgpu)."""
+    _run_main("tools.ask", args.rest)
 
 
 def cmd_bench(args):
     """tools/bench.py in .venv (Playwright, wgpu): our engine vs wllama, native figures, bandwidth."""
-    ensure_system_packages()
-    python = venv_python()
-    code = "import sys; from tools.bench import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([str(python), "-c", code, *args.rest], cwd=ROOT, env=tuned_environment())
-    sys.exit(result.returncode)
+    _run_main("tools.bench", args.rest, system_packages=True)
 
 
 def cmd_eval(args):
     """tools/eval/run.py in .venv: the assistant's eval set, natively, with the default (tuned) model."""
-    ensure_system_packages()
-    python = venv_python()
-    code = "import sys; from tools.eval.run import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([str(python), "-c", code, *args.rest], cwd=ROOT, env=tuned_environment())
-    sys.exit(result.returncode)
+    _run_main("tools.eval.run", args.rest, system_packages=True)
 
 
 def main(argv=None):
