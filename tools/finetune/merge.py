@@ -8,7 +8,6 @@ llama.cpp's reference rounding (quant.quantize_q4_1). Q4_1 keeps its size, so th
 metadata, the tensor table and every other tensor stay byte-identical.
 """
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -17,6 +16,8 @@ import numpy as np
 
 from webgpu_llm.byte_sources import FileSource
 from webgpu_llm.gguf import read_gguf
+
+from tools.vendor import sha256_of
 
 from . import quant
 
@@ -47,14 +48,6 @@ def merge(base_path, delta_path, config_path, out_path):
             out.seek(info.offset)
             out.write(raw)
     return sorted(pairs)
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def main(argv=None):
