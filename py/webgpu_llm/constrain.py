@@ -64,6 +64,11 @@ class Constrained:
     prefilled: int = 0       # prompt tokens computed (the rest came from the KV cache)
 
 
+def _value(option):
+    """What `values[name]` becomes when this option is taken."""
+    return option.text if option.value is None else option.value
+
+
 class _TrieNode:
     __slots__ = ("children", "ends")
 
@@ -82,7 +87,7 @@ class _Tries:
     def __init__(self, tokenizer, stop_id, cache=None):
         self.tokenizer = tokenizer
         self.stop_id = stop_id
-        self.cache = {} if cache is None else cache   # id(choice) -> (choice, trie root)
+        self.cache = {} if cache is None else cache   # (kind,) id(choice) -> (choice, trie data)
 
     def root(self, choice):
         key = id(choice)
@@ -94,6 +99,20 @@ class _Tries:
                     node = node.children.setdefault(token, _TrieNode())
                 node.ends.append(option)
             self.cache[key] = (choice, root)
+        return self.cache[key][1]
+
+    def by_first_token(self, choice):
+        """{first token id: [options]} of a Choice, from its trie (no re-tokenizing)."""
+        key = ("first", id(choice))
+        if key not in self.cache:
+            groups = {}
+            for token, child in self.root(choice).children.items():
+                stack = [child]
+                while stack:
+                    node = stack.pop()
+                    groups.setdefault(token, []).extend(node.ends)
+                    stack.extend(node.children.values())
+            self.cache[key] = (choice, groups)
         return self.cache[key][1]
 
     def firsts(self, node):
@@ -166,20 +185,17 @@ class Walker:
 
     def _take(self, choice, option):
         if choice.name is not None:
-            self.values[choice.name] = option.text if option.value is None else option.value
+            self.values[choice.name] = _value(option)
         return option.next
 
     def _record(self, choice, trie, top):
         ranked = list(zip(top.ids, top.logits))
         options = {}
         if trie is self.tries.root(choice) and choice.name is not None:
-            by_first = {}
-            for option in choice.options:
-                ids = self.tokenizer.encode(option.text)
-                by_first.setdefault(ids[0] if ids else None, []).append(option)
+            by_first = self.tries.by_first_token(choice)
             for token, logit in ranked:
                 for option in by_first.get(token, []):
-                    options[option.text if option.value is None else option.value] = logit
+                    options[_value(option)] = logit
         self.decisions.append(Decision(choice.name, len(ranked), ranked, options))
 
     async def _free(self, free):
