@@ -42,6 +42,8 @@ def parse_args(argv):
     p.add_argument("--precision", choices=["auto", "f32", "f16"], default="auto",
                    help="kernel arithmetic; only f32 kernels exist so far (auto = f32)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    p.add_argument("--backend", choices=["webgpu", "wasm"], default="webgpu",
+                   help="webgpu (wgpu-py) or wasm (the CPU kernels under wasmtime, one thread)")
     args = p.parse_args(argv)
     if args.precision == "f16":
         p.error("--precision f16: no f16 kernels yet; use auto or f32")
@@ -59,7 +61,7 @@ async def chat(args, out=sys.stdout):
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + \
         [{"role": "user", "content": args.prompt}]
     prompt_ids = ChatTemplate.from_gguf(gguf).prompt_ids(messages, tokenizer)
-    device = await open_device()
+    device = await open_device(args.backend)
     model = await Model.load(device, gguf, source, max_context=args.max_context)
     loaded = time.perf_counter()
     sampler = Sampler(args.temperature, args.top_k, args.top_p, args.repeat_penalty, seed=args.seed)

@@ -59,7 +59,10 @@ KERNEL_SETS = ("cpu", "gpu")
 
 
 def is_cpu_adapter(device):
-    """WebGPU run by the CPU: SwiftShader (browsers' fallback adapter) or Mesa's lavapipe."""
+    """Kernels run by the CPU: the wasm backend (device.is_cpu), or WebGPU emulated on the CPU by
+    SwiftShader (browsers' fallback adapter) or Mesa's lavapipe."""
+    if getattr(device, "is_cpu", False):
+        return True
     name = device.name.lower()
     return bool(getattr(device, "is_fallback", False)) or "llvmpipe" in name or "swiftshader" in name
 

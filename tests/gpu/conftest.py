@@ -23,10 +23,10 @@ for path in (ROOT / "py", ROOT, ROOT / "tests"):
 class Gpu:
     """The device plus small helpers to move numpy arrays in and out."""
 
-    def __init__(self):
+    def __init__(self, backend="webgpu"):
         self.loop = asyncio.new_event_loop()
         from webgpu_llm.gpu import open_device
-        self.device = self.run(open_device())
+        self.device = self.run(open_device(backend))
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -62,6 +62,14 @@ class Gpu:
 @pytest.fixture(scope="session")
 def gpu():
     return Gpu()
+
+
+@pytest.fixture(scope="session")
+def cpu():
+    """The wasm CPU backend (wasm-kernels/*.c under wasmtime), kernels built first if needed."""
+    from tools.wasm_build import build
+    build()
+    return Gpu("wasm")
 
 
 @pytest.fixture(scope="session")

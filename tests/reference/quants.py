@@ -7,6 +7,7 @@ BLOCK_DTYPES = {
     "Q8_0": np.dtype([("d", "<f2"), ("qs", "i1", 32)]),
 }
 TYPE_IDS = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8}
+QUANTIZED = ("Q4_0", "Q4_1", "Q8_0")
 
 
 def _nibbles(qs):
@@ -47,3 +48,18 @@ def random_tensor(rng, type_name, rows, cols, scale=0.1):
     if type_name == "Q4_1":
         blocks["m"] = (-rng.uniform(0.5, 1.0, len(blocks)) * scale).astype("<f2")
     return blocks.tobytes()
+
+
+def quantize_blocks(x):
+    """x (float32, last axis a multiple of 32) as the CPU kernels see it before a product with
+    quantized weights: per 32-block, d = max|x| / 127 and q = round(x * (1/d)) (half to even,
+    all in float32). Returns (q * d, the smallest distance of any x * (1/d) from a rounding
+    boundary: near 0, a last-bit difference in x may legitimately round the other way)."""
+    x = np.asarray(x, np.float32)
+    blocks = x.reshape(*x.shape[:-1], -1, 32)
+    d = np.abs(blocks).max(-1, keepdims=True) / np.float32(127)
+    inv = np.float32(1) / np.where(d > 0, d, np.float32(1))
+    scaled = np.where(d > 0, blocks * inv, np.float32(0))
+    q = np.rint(scaled)
+    margin = float(np.abs(np.abs(scaled - np.floor(scaled)) - 0.5).min())
+    return (q * d).astype(np.float32).reshape(x.shape), margin

@@ -1,0 +1,173 @@
+"""The CPU backend: the device interface over WebAssembly SIMD kernels (wasm-kernels/*.c).
+
+Buffers are regions of the kernels' one linear memory (wasm_memory.Allocator); a kernel is a wasm
+op chosen by the WGSL kernel's name (wasm_ops.KERNELS) with the same bindings and constants. A
+recorder collects op commands into a program and `submit` runs it with one call into wasm, so a
+captured decode step (sequence.py) costs one call per token. Commands run in order, each after
+the previous one finished: no barriers are needed from above.
+
+The runtime under it is wasmtime natively (wasm_native.py) or the browser's worker pool
+(wasm_browser.py); both offer heap_base, size, grow, write, read, upload, zero, run.
+"""
+import struct
+
+from . import GPUUnavailable
+from .sequence import Sequence
+from .wasm_memory import Allocator
+from .wasm_ops import KERNELS, command, copy_command
+
+
+class WasmBuffer:
+    __slots__ = ("addr", "size", "label", "_device")
+
+    def __init__(self, device, addr, size, label):
+        self.addr, self.size, self.label, self._device = addr, size, label, device
+
+    def destroy(self):
+        """Give the memory back (as GPUBuffer.destroy): the buffer must not be used after."""
+        if self._device is not None:
+            self._device.allocator.free(self.addr)
+            self._device = None
+
+
+class WasmKernel:
+    def __init__(self, name, constants):
+        if name not in KERNELS:
+            raise GPUUnavailable(f"kernel {name} has no CPU op (add it to gpu/wasm_ops.py)")
+        self.name = name
+        self.op, self.encode = KERNELS[name]
+        self.constants = dict(constants or {})
+
+
+class WasmRecorder:
+    """Commands in order: word lists for what was recorded here, Sequences for replays."""
+
+    def __init__(self):
+        self.parts = []
+        self.words = []
+        self.dispatches = 0
+
+    def dispatch(self, kernel, group, x, y=1, z=1):
+        self.words += command(kernel.op, kernel.encode(kernel.constants, group, (x, y, z)))
+        self.dispatches += 1
+
+    def copy(self, src, src_offset, dst, dst_offset, size):
+        self.words += copy_command(src.addr + src_offset, dst.addr + dst_offset, size)
+
+    def replay(self, sequence):
+        self._flush()
+        self.parts.append(sequence)
+        self.dispatches += sequence.dispatches
+
+    def _flush(self):
+        if self.words:
+            self.parts.append(self.words)
+            self.words = []
+
+    def finish(self):
+        self._flush()
+        return self.parts
+
+
+class WasmCpuDevice:
+    dialect = "wasm"
+    is_cpu = True        # Model builds the CPU kernel set; no WebGPU adapter is involved
+    is_fallback = False
+    has_f16 = False
+    has_subgroups = False
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.threads = runtime.threads
+        self.name = f"WebAssembly SIMD128 on the CPU ({self.threads} thread{'s' * (self.threads > 1)})"
+        self.features = set()
+        self.max_binding_size = 1 << 30
+        self.limits = {"maxStorageBufferBindingSize": self.max_binding_size, "maxBufferSize": self.max_binding_size}
+        self.allocator = Allocator(runtime.heap_base, runtime.size, runtime.grow)
+        self.submits = 0
+
+    @classmethod
+    async def open(cls, runtime=None, wasm_path=None):
+        """On a given runtime; by default the single-threaded kernels under wasmtime."""
+        if runtime is None:
+            from .wasm_native import WasmtimeRuntime
+            runtime = WasmtimeRuntime(wasm_path)
+        return cls(runtime)
+
+    # -- memory ------------------------------------------------------------------------------
+    def create_buffer(self, size, label=""):
+        """Zero-filled, as WebGPU buffers are."""
+        size = max(4, (size + 3) & ~3)
+        addr, dirty = self.allocator.alloc(size)
+        if dirty:
+            self.runtime.zero(addr, size)
+        return WasmBuffer(self, addr, size, label)
+
+    def write(self, buffer, data, offset=0):
+        self._check(buffer, offset, len(data))
+        self.runtime.write(buffer.addr + offset, data)
+
+    def upload(self, buffer, source, src_offset, size, dst_offset=0):
+        """`size` bytes of `source` into `buffer`; the runtime copies without Python objects where
+        it can (the browser: JS ArrayBuffer -> wasm memory)."""
+        self._check(buffer, dst_offset, size)
+        self.runtime.upload(buffer.addr + dst_offset, source, src_offset, size)
+
+    async def read(self, buffer, offset, size):
+        self._check(buffer, offset, size)
+        return self.runtime.read(buffer.addr + offset, size)
+
+    @staticmethod
+    def _check(buffer, offset, size):
+        if offset < 0 or offset + size > buffer.size:
+            raise ValueError(f"{size} bytes at {offset} do not fit buffer {buffer.label!r} of {buffer.size}")
+
+    # -- kernels -----------------------------------------------------------------------------
+    async def kernel_source(self, name):
+        return ""  # ops are compiled in; there is no per-kernel source to fetch
+
+    async def kernel(self, name, source=None, constants=None):
+        return WasmKernel(name, constants)
+
+    def bind(self, kernel, buffers):
+        """(address, size) of each binding: a buffer or (buffer, offset, size)."""
+        group = []
+        for b in buffers:
+            buf, offset, size = b if isinstance(b, tuple) else (b, 0, b.size)
+            group.append((buf.addr + offset, size))
+        return group
+
+    # -- execution ---------------------------------------------------------------------------
+    def record(self):
+        return WasmRecorder()
+
+    def capture(self, record):
+        """The program of what `record(recorder)` records, kept in wasm memory for replays."""
+        recorder = WasmRecorder()
+        record(recorder)
+        words = recorder.words
+        program = self.create_buffer(4 * len(words), label="captured program")
+        self.runtime.write(program.addr, struct.pack(f"<{len(words)}I", *words))
+        return Sequence(words, recorder.dispatches, (program, len(words)))
+
+    def submit(self, recorder):
+        for part in recorder.finish():
+            if isinstance(part, Sequence):
+                program, words = part.prepared
+                self._run(program.addr, words)
+            else:
+                program = self.create_buffer(4 * len(part), label="program")
+                try:
+                    self.runtime.write(program.addr, struct.pack(f"<{len(part)}I", *part))
+                    self._run(program.addr, len(part))
+                finally:
+                    program.destroy()
+        self.submits += 1
+
+    def _run(self, addr, words):
+        bad = self.runtime.run(addr, words)
+        if bad:
+            raise RuntimeError(f"the CPU kernels refused program word {bad - 1} (unknown op or argument count)")
+
+    def destroy(self):
+        self.runtime = None
