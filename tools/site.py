@@ -109,10 +109,10 @@ def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     _vendor_runtime(dist)
     _copy_site_and_kernels(dist)
     wheels = _wheels(dist)
-    replay = _replay_module(dist)
+    modules = {**_replay_module(dist), "./wasm-cpu.mjs": "wasm_cpu"}  # site/wasm-cpu.mjs: the CPU pool
     # js_modules: imported as modules by PyScript on the page and in its workers (no eval needed).
     config = {"interpreter": "./vendor/pyodide/pyodide.mjs", "files": {"./boot.py": "./boot.py"},
-              "js_modules": {"main": replay, "worker": replay}}
+              "js_modules": {"main": modules, "worker": modules}}
     (dist / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
     pwa.write_icons(dist)
     models = pwa.shard_models(dist, [vendor.tuned_model(), vendor.default_model()] if models is None else models, shard_size)

@@ -60,13 +60,15 @@ EXPORT("run") uint32_t run(uint32_t prog, uint32_t words) {
 
 static uint32_t bar_count, bar_gen, bar_sleepers;  // the barrier
 static uint32_t job_gen, job_prog, job_words, job_threads, job_sleepers;  // the posted program
-static uint32_t team_size = 1;
+static uint32_t team_size = 1, workers_waiting;
 
 static uint32_t load(uint32_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
 
 // Wait until *p != seen: spin first, then sleep (with `sleepers` counted so wakers know to notify).
-static void wait_change(uint32_t *p, uint32_t seen, uint32_t *sleepers) {
-    for (int i = 0; i < SPINS; i++)
+// Thread 0 only spins: it may be a browser's main thread, where memory.atomic.wait32 traps; it
+// waits only inside a program, for the others' share of an op.
+static void wait_change(uint32_t *p, uint32_t seen, uint32_t *sleepers, int may_sleep) {
+    for (uint32_t i = 0; !may_sleep || i < SPINS; i++)
         if (load(p) != seen) return;
     __atomic_add_fetch(sleepers, 1, __ATOMIC_SEQ_CST);
     while (load(p) == seen) __builtin_wasm_memory_atomic_wait32((int *)p, (int)seen, -1);
@@ -85,19 +87,24 @@ void team_barrier(const Team *team) {
         __atomic_store_n(&bar_count, 0, __ATOMIC_SEQ_CST);
         bump(&bar_gen, &bar_sleepers);
     } else {
-        wait_change(&bar_gen, gen, &bar_sleepers);
+        wait_change(&bar_gen, gen, &bar_sleepers, team->id != 0);
     }
 }
 
-// Threads that take part in the following runs (1 + the workers started).
+// Threads that take part in the following runs (1 + the workers started): call it once
+// `workers_ready` counts them all, or a late worker would miss its first program.
 EXPORT("set_threads") void set_threads(uint32_t n) {
     team_size = n ? n : 1;
 }
 
+EXPORT("workers_ready") uint32_t workers_ready(void) {
+    return load(&workers_waiting);
+}
+
 EXPORT("run") uint32_t run(uint32_t prog, uint32_t words) {
     uint32_t bad = check(PTR(const uint32_t, prog), words);
-    if (bad) return bad;
-    Team team = {0, team_size};
+    if (bad || !words) return bad;  // an empty program would finish without the workers: a late
+    Team team = {0, team_size};     // one would then take the next program's number for its own
     job_prog = prog;
     job_words = words;
     job_threads = team_size;
@@ -109,8 +116,9 @@ EXPORT("run") uint32_t run(uint32_t prog, uint32_t words) {
 // A Web Worker's loop (never returns): run each posted program as thread `id`.
 EXPORT("worker") void worker(uint32_t id) {
     uint32_t seen = load(&job_gen);
+    __atomic_add_fetch(&workers_waiting, 1, __ATOMIC_SEQ_CST);
     for (;;) {
-        wait_change(&job_gen, seen, &job_sleepers);
+        wait_change(&job_gen, seen, &job_sleepers, 1);
         seen = load(&job_gen);
         Team team = {id, load(&job_threads)};
         if (id < team.n) execute(PTR(const uint32_t, load(&job_prog)), load(&job_words), &team);

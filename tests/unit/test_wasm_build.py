@@ -19,7 +19,7 @@ def test_build_gives_both_variants_with_the_exports_the_backends_use(tmp_path):
     assert sorted(out) == ["kernels-mt.wasm", "kernels.wasm"]
     assert exports(out["kernels.wasm"]) == {"run", "zero", "__heap_base"}
     assert exports(out["kernels-mt.wasm"]) == {"run", "zero", "__heap_base", "worker", "set_threads",
-                                               "__stack_pointer"}
+                                               "workers_ready", "__stack_pointer"}
 
 
 def test_output_is_deterministic(tmp_path):

@@ -11,7 +11,7 @@ The runtime under it is wasmtime natively (wasm_native.py) or the browser's work
 """
 import struct
 
-from . import GPUUnavailable
+from . import GPUUnavailable, in_browser
 from .sequence import Sequence
 from .wasm_memory import Allocator
 from .wasm_ops import KERNELS, command, copy_command
@@ -87,9 +87,14 @@ class WasmCpuDevice:
         self.submits = 0
 
     @classmethod
-    async def open(cls, runtime=None, wasm_path=None):
-        """On a given runtime; by default the single-threaded kernels under wasmtime."""
-        if runtime is None:
+    async def open(cls, runtime=None, wasm_path=None, kernel_base="./kernels/", threads=None):
+        """On a given runtime; by default, in the browser the worker pool of `threads` threads
+        (None: the core count) loading kernels from kernel_base, natively the single-threaded
+        kernels (wasm_path, default build/wasm/kernels.wasm) under wasmtime."""
+        if runtime is None and in_browser():
+            from .wasm_browser import BrowserWasmRuntime
+            runtime = await BrowserWasmRuntime.open(kernel_base, threads)
+        elif runtime is None:
             from .wasm_native import WasmtimeRuntime
             runtime = WasmtimeRuntime(wasm_path)
         return cls(runtime)
