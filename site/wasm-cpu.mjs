@@ -16,7 +16,8 @@ function defaultThreads() {
 }
 
 class Pool {
-  constructor(memory, exports, heapBase, threads, workers) {
+  constructor(memory, exports, heapBase, threads, workers, kernels) {
+    this.kernels = kernels;    // the build in use, e.g. "kernels-mt-relaxed.wasm"
     this.memory = memory;
     this.exports = exports;
     this.heapBase = heapBase;  // the first byte the allocator may hand out (after the stacks)
@@ -57,15 +58,28 @@ async function waitReady(exports, count, failures, workers) {
   }
 }
 
+// The relaxed-SIMD build where this browser compiles it (same results, faster Q4 products),
+// else the plain SIMD128 one.
+async function compileKernels(kernelBase, shared) {
+  const names = shared ? ["kernels-mt-relaxed.wasm", "kernels-mt.wasm"] : ["kernels-relaxed.wasm", "kernels.wasm"];
+  for (const name of names) {
+    const response = await fetch(kernelBase + name);
+    if (!response.ok) throw new Error(`CPU kernels ${name}: HTTP ${response.status}`);
+    try {
+      return {name, module: await WebAssembly.compileStreaming(response)};
+    } catch (error) {
+      if (name === names[names.length - 1] || !(error instanceof WebAssembly.CompileError)) throw error;
+    }
+  }
+}
+
 // The kernels with `threads` threads (default: the core count, at most 8). Without cross-origin
 // isolation (no SharedArrayBuffer) it is the single-threaded build.
 export async function openPool(kernelBase, threads) {
   threads = Math.max(1, Math.floor(threads || defaultThreads()));
   if (!globalThis.crossOriginIsolated) threads = 1;
   const shared = threads > 1;
-  const response = await fetch(kernelBase + (shared ? "kernels-mt.wasm" : "kernels.wasm"));
-  if (!response.ok) throw new Error(`CPU kernels: HTTP ${response.status}`);
-  const module = await WebAssembly.compileStreaming(response);
+  const {name, module} = await compileKernels(kernelBase, shared);
   const memory = new WebAssembly.Memory(shared ? {initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true}
                                                 : {initial: INITIAL_PAGES});
   const instance = await WebAssembly.instantiate(module, {env: {memory}});
@@ -83,5 +97,5 @@ export async function openPool(kernelBase, threads) {
     await waitReady(exports, threads - 1, failures, workers);
     exports.set_threads(threads);
   }
-  return new Pool(memory, exports, heapBase, threads, workers);
+  return new Pool(memory, exports, heapBase, threads, workers, name);
 }

@@ -1,13 +1,16 @@
 """Build the CPU kernels (wasm-kernels/*.c) into WebAssembly with the pinned Zig toolchain.
 
-    python3 build.py wasm          -> build/wasm/kernels.wasm, build/wasm/kernels-mt.wasm
+    python3 build.py wasm          -> build/wasm/kernels{,-mt}{,-relaxed}.wasm
 
 The compiler is PyPI `ziglang` (its `zig cc` is clang with a wasm32 linker), pinned by version and
 sha256 in tools/vendor.py and unpacked once into the cache. Outputs are cached by the hash of the
 sources, the flags and the toolchain, so an unchanged tree never recompiles; the same inputs give
-the same bytes (tests/unit/test_wasm_build.py). Two variants:
-  kernels.wasm      plain SIMD128, one thread (wasmtime in the tests; browsers without threads)
-  kernels-mt.wasm   + atomics and shared memory: the browser's worker pool (THREADS in cpu_main.c)
+the same bytes (tests/unit/test_wasm_build.py). Variants:
+  kernels.wasm           plain SIMD128, one thread (browsers without threads or relaxed SIMD)
+  kernels-mt.wasm        + atomics and shared memory: the browser's worker pool (THREADS)
+  kernels-relaxed.wasm   + relaxed SIMD (RELAXED): Q4 dot products in 2 instructions, not 13;
+  kernels-mt-relaxed.wasm  the same results (exact integer sums). Browsers and wasmtime that
+                         compile them use them; the plain ones stay beside them.
 """
 import hashlib
 import os
@@ -30,10 +33,14 @@ MAX_MEMORY = 2 ** 31  # shared memory must declare a maximum; 2 GiB holds a 0.5B
 COMMON = ["--target=wasm32-freestanding", "-O3", "-g0", "-Wl,--strip-debug", "-msimd128", "-mbulk-memory", "-nostdlib",
           "-Wall", "-Wextra", "-Werror", "-Wl,--no-entry", "-Wl,--import-memory",
           "-Wl,--export=__heap_base", f"-Wl,-z,stack-size={STACK}"]
+THREADS = ["-matomics", "-DTHREADS", "-Wl,--shared-memory", f"-Wl,--max-memory={MAX_MEMORY}",
+           "-Wl,--export=__stack_pointer"]
+RELAXED = ["-mrelaxed-simd", "-DRELAXED"]  # Q4 products with relaxed SIMD's i8 x i7 dot
 VARIANTS = {
     "kernels.wasm": [],
-    "kernels-mt.wasm": ["-matomics", "-DTHREADS", "-Wl,--shared-memory",
-                        f"-Wl,--max-memory={MAX_MEMORY}", "-Wl,--export=__stack_pointer"],
+    "kernels-mt.wasm": THREADS,
+    "kernels-relaxed.wasm": RELAXED,
+    "kernels-mt-relaxed.wasm": THREADS + RELAXED,
 }
 
 

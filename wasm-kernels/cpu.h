@@ -9,9 +9,16 @@
 #include <stdint.h>
 #include <wasm_simd128.h>
 
+// What the shared activation scratch holds (cpu_linear.c), as this thread knows it: products
+// with the same x since the last barrier reuse it instead of quantizing x again.
 typedef struct {
-    uint32_t id;  // this thread's index, 0 .. n-1
-    uint32_t n;   // threads in the team
+    uint32_t x, k, n_tokens;  // x == 0: nothing reusable
+} Quantized;
+
+typedef struct {
+    uint32_t id;           // this thread's index, 0 .. n-1
+    uint32_t n;            // threads in the team
+    Quantized *quantized;  // per thread (every thread decides the same from the same ops)
 } Team;
 
 typedef struct {

@@ -15,6 +15,11 @@ enum { FMT_F32 = 0, FMT_F16 = 1, FMT_Q4 = 2, FMT_Q8 = 8 };
 static int16_t xq[SCRATCH];
 static float xd[SCRATCH / 32];  // per block: dx
 static float xs[SCRATCH / 32];  // per block: dx * sum(xq)
+#ifdef RELAXED
+// The same values as int8 for relaxed SIMD's i8 x i7 dot product (kernels-*relaxed.wasm): Q4
+// nibbles (0..15) are valid i7 operands, so its result is exact and the same on every engine.
+static int8_t xq8[SCRATCH];
+#endif
 
 // Blocks [b0, b1) of x into xq/xd/xs (same block indices).
 static void quantize_blocks(const float *x, uint32_t b0, uint32_t b1) {
@@ -36,6 +41,9 @@ static void quantize_blocks(const float *x, uint32_t b0, uint32_t b1) {
             v128_t hi = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(src + j + 4), inv)));
             v128_t q = wasm_i16x8_narrow_i32x4(lo, hi);
             wasm_v128_store(xq + 32 * b + j, q);
+#ifdef RELAXED
+            wasm_v128_store64_lane(xq8 + 32 * b + j, wasm_i8x16_narrow_i16x8(q, q), 0);
+#endif
             sum = wasm_i32x4_add(sum, wasm_i32x4_add(lo, hi));
         }
         xd[b] = d;
@@ -51,6 +59,7 @@ static inline v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
     return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
 }
 
+#ifndef RELAXED
 // Integer dot product of one weight block with 32 int16 activations (lanes sum to the result).
 static inline v128_t q4_dot(const uint8_t *q, const int16_t *x) {
     v128_t v = wasm_v128_load(q);
@@ -61,6 +70,20 @@ static inline v128_t q4_dot(const uint8_t *q, const int16_t *x) {
     r = wasm_i32x4_add(r, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(hi), wasm_v128_load(x + 16)));
     return wasm_i32x4_add(r, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(hi), wasm_v128_load(x + 24)));
 }
+#endif
+
+#ifdef RELAXED
+// Two i8 x i7 dot products (x by the low, then the high nibbles) do the whole block.
+static inline v128_t q4_dot8(const uint8_t *q, const int8_t *x) {
+    v128_t v = wasm_v128_load(q);
+    v128_t r = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(x), wasm_v128_and(v, wasm_i8x16_splat(0x0f)),
+                                                      wasm_i32x4_splat(0));
+    return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(x + 16), wasm_u8x16_shr(v, 4), r);
+}
+#define Q4_DOT(q, b) q4_dot8((q), xq8 + 32u * (xb + (b)))
+#else
+#define Q4_DOT(q, b) q4_dot((q), xq + 32u * (xb + (b)))
+#endif
 
 static inline v128_t q8_dot(const int8_t *q, const int16_t *x) {
     v128_t a = wasm_v128_load(q), b = wasm_v128_load(q + 16);
@@ -75,12 +98,11 @@ static inline v128_t q8_dot(const int8_t *q, const int16_t *x) {
 static float row_dot_q4(const uint8_t *quants, const uint32_t *scales, uint32_t g0, uint32_t blocks, uint32_t xb) {
     const uint8_t *q = quants + 16u * g0;
     const uint32_t *sc = scales + g0;
-    const int16_t *x = xq + 32u * xb;
     v128_t acc = wasm_f32x4_splat(0.0f);
     uint32_t b = 0;
     for (; b + 4 <= blocks; b += 4) {
-        v128_t s = hsum4(q4_dot(q + 16 * b, x + 32 * b), q4_dot(q + 16 * (b + 1), x + 32 * (b + 1)),
-                         q4_dot(q + 16 * (b + 2), x + 32 * (b + 2)), q4_dot(q + 16 * (b + 3), x + 32 * (b + 3)));
+        v128_t s = hsum4(Q4_DOT(q + 16 * b, b), Q4_DOT(q + 16 * (b + 1), b + 1),
+                         Q4_DOT(q + 16 * (b + 2), b + 2), Q4_DOT(q + 16 * (b + 3), b + 3));
         v128_t w = wasm_v128_load(sc + b);
         v128_t dw = f16x4_to_f32x4(w), mw = f16x4_to_f32x4(wasm_u32x4_shr(w, 16));
         v128_t f = wasm_f32x4_mul(dw, wasm_v128_load(xd + xb + b));
@@ -89,7 +111,7 @@ static float row_dot_q4(const uint8_t *quants, const uint32_t *scales, uint32_t 
     }
     float total = hsum_f32x4(acc);
     for (; b < blocks; b++) {
-        v128_t d = q4_dot(q + 16 * b, x + 32 * b);
+        v128_t d = Q4_DOT(q + 16 * b, b);
         int32_t s = wasm_i32x4_extract_lane(d, 0) + wasm_i32x4_extract_lane(d, 1) +
                     wasm_i32x4_extract_lane(d, 2) + wasm_i32x4_extract_lane(d, 3);
         total += (float)s * (f16_to_f32(sc[b]) * xd[xb + b]) + f16_to_f32(sc[b] >> 16) * xs[xb + b];
@@ -181,14 +203,20 @@ void op_linear(const Team *team, const uint32_t *a) {
         return;
     }
     uint32_t blocks = L.k / 32, chunk = SCRATCH / L.k;
+    Quantized *cached = team->quantized;
+    if (n_tokens <= chunk && cached->x == a[3] && cached->k == L.k && cached->n_tokens == n_tokens) {
+        linear_rows(&L, lo, hi, 0, n_tokens);  // x is quantized already (q after k after v...)
+        return;
+    }
     for (uint32_t t0 = 0; t0 < n_tokens; t0 += chunk) {
         uint32_t t1 = t0 + chunk < n_tokens ? t0 + chunk : n_tokens, b0, b1;
+        if (t0 > 0) team_barrier(team);  // every thread is done with the previous chunk
         share(team, (t1 - t0) * blocks, 1, &b0, &b1);
         quantize_blocks(L.x + (uint64_t)t0 * L.k, b0, b1);
         team_barrier(team);  // every thread's rows need every block of x
         linear_rows(&L, lo, hi, t0, t1);
-        team_barrier(team);  // the next chunk overwrites the quantized x
     }
+    *cached = n_tokens <= chunk ? (Quantized){a[3], L.k, n_tokens} : (Quantized){0, 0, 0};
 }
 
 // 32 values of block g, dequantized.

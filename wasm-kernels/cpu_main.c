@@ -1,7 +1,9 @@
 // The entry points: `run` executes a program (a recorded list of ops, built by
 // py/webgpu_llm/gpu/wasm_cpu.py) in one call; a captured decode step is one program.
-// Program words: [op, n_args, args...] repeated. Every op ends with a team barrier, so an op sees
-// everything the ops before it wrote, whichever thread wrote it.
+// Program words: [op, n_args, args...] repeated. Threads meet only at BARRIER commands, which the
+// recorder puts where an op touches memory an earlier op (since the last barrier) wrote, or
+// writes memory it read (wasm_ops.py), and at the end of the program. A barrier also forgets the
+// quantized activations products may share (cpu_linear.c).
 // Built twice (tools/wasm_build.py): single-threaded, and with THREADS (shared memory): there
 // `run` hands the program to the waiting workers (`worker`, one per Web Worker) and takes part
 // as thread 0; threads meet at barriers made of wasm atomics (spin, then memory.atomic.wait32).
@@ -16,24 +18,33 @@ static const struct {
     {0, 0},
     {op_embed, 9}, {op_linear, 13}, {op_repack, 5}, {op_rmsnorm, 6}, {op_rope, 6}, {op_swiglu, 4},
     {op_add, 3}, {op_copy, 3}, {op_gather_logits, 4}, {op_topk, 6}, {op_attention, 8},
+    {0, 0},  // OP_BARRIER
 };
+#define OP_BARRIER 12
 #define N_OPS (sizeof(OPS) / sizeof(OPS[0]))
 
 // 0 if every command names a known op with its number of arguments, else 1 + the bad word index.
 static uint32_t check(const uint32_t *prog, uint32_t words) {
     for (uint32_t i = 0; i < words; i += 2 + prog[i + 1]) {
         if (i + 2 > words || prog[i] == 0 || prog[i] >= N_OPS || OPS[prog[i]].arity != prog[i + 1] ||
-            i + 2 + prog[i + 1] > words)
+            i + 2 + prog[i + 1] > words || (!OPS[prog[i]].fn && prog[i] != OP_BARRIER))
             return i + 1;
     }
     return 0;
 }
 
-static void execute(const uint32_t *prog, uint32_t words, const Team *team) {
+static void execute(const uint32_t *prog, uint32_t words, uint32_t id, uint32_t n) {
+    Quantized quantized = {0, 0, 0};
+    Team team = {id, n, &quantized};
     for (uint32_t i = 0; i < words; i += 2 + prog[i + 1]) {
-        OPS[prog[i]].fn(team, prog + i + 2);
-        team_barrier(team);
+        if (prog[i] == OP_BARRIER) {
+            team_barrier(&team);
+            quantized = (Quantized){0, 0, 0};
+        } else {
+            OPS[prog[i]].fn(&team, prog + i + 2);
+        }
     }
+    team_barrier(&team);  // the caller reads the results next
 }
 
 EXPORT("zero") void zero(uint32_t ptr, uint32_t bytes) {
@@ -49,8 +60,7 @@ void team_barrier(const Team *team) {
 EXPORT("run") uint32_t run(uint32_t prog, uint32_t words) {
     uint32_t bad = check(PTR(const uint32_t, prog), words);
     if (bad) return bad;
-    Team team = {0, 1};
-    execute(PTR(const uint32_t, prog), words, &team);
+    execute(PTR(const uint32_t, prog), words, 0, 1);
     return 0;
 }
 
@@ -104,12 +114,11 @@ EXPORT("workers_ready") uint32_t workers_ready(void) {
 EXPORT("run") uint32_t run(uint32_t prog, uint32_t words) {
     uint32_t bad = check(PTR(const uint32_t, prog), words);
     if (bad || !words) return bad;  // an empty program would finish without the workers: a late
-    Team team = {0, team_size};     // one would then take the next program's number for its own
-    job_prog = prog;
+    job_prog = prog;                // one would then take the next program's number for its own
     job_words = words;
     job_threads = team_size;
     if (team_size > 1) bump(&job_gen, &job_sleepers);
-    execute(PTR(const uint32_t, prog), words, &team);
+    execute(PTR(const uint32_t, prog), words, 0, team_size);
     return 0;
 }
 
@@ -120,8 +129,8 @@ EXPORT("worker") void worker(uint32_t id) {
     for (;;) {
         wait_change(&job_gen, seen, &job_sleepers, 1);
         seen = load(&job_gen);
-        Team team = {id, load(&job_threads)};
-        if (id < team.n) execute(PTR(const uint32_t, load(&job_prog)), load(&job_words), &team);
+        uint32_t n = load(&job_threads);
+        if (id < n) execute(PTR(const uint32_t, load(&job_prog)), load(&job_words), id, n);
     }
 }
 

@@ -1,7 +1,8 @@
 """The app's entry point (called by site/main.py once the wheels are installed).
 
 Boot order: load the list from IndexedDB and show it (usable at once), build the assistant panel,
-then check WebGPU (diagnostics + "unsupported" state) and ask the assistant client for its status.
+then check WebGPU (diagnostics; without it the model runs on the CPU, and only a browser without
+WebAssembly SIMD either is "unsupported") and ask the assistant client for its status.
 """
 import inspect
 import json
@@ -13,6 +14,7 @@ from .assistant.session import AssistantSession
 from .selfcheck import gpu_selfcheck
 from .store import open_store
 from .todos import TodoList
+from .ui.backend_choice import BackendChoice
 from .ui.chat_panel import ChatPanel
 from .ui.dom import h, local_today, run_task
 from .ui.todo_list import TodoView
@@ -37,6 +39,21 @@ async def check_webgpu():
         return {"ok": False, "error": f"{type(error).__name__}: {error}"}
 
 
+# (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid only where wasm SIMD is.
+_SIMD_PROBE = bytes([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0,
+                     253, 12] + [0] * 16 + [11])
+
+
+def wasm_simd_supported():
+    """Whether the CPU kernels (WebAssembly SIMD128) can run here."""
+    from js import Uint8Array, WebAssembly
+    from pyodide.ffi import to_js
+    try:
+        return bool(WebAssembly.validate(Uint8Array.new(to_js(_SIMD_PROBE))))
+    except Exception:
+        return False
+
+
 async def start(build_info, client=None):
     """Start the app. `client`: the AssistantClient (or an awaitable of one) for the assistant panel;
     default: assistant.client.create_client()."""
@@ -54,7 +71,9 @@ async def start(build_info, client=None):
                                apply_action=view.apply_action)
     gpu_line = h("p", {"id": "gpu-check"}, text="Checking WebGPU…")
     build_line = h("p", {"class": "muted small"}, text=f"Build {build_info['build']}.")
-    panel = ChatPanel(document.getElementById("assistant-root"), session, [gpu_line, build_line])
+    backend = BackendChoice(session)
+    panel = ChatPanel(document.getElementById("assistant-root"), session,
+                      [gpu_line, backend.element, build_line])
     APP.update(todos=todos, view=view, store=store, session=session, panel=panel, build=build_info,
                sync=sync)
 
@@ -63,11 +82,13 @@ async def start(build_info, client=None):
 
     set_status("Checking WebGPU…", "booting")
     report = await check_webgpu()
+    report["cpu_kernels"] = wasm_simd_supported()
     gpu_line.dataset.report = json.dumps(report)
     if report.get("ok"):
         gpu_line.textContent = f"WebGPU ready on {report['adapter']}: kernel check passed."
     else:
-        gpu_line.textContent = f"WebGPU unavailable: {report.get('error', 'kernel check failed')}"
+        gpu_line.textContent = (f"WebGPU unavailable: {report.get('error', 'kernel check failed')} "
+                                "The assistant runs on the CPU instead.")
     run_task(start_assistant(session, report, client, build_info))
     set_status("Ready.", "ready")
 
@@ -78,7 +99,7 @@ async def start_assistant(session, report, client=None, build_info=None):
     `client`, or what create_client() returns, may be an AssistantClient or an awaitable of one
     (e.g. a worker that must boot first); while it connects the panel says "Checking…".
     """
-    if report.get("unsupported"):
+    if report.get("unsupported") and not report.get("cpu_kernels"):
         session.set_unsupported(report.get("error", ""))
         return
     try:

@@ -63,15 +63,44 @@ def app_page(browser):
     context.close()
 
 
-def test_tiny_model_on_1_and_2_threads_gives_the_native_wasm_tokens(app_page, pwa_site, serve):
+def test_tiny_model_on_1_2_and_3_threads_gives_the_native_wasm_tokens(app_page, pwa_site, serve):
     dist, _, model_path = pwa_site
     server = serve(dist)
     page = app_page.page
     page.goto(server.url + "?testhooks")
     assert wait_booted(page) == "ready"
-    result = json.loads(page_run(page, IN_PAGE.format(threads=[1, 2], prompt=PROMPT, n=24)))
+    result = json.loads(page_run(page, IN_PAGE.format(threads=[1, 2, 3], prompt=PROMPT, n=24)))
     native = native_wasm_greedy(model_path, PROMPT, 24)
     assert result["1"][0] == 1 and result["2"][0] == 2 and "2 threads" in result["2"][1]
-    assert result["1"][2:] == native and result["2"][2:] == native
+    assert result["1"][2:] == native and result["2"][2:] == native and result["3"][2:] == native
     assert len(set(native)) > 3
     assert app_page.foreign_requests(server.url) == [] and not app_page.errors
+
+
+def test_the_app_picks_the_cpu_over_swiftshader_and_diagnostics_can_force_webgpu(app_page, pwa_site, serve):
+    """SwiftShader (a fallback adapter) is present here: the app loads the model on the CPU
+    kernels and says why; Diagnostics' choice reloads it on WebGPU, and back."""
+    dist, _, _ = pwa_site
+    server = serve(dist)
+    page = app_page.page
+    page.set_default_timeout(120_000)
+    page.goto(server.url)
+    assert wait_booted(page) == "ready"
+    page.click("#model-download")
+    page.wait_for_selector("#model-state[data-state=ready]")
+    line = page.locator("#backend-line")
+    assert line.get_attribute("data-backend") == "wasm"
+    assert "swiftshader" in line.text_content().lower() and "CPU kernels are faster" in line.text_content()
+    assert "running on CPU (2 threads)" in page.text_content("#model-state-text")  # 2 cores here
+    page.click("#diagnostics summary")
+    page.select_option("#backend-choice", "webgpu")
+    page.wait_for_selector("#backend-line[data-backend=webgpu]", state="attached")
+    assert "running on the GPU (" in page.text_content("#model-state-text")
+    page.reload()  # the choice is kept
+    assert wait_booted(page) == "ready"
+    page.wait_for_selector("#backend-line[data-backend=webgpu]", state="attached")
+    assert page.input_value("#backend-choice") == "webgpu"
+    page.click("#diagnostics summary")
+    page.select_option("#backend-choice", "auto")
+    page.wait_for_selector("#backend-line[data-backend=wasm]", state="attached")
+    assert not app_page.errors, app_page.errors

@@ -15,7 +15,15 @@ from reference.quants import QUANTIZED, dequantize, quantize_blocks, random_tens
 from webgpu_llm.gguf import BytesSource
 from webgpu_llm.weights import Uploader
 
+from .conftest import wasm_cpu
+
 TYPES = ["F32", "F16", "Q4_0", "Q4_1", "Q8_0"]
+
+
+@pytest.fixture(scope="module", params=["kernels.wasm", "kernels-relaxed.wasm"])
+def cpu(request):
+    """Every test here on both builds: plain SIMD128 and relaxed SIMD (same exact integer sums)."""
+    return wasm_cpu(request.param)
 SHAPES = [(1, 32, 1), (7, 96, 3), (77, 64, 9), (130, 576, 17), (301, 160, 8)]  # rows, cols, tokens
 
 
@@ -269,9 +277,9 @@ def test_a_malformed_program_is_refused_before_anything_runs(cpu):
     kernel = cpu.kernel("add")
     kernel.encode = lambda c, b, wg: [b[0][0], b[1][0]]  # one argument short
     rec = cpu.device.record()
-    rec.dispatch(cpu.kernel("add"), cpu.device.bind(kernel, [x, x]), 1)  # valid: x += x
+    rec.dispatch(cpu.kernel("add"), cpu.device.bind(kernel, [x, x]), 1)  # valid: x += x (5 words), then a barrier (2)
     rec.dispatch(kernel, cpu.device.bind(kernel, [x, x]), 1)
-    with pytest.raises(RuntimeError, match="refused program word 5"):
+    with pytest.raises(RuntimeError, match="refused program word 7"):
         cpu.device.submit(rec)
     np.testing.assert_array_equal(cpu.read(x, 4), np.ones(4))
     with pytest.raises(Exception, match="no CPU op"):

@@ -54,6 +54,19 @@ def test_greedy_32_tokens_match_the_quantized_reference(cpu, tiny_model_path):
     assert assert_same_greedy(gpu_greedy(cpu, model, PROMPT, 32), want, margins) >= 16
 
 
+def test_plain_and_relaxed_simd_builds_give_the_same_logits(tiny_model_path):
+    """Relaxed SIMD's i8 x i7 dot products give the plain build's exact integer sums."""
+    from .conftest import wasm_cpu
+    results = []
+    for variant in ("kernels.wasm", "kernels-relaxed.wasm"):
+        cpu = wasm_cpu(variant)
+        model, _ = load(cpu, tiny_model_path, max_context=64)
+        cpu.run(model.prefill(PROMPT))
+        cpu.run(model.decode_one_token(7))
+        results.append(logits(cpu, model))
+    np.testing.assert_array_equal(results[0], results[1])
+
+
 def test_a_decoded_token_is_one_submit_and_one_call_into_wasm(cpu, tiny_model_path):
     model, _ = load(cpu, tiny_model_path, max_context=64)
     runtime = cpu.device.runtime
@@ -68,6 +81,22 @@ def test_a_decoded_token_is_one_submit_and_one_call_into_wasm(cpu, tiny_model_pa
         del runtime.run
     assert cpu.device.submits - before == 1 and len(calls) == 1
     assert model.dispatches_per_token == 1 + 13 * model.config.n_layers + 2 + 1
+
+
+def test_threads_meet_only_where_an_op_depends_on_one_before(cpu, tiny_model_path):
+    """The decode step's program: q, k, v (and gate, up) run without a barrier between them,
+    sharing one quantization of their input; every dependency has one."""
+    from webgpu_llm.gpu import wasm_ops
+    model, _ = load(cpu, tiny_model_path, max_context=64)
+    words, names, i = model.decode_step().steps, [], 0
+    short = {wasm_ops.EMBED: "embed", wasm_ops.LINEAR: "linear", wasm_ops.RMSNORM: "norm",
+             wasm_ops.ROPE: "rope", wasm_ops.ATTENTION: "attention", wasm_ops.SWIGLU: "swiglu",
+             wasm_ops.COPY: "copy", wasm_ops.TOPK: "topk", wasm_ops.BARRIER: "|"}
+    while i < len(words):
+        names.append(short[words[i]])
+        i += 2 + words[i + 1]
+    layer = "norm | linear linear linear | rope rope | attention | linear | norm | linear linear | swiglu | linear |"
+    assert " ".join(names) == "embed | " + " ".join([layer] * model.config.n_layers) + " copy | norm | linear | topk"
 
 
 def test_memory_is_given_back_when_buffers_are_destroyed(cpu, tiny_model_path):

@@ -14,12 +14,25 @@ def exports(path):
     return {e.name for e in wasmtime.Module.from_file(wasmtime.Engine(), str(path)).exports}
 
 
-def test_build_gives_both_variants_with_the_exports_the_backends_use(tmp_path):
+def test_build_gives_every_variant_with_the_exports_the_backends_use(tmp_path):
     out = wasm_build.build(tmp_path)
-    assert sorted(out) == ["kernels-mt.wasm", "kernels.wasm"]
-    assert exports(out["kernels.wasm"]) == {"run", "zero", "__heap_base"}
-    assert exports(out["kernels-mt.wasm"]) == {"run", "zero", "__heap_base", "worker", "set_threads",
-                                               "workers_ready", "__stack_pointer"}
+    assert sorted(out) == ["kernels-mt-relaxed.wasm", "kernels-mt.wasm", "kernels-relaxed.wasm", "kernels.wasm"]
+    single = {"run", "zero", "__heap_base"}
+    threaded = single | {"worker", "set_threads", "workers_ready", "__stack_pointer"}
+    assert exports(out["kernels.wasm"]) == exports(out["kernels-relaxed.wasm"]) == single
+    assert exports(out["kernels-mt.wasm"]) == exports(out["kernels-mt-relaxed.wasm"]) == threaded
+
+
+def test_the_kernels_data_fits_the_memory_the_browser_pool_starts_with():
+    """site/wasm-cpu.mjs creates the memory with INITIAL_PAGES: at least what each module asks."""
+    import re
+
+    import wasmtime
+    pages = int(re.search(r"const INITIAL_PAGES = (\d+);", (vendor.ROOT / "site/wasm-cpu.mjs").read_text())[1])
+    for path in wasm_build.build().values():
+        module = wasmtime.Module.from_file(wasmtime.Engine(), str(path))
+        memory = next(i.type for i in module.imports if i.name == "memory")
+        assert memory.limits.min <= pages, path.name
 
 
 def test_output_is_deterministic(tmp_path):

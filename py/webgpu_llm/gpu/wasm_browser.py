@@ -25,6 +25,7 @@ class BrowserWasmRuntime:
         self.pool = pool
         self.threads = int(pool.threads)
         self.heap_base = int(pool.heapBase)
+        self.relaxed = "relaxed" in str(pool.kernels)
 
     @classmethod
     async def open(cls, kernel_base="./kernels/", threads=None):
@@ -53,3 +54,6 @@ class BrowserWasmRuntime:
 
     def run(self, program, words):
         return int(self.pool.run(program, words))
+
+    def close(self):
+        self.pool.close()

@@ -14,7 +14,7 @@ import struct
 from . import GPUUnavailable, in_browser
 from .sequence import Sequence
 from .wasm_memory import Allocator
-from .wasm_ops import KERNELS, command, copy_command
+from .wasm_ops import KERNELS, LINEAR, Hazards, barrier_command, command, copy_command, spans
 
 
 class WasmBuffer:
@@ -35,34 +35,50 @@ class WasmKernel:
         if name not in KERNELS:
             raise GPUUnavailable(f"kernel {name} has no CPU op (add it to gpu/wasm_ops.py)")
         self.name = name
-        self.op, self.encode = KERNELS[name]
+        self.op, self.encode, self.writes = KERNELS[name]
         self.constants = dict(constants or {})
 
 
 class WasmRecorder:
-    """Commands in order: word lists for what was recorded here, Sequences for replays."""
+    """Commands in order: word lists for what was recorded here, Sequences for replays, with
+    barriers only where an op depends on one before it (wasm_ops.Hazards)."""
 
     def __init__(self):
         self.parts = []
         self.words = []
         self.dispatches = 0
+        self.hazards = Hazards()
+
+    def _order(self, reads, writes, product_x=None):
+        if self.hazards.needs_barrier(reads, writes, product_x):
+            self.words += barrier_command()
+            self.hazards.clear()
+        self.hazards.add(reads, writes, product_x)
 
     def dispatch(self, kernel, group, x, y=1, z=1):
+        writes = spans(group, kernel.writes)
+        reads = spans(group, [i for i in range(len(group)) if i not in kernel.writes])
+        self._order(reads, writes, group[3] if kernel.op == LINEAR else None)
         self.words += command(kernel.op, kernel.encode(kernel.constants, group, (x, y, z)))
         self.dispatches += 1
 
     def copy(self, src, src_offset, dst, dst_offset, size):
-        self.words += copy_command(src.addr + src_offset, dst.addr + dst_offset, size)
+        source, target = src.addr + src_offset, dst.addr + dst_offset
+        self._order([(source, source + size)], [(target, target + size)])
+        self.words += copy_command(source, target, size)
 
     def replay(self, sequence):
+        """A program ends with all threads done, so what follows a replay starts afresh."""
         self._flush()
         self.parts.append(sequence)
         self.dispatches += sequence.dispatches
+        self.hazards.clear()
 
     def _flush(self):
         if self.words:
             self.parts.append(self.words)
             self.words = []
+        self.hazards.clear()
 
     def finish(self):
         self._flush()
@@ -79,7 +95,8 @@ class WasmCpuDevice:
     def __init__(self, runtime):
         self.runtime = runtime
         self.threads = runtime.threads
-        self.name = f"WebAssembly SIMD128 on the CPU ({self.threads} thread{'s' * (self.threads > 1)})"
+        simd = "relaxed SIMD" if getattr(runtime, "relaxed", False) else "SIMD128"
+        self.name = f"WebAssembly {simd} on the CPU ({self.threads} thread{'s' * (self.threads > 1)})"
         self.features = set()
         self.max_binding_size = 1 << 30
         self.limits = {"maxStorageBufferBindingSize": self.max_binding_size, "maxBufferSize": self.max_binding_size}
@@ -175,4 +192,8 @@ class WasmCpuDevice:
             raise RuntimeError(f"the CPU kernels refused program word {bad - 1} (unknown op or argument count)")
 
     def destroy(self):
+        """Stop the runtime (the browser's worker threads); the device is unusable after."""
+        close = getattr(self.runtime, "close", None)
+        if close is not None:
+            close()
         self.runtime = None
