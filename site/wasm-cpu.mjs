@@ -35,6 +35,8 @@ class Pool {
     new Uint8Array(this.memory.buffer, addr, size).set(new Uint8Array(arrayBuffer, offset, size));
   }
   zero(addr, size) { this.exports.zero(addr, size); }
+  // Threads taking part in the next runs (1 .. this.threads); the others keep waiting.
+  setThreads(n) { if (this.threads > 1) this.exports.set_threads(Math.max(1, Math.min(n, this.threads))); }
   run(program, words) { return this.exports.run(program, words); }
   close() { for (const w of this.workers) w.terminate(); }
 }

@@ -55,5 +55,8 @@ class BrowserWasmRuntime:
     def run(self, program, words):
         return int(self.pool.run(program, words))
 
+    def set_threads(self, n):
+        self.pool.setThreads(n)
+
     def close(self):
         self.pool.close()

@@ -15,6 +15,7 @@ from . import GPUUnavailable, in_browser
 from .sequence import Sequence
 from .wasm_memory import Allocator
 from .wasm_ops import KERNELS, LINEAR, Hazards, barrier_command, command, copy_command, spans
+from .wasm_threads import DecodeThreads
 
 
 class WasmBuffer:
@@ -101,6 +102,7 @@ class WasmCpuDevice:
         self.max_binding_size = 1 << 30
         self.limits = {"maxStorageBufferBindingSize": self.max_binding_size, "maxBufferSize": self.max_binding_size}
         self.allocator = Allocator(runtime.heap_base, runtime.size, runtime.grow)
+        self.decode_threads = DecodeThreads(runtime)  # replays: the whole team or one thread
         self.submits = 0
 
     @classmethod
@@ -176,8 +178,9 @@ class WasmCpuDevice:
         for part in recorder.finish():
             if isinstance(part, Sequence):
                 program, words = part.prepared
-                self._run(program.addr, words)
+                self.decode_threads.replay(lambda: self._run(program.addr, words))
             else:
+                self.decode_threads.whole_team()
                 program = self.create_buffer(4 * len(part), label="program")
                 try:
                     self.runtime.write(program.addr, struct.pack(f"<{len(part)}I", *part))

@@ -70,3 +70,6 @@ class WasmtimeRuntime:
 
     def run(self, program, words):
         return self._run(self.store, program, words)
+
+    def set_threads(self, n):
+        """One thread here (wasmtime's Python binding cannot share memory between instances)."""
