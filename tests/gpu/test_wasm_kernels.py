@@ -284,3 +284,5 @@ def test_a_malformed_program_is_refused_before_anything_runs(cpu):
     np.testing.assert_array_equal(cpu.read(x, 4), np.ones(4))
     with pytest.raises(Exception, match="no CPU op"):
         WasmKernel("no_such_kernel", {})
+    with pytest.raises(Exception, match="do not read weight format 5"):
+        WasmKernel("matvec", {"FMT": 5, "K": 32, "N": 1, "N_OUT": 1})

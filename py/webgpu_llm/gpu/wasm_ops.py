@@ -15,6 +15,7 @@ from collections import namedtuple
 EMBED, LINEAR, REPACK, RMSNORM, ROPE, SWIGLU, ADD, COPY, GATHER_LOGITS, TOPK, ATTENTION, BARRIER = range(1, 13)
 
 Kernel = namedtuple("Kernel", "op encode writes")
+CPU_FORMATS = (0, 1, 2, 8)  # weight formats (dequant.wgsl FMT) cpu_linear.c reads: F32, F16, Q4, Q8
 
 
 def f32_bits(value):
