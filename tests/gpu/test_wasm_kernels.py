@@ -286,3 +286,5 @@ def test_a_malformed_program_is_refused_before_anything_runs(cpu):
         WasmKernel("no_such_kernel", {})
     with pytest.raises(Exception, match="do not read weight format 5"):
         WasmKernel("matvec", {"FMT": 5, "K": 32, "N": 1, "N_OUT": 1})
+    with pytest.raises(Exception, match="do not repack ggml type 12"):
+        WasmKernel("repack", {"SRC": 12})

@@ -14,7 +14,7 @@ import struct
 from . import GPUUnavailable, in_browser
 from .sequence import Sequence
 from .wasm_memory import Allocator
-from .wasm_ops import CPU_FORMATS, KERNELS, LINEAR, Hazards, barrier_command, command, copy_command, spans
+from .wasm_ops import CPU_FORMATS, CPU_REPACKS, KERNELS, LINEAR, Hazards, barrier_command, command, copy_command, spans
 from .wasm_threads import DecodeThreads
 
 
@@ -35,9 +35,11 @@ class WasmKernel:
     def __init__(self, name, constants):
         if name not in KERNELS:
             raise GPUUnavailable(f"kernel {name} has no CPU op (add it to gpu/wasm_ops.py)")
-        fmt = (constants or {}).get("FMT")
+        fmt, src = (constants or {}).get("FMT"), (constants or {}).get("SRC")
         if fmt is not None and fmt not in CPU_FORMATS:
             raise GPUUnavailable(f"the CPU kernels do not read weight format {fmt} (dequant.wgsl FMT) yet")
+        if name == "repack" and src not in CPU_REPACKS:
+            raise GPUUnavailable(f"the CPU kernels do not repack ggml type {src} yet")
         self.name = name
         self.op, self.encode, self.writes = KERNELS[name]
         self.constants = dict(constants or {})

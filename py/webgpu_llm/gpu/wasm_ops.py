@@ -16,6 +16,7 @@ EMBED, LINEAR, REPACK, RMSNORM, ROPE, SWIGLU, ADD, COPY, GATHER_LOGITS, TOPK, AT
 
 Kernel = namedtuple("Kernel", "op encode writes")
 CPU_FORMATS = (0, 1, 2, 8)  # weight formats (dequant.wgsl FMT) cpu_linear.c reads: F32, F16, Q4, Q8
+CPU_REPACKS = (2, 3, 8)     # ggml types op_repack splits (repack.wgsl SRC): Q4_0, Q4_1, Q8_0
 
 
 def f32_bits(value):
