@@ -15,6 +15,7 @@ from .store import open_store
 from .todos import TodoList
 from .ui.chat_panel import ChatPanel
 from .ui.dom import h, local_today, run_task
+from .ui.storage_info import StorageInfo
 from .ui.todo_list import TodoView
 
 APP = {}  # the running app's objects (todos, view, session, panel): for diagnostics and test hooks
@@ -54,7 +55,10 @@ async def start(build_info, client=None):
                                apply_action=view.apply_action)
     gpu_line = h("p", {"id": "gpu-check"}, text="Checking WebGPU…")
     build_line = h("p", {"class": "muted small"}, text=f"Build {build_info['build']}.")
-    panel = ChatPanel(document.getElementById("assistant-root"), session, [gpu_line, build_line])
+    storage = StorageInfo()
+    panel = ChatPanel(document.getElementById("assistant-root"), session,
+                      [gpu_line, storage.line, build_line])
+    storage.watch(session, panel.diagnostics)
     APP.update(todos=todos, view=view, store=store, session=session, panel=panel, build=build_info,
                sync=sync)
 

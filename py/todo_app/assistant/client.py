@@ -128,9 +128,11 @@ class WorkerAssistant(AssistantClient):
 
     async def download(self, progress_cb):
         await self._job(P.DOWNLOAD, progress_cb)
+        await _keep_stored()
 
     async def load(self, progress_cb):
         await self._job(P.LOAD, progress_cb)
+        await _keep_stored()  # a browser that said no at the download may agree on a later visit
 
     async def ask(self, request, todos, today, force_tool=None):
         await self._call(P.ASK, request=request, todos=P.todo_records(todos), today=today.isoformat(),
@@ -152,6 +154,13 @@ class WorkerAssistant(AssistantClient):
     async def reset(self):
         if self.worker is not None:
             await self._call(P.RESET)
+
+
+async def _keep_stored():
+    """Ask the browser to keep the stored model under storage pressure (navigator.storage.persist).
+    StorageManager.persist() is offered to pages only, not to the engine's worker: the page asks."""
+    from webgpu_llm.weights_cache import request_persistence
+    await request_persistence()
 
 
 def create_client(build_info=None):
