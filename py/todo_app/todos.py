@@ -249,6 +249,7 @@ class TodoList:
             if todo.id in taken:
                 continue
             self._items.insert(min(index, len(self._items)), todo)
+            self._stamp(todo, "restored")  # later than its tombstone: the undo wins in every tab
             restored.append(todo)
         return restored
 
@@ -320,6 +321,7 @@ class TodoList:
             if todo.id is None:
                 todo.id = self._unique_id_excluding(existing)
                 existing[todo.id] = todo
+            self._stamp(todo, "title", "due", "done", "restored")  # brings back a deleted id too
             self._items.append(todo)
         report.added = len(new)
         return report
