@@ -176,3 +176,28 @@ def test_rename_that_copied_the_old_title_takes_the_new_one_from_the_request():
     assert reply["actions"][0]["new_title"] == "buy oat milk"
     stuck = actions.target_reply("rename", {"title": "Buy milk", "request": "rename buy milk"}, "Buy milk", LIST, TODAY)
     assert stuck["actions"] == [] and "new title" in stuck["text"]
+
+
+def test_phase_two_lists_what_fits_the_context_and_keeps_the_request(smollm_tokenizer, smollm_chat_template):
+    """60 long titles overflow SmolLM2's 2,048 tokens: the list is cut to fit, the request stays."""
+    from types import SimpleNamespace
+
+    from todo_app.assistant import grounding, pipeline
+    engine = SimpleNamespace(model=SimpleNamespace(max_context=2048), tokenizer=smollm_tokenizer,
+                             template=smollm_chat_template)
+    long_title = ("Prepare the slides for Thursday's quarterly review with the finance team, "
+                  "then send them to Anna and Bob")
+    many = [todo(f"x{i}", f"{long_title} {i}", due="2026-12-04") for i in range(80)]
+    timings = {}
+    shown = pipeline.fitting_candidates(engine, "translate my list", "tool: answer", many, TODAY, 200, timings)
+    messages = grounding.target_messages("translate my list", "tool: answer", shown, TODAY)
+    size = len(smollm_chat_template.prompt_ids(messages, smollm_tokenizer))
+    assert 20 < len(shown) < 60 and size <= 2048 - 200
+    bigger = grounding.target_messages("translate my list", "tool: answer",
+                                       tools.candidates(many, "translate my list", len(shown) + 1), TODAY)
+    assert len(smollm_chat_template.prompt_ids(bigger, smollm_tokenizer)) > 2048 - 200  # as many as fit
+    assert messages[1]["content"] == "translate my list"
+    assert timings == {"listed": len(shown), "list_cut": 60 - len(shown)}
+    timings = {}
+    assert pipeline.fitting_candidates(engine, "x", "tool: answer", LIST, TODAY, 200, timings) == LIST
+    assert timings == {"listed": len(LIST), "list_cut": 0}

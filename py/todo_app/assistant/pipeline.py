@@ -14,6 +14,7 @@ from . import actions, answers, grounding, tools
 
 UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
 ANSWER_OPTIONS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 200, "repetition_penalty": 1.15}
+PICK_RESERVE = 64    # tokens left free for phase 2's pick (a title of at most 120 characters)
 
 
 def tool_odds(call):
@@ -50,7 +51,8 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     elif tool == "add":
         result = actions.add_reply(call.values, today)
     elif tool == "answer":
-        result = await _answer(engine, request, call, todos, today, on_text, answer_options, skip=bool(choices))
+        result = await _answer(engine, request, call, todos, today, on_text, answer_options, timings,
+                               skip=bool(choices))
     else:
         result = tools.read_reply(tool, call.values, todos, today)
     timings["phase2_s"] = round(time.perf_counter() - phase2, 4)
@@ -60,10 +62,33 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     return result
 
 
+def fitting_candidates(engine, request, tool_text, todos, today, reserve, timings):
+    """The to-dos phase 2 shows: the most relevant (tools.candidates) that fit the model's context
+    with `reserve` tokens to spare. Long lists or long titles can overflow it (60 titles of ~95
+    characters do for SmolLM2's 2,048): the list is cut, never the request. timings["listed"] and
+    ["list_cut"] say how many were shown and left out."""
+    limit = engine.model.max_context - reserve
+
+    def fits(n):
+        messages = grounding.target_messages(request, tool_text, tools.candidates(todos, request, n), today)
+        return len(engine.template.prompt_ids(messages, engine.tokenizer)) <= limit
+
+    full = min(len(todos), grounding.MAX_LISTED)
+    n = full
+    if not fits(n):  # the largest count that fits, by bisection (a few tokenizations)
+        low, high = 0, n - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if fits(middle) else (low, middle - 1)
+        n = low
+    timings["listed"], timings["list_cut"] = n, full - n
+    return tools.candidates(todos, request, n)
+
+
 async def _target(engine, request, call, tool, todos, today, timings):
     if not todos:
         return actions.target_reply(tool, call.values, tools.NO_TARGET, todos, today)
-    shown = tools.candidates(todos, request)
+    shown = fitting_candidates(engine, request, call.text, todos, today, PICK_RESERVE, timings)
     pick = await engine.constrained(grounding.target_messages(request, call.text, shown, today),
                                     tools.target_grammar(shown))
     timings["prefilled_tokens"] += pick.prefilled
@@ -72,7 +97,7 @@ async def _target(engine, request, call, tool, todos, today, timings):
     return actions.target_reply(tool, values, pick.values["target"], shown, today)
 
 
-async def _answer(engine, request, call, todos, today, on_text, options, skip):
+async def _answer(engine, request, call, todos, today, on_text, options, timings, skip):
     """An order, a summary or groups by due date computed from the list (answers.py); anything
     else as the model's free text over the list, streamed through on_text(piece). Skipped when
     unsure (the person picks first)."""
@@ -81,10 +106,10 @@ async def _answer(engine, request, call, todos, today, on_text, options, skip):
     kind = answers.kind_of(request)
     if kind is not None:
         return answers.grounded(kind, call.values, todos, today)
-    shown = tools.candidates(todos, request)
+    options = {**ANSWER_OPTIONS, **(options or {})}
+    shown = fitting_candidates(engine, request, call.text, todos, today, options["max_tokens"], timings)
     messages = grounding.target_messages(request, call.text, shown, today)
-    stream = await engine.chat.completions.create(messages=messages, stream=True,
-                                                  **{**ANSWER_OPTIONS, **(options or {})})
+    stream = await engine.chat.completions.create(messages=messages, stream=True, **options)
     pieces = []
     async for chunk in stream:
         piece = chunk.choices[0].delta.content

@@ -110,13 +110,14 @@ def relevance(todo, request):
     return sum(_word_matches(w, title_words) for w in set(_words_of(request)))
 
 
-def candidates(todos, request):
-    """The to-dos shown to the model in phase 2: all of them, or the MAX_LISTED most relevant."""
+def candidates(todos, request, limit=MAX_LISTED):
+    """The to-dos shown to the model in phase 2: all of them, or the `limit` most relevant (in
+    list order)."""
     todos = list(todos)
-    if len(todos) <= MAX_LISTED:
+    if len(todos) <= limit:
         return todos
     ranked = sorted(range(len(todos)), key=lambda i: (-relevance(todos[i], request), i))
-    keep = sorted(ranked[:MAX_LISTED])
+    keep = sorted(ranked[:limit])
     return [todos[i] for i in keep]
 
 
