@@ -9,7 +9,6 @@ deleted to-do's record becomes a tombstone ({"id", "deleted": ms}, merged the sa
 that still shows it cannot bring it back; tombstones older than merge.TOMBSTONE_DAYS are dropped.
 """
 import asyncio
-import json
 
 from js import Object, indexedDB
 from pyodide.ffi import create_proxy, to_js
@@ -71,7 +70,7 @@ def _wait(target, ok_events, error_events, result=lambda: None):
 class TodoStore:
     def __init__(self, db):
         self.db = db
-        self._queued = {}      # id -> json of each record as of the last transaction issued
+        self._queued = {}      # id -> each record (a dict) as of the last transaction issued
         self._rewrite = False  # a transaction failed: the next one rewrites the whole store
         self._deleted = {}     # id -> ms of its deletion, until its tombstone is committed
 
@@ -107,7 +106,7 @@ class TodoStore:
         if expired:
             self._drop(expired)
         records = [r for r in records if not is_tombstone(r)]
-        self._queued = {r.get("id"): json.dumps(r, sort_keys=True) for r in records}
+        self._queued = {r.get("id"): r for r in records}
         return records
 
     def _drop(self, ids):
@@ -124,7 +123,8 @@ class TodoStore:
         call order); each put follows its read, merged with what another tab stored; the returned
         awaitable completes when it has committed and raises StoreError if it failed.
         """
-        wanted = {r["id"]: json.dumps(r, sort_keys=True) for r in records}
+        # dicts compared as they are (records() makes fresh ones): 1,000 json.dumps took 15 ms
+        wanted = {r["id"]: r for r in records}
         rewrite = self._rewrite
         puts = records if rewrite else [r for r in records if self._queued.get(r["id"]) != wanted[r["id"]]]
         deletes = self._note_deletions(wanted, rewrite)

@@ -158,14 +158,18 @@ class TodoList:
                 return i
         raise KeyError(todo_id)
 
-    def visible(self, which="all"):
+    def visible(self, which="all", query=""):
+        """The to-dos a filter shows; `query`: only those whose title holds every word of it
+        (case-insensitive)."""
         if which not in FILTERS:
             raise ValueError(f"unknown filter {which!r}")
-        if which == "open":
-            return [t for t in self._items if not t.done]
-        if which == "done":
-            return [t for t in self._items if t.done]
-        return list(self._items)
+        items = self._items
+        if which != "all":
+            items = [t for t in items if t.done == (which == "done")]
+        words = str(query or "").casefold().split()
+        if words:
+            items = [t for t in items if all(w in t.title.casefold() for w in words)]
+        return list(items)
 
     def counts(self, today=None):
         done = sum(1 for t in self._items if t.done)

@@ -7,7 +7,7 @@ from .conftest import add_todo, boot, focused, item, reload_after_saves, states,
 
 
 # -- tests ------------------------------------------------------------------------------------------
-def test_add_edit_complete_filter_delete_undo_and_reload(recorded_page, server):
+def test_add_edit_complete_filter_search_delete_undo_and_reload(recorded_page, server):
     page = recorded_page.page
     boot(page, server)
     assert "Nothing here yet" in page.text_content("#todo-empty")
@@ -64,6 +64,14 @@ def test_add_edit_complete_filter_delete_undo_and_reload(recorded_page, server):
     assert titles(page) == ["Buy milk"]
     assert page.text_content("[data-testid=filter-done]") == "Done (1)"
     page.click("[data-testid=filter-all]")
+    assert titles(page) == ["Buy milk", "Call mum", "Write report"]
+    # search: every word, any case, within the filter; nothing found says so
+    page.fill("#todo-search", "REP wri")
+    assert titles(page) == ["Write report"]
+    page.click("[data-testid=filter-done]")
+    assert titles(page) == [] and page.text_content("#todo-empty") == "No to-dos match “REP wri”."
+    page.click("[data-testid=filter-all]")
+    page.fill("#todo-search", "")
     assert titles(page) == ["Buy milk", "Call mum", "Write report"]
 
     # delete + Undo button: back in its old place
