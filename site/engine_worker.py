@@ -28,7 +28,8 @@ async def call(method, args_json):
 
 async def testhook(name, args_json):
     """Test-only, refused unless the page has ?testhooks: "chat_options" (e.g. a seed for the
-    replies), "lose_device" (destroy the GPU device under the loaded model)."""
+    replies), "lose_device" (destroy the GPU device under the loaded model), "engine_stats"
+    (JSON: GPU buffers created since the first call, memory, trimming: assistant/engine_probe.py)."""
     if not testhooks:
         raise RuntimeError("test hooks are off")
     args = json.loads(args_json)
@@ -37,6 +38,9 @@ async def testhook(name, args_json):
         pipeline.ANSWER_OPTIONS.update(args)
     elif name == "lose_device":
         host.engine.model.device.device.destroy()
+    elif name == "engine_stats":
+        from todo_app.assistant.engine_probe import engine_stats
+        return json.dumps(engine_stats(host.engine))
     else:
         raise ValueError(f"unknown test hook {name!r}")
     return True

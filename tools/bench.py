@@ -71,6 +71,9 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="build.py bench", description=__doc__.splitlines()[0])
     p.add_argument("--startup", action="store_true",
                    help="instead: the to-do list's start-up (tools/bench_startup.py; --startup --help)")
+    p.add_argument("--soak", action="store_true",
+                   help="instead: 100 questions in one conversation and a 1,000 to-do list, tiny model "
+                        "in Chromium (tools/bench_soak.py; --soak --help)")
     p.add_argument("--json", action="store_true", help="print the JSON results instead of the table")
     p.add_argument("--model", help="GGUF file (default: the shipped SmolLM2-135M-Instruct Q4_1)")
     p.add_argument("--skip-wllama", action="store_true", help="leave out the wllama runs")
@@ -98,6 +101,9 @@ def main(argv=None):
     if argv and "--startup" in argv:  # issue #15: the to-do list's start-up, not the engine
         from tools.bench_startup import main as startup_main
         return startup_main(argv)
+    if argv and "--soak" in argv:  # issue #15: memory, GPU buffers and latency over a long session
+        from tools.bench_soak import main as soak_main
+        return soak_main(argv)
     args = parse_args(argv)
     from tools import vendor
     model_path = Path(args.model or vendor.tuned_model()).expanduser()
