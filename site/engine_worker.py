@@ -1,8 +1,7 @@
-# The engine's PyScript worker: the model runs here, off the page's main thread.
+# The engine's PyScript worker: the model runs here, off the page's main thread. Its packages
+# (ours, jinja2, markupsafe) were unpacked by PyScript before Python ran (pyscript-worker.json).
 # The page calls `init(base_url, model_id)` once, then `call(method, json_args)`; results come back as JSON.
 import json
-
-from boot import install_wheels
 
 host = None
 testhooks = False  # the page was opened with ?testhooks: `testhook` calls are served
@@ -12,7 +11,6 @@ async def init(base_url, model_id, with_testhooks=False):
     global host, testhooks
     testhooks = bool(with_testhooks)
     if host is None:
-        await install_wheels(base_url)
         from todo_app.assistant.host import EngineHost
         host = EngineHost(base_url, model_id)
     return True

@@ -146,7 +146,20 @@ json.dumps({{"ids": ids, "long_ms": elapsed_ms, "long_ids": long_ids}})
     print(f"identical greedy tokens: {assert_same_greedy(in_browser, native, margins)}/4")
 
 
-IN_PAGE_ASK = """
+# The page gets only our package (pyscript.json); the chat template's jinja2 and markupsafe are
+# unpacked for the engine's worker (pyscript-worker.json). Tests that run the Engine on the page
+# unpack them there first, as PyScript does for the worker.
+UNPACK_TEMPLATE_WHEELS = """
+import json, pyodide_js
+from pyodide.ffi import to_js
+from pyodide.http import pyfetch
+base = str(js.location.href).split("?")[0].rsplit("/", 1)[0] + "/"
+for wheel in json.load(open("build-info.json"))["wheels"]:
+    if "/todo_assistant-" not in wheel:
+        data = await (await pyfetch(base + wheel)).bytes()
+        pyodide_js.unpackArchive(to_js(data), "wheel", to_js({{"extractDir": "."}}, dict_converter=js.Object.fromEntries))
+"""
+IN_PAGE_ASK = UNPACK_TEMPLATE_WHEELS + """
 import datetime, json
 from webgpu_llm import weights_cache
 from webgpu_llm.engine import Engine

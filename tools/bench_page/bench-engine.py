@@ -1,6 +1,6 @@
 # The engine side of `python3 build.py bench` (tools/bench.py), run by PyScript on the main thread.
 # Times are seconds since navigation start (performance.now()), so "ready_s" includes starting
-# Pyodide and installing our wheels: what a visitor waits for. Query: phase=cold|warm, tokens=N,
+# Pyodide and unpacking our wheels: what a visitor waits for. Query: phase=cold|warm, tokens=N,
 # ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1.
 import json
 import traceback
@@ -28,9 +28,10 @@ base = str(location.href).split("?")[0].rsplit("/", 1)[0] + "/"
 result = {"phase": phase, "python_started_s": now()}
 
 try:
-    from boot import install_wheels
+    from pyodide.http import pyfetch
 
-    info = await install_wheels(base)
+    # The wheels are unpacked by PyScript before Python runs (pyscript-worker.json's `files`).
+    info = await (await pyfetch(base + "build-info.json", cache="no-store")).json()
     result["wheels_installed_s"] = now()
     from webgpu_llm import weights_cache
     from webgpu_llm.engine import Engine

@@ -92,7 +92,7 @@ class WorkerAssistant(AssistantClient):
     async def _start_worker(self):
         from pyscript import create_named_worker
         worker = await create_named_worker(src=self.base_url + "engine_worker.py", name="engine",
-                                           config=self.base_url + "pyscript.json")
+                                           config=self.base_url + "pyscript-worker.json")
         from js import location
         await worker.init(self.base_url, self.model_id, "testhooks" in str(location.search))
         return worker
