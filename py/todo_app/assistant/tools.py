@@ -66,11 +66,20 @@ def tool_grammar(today, only=None):
     return _GRAMMARS[key]
 
 
+_TARGET_GRAMMARS = {}
+
+
 def target_grammar(shown):
-    """Phase 2: `todo: TITLE`, one of the shown to-dos' titles, or `none`."""
-    titles = list(dict.fromkeys(clip_title(t.title) for t in shown))
-    options = [Option(f" {title}", title) for title in titles if title != NO_TARGET]
-    return literal("todo:", Choice("target", options + [Option(f" {NO_TARGET}", NO_TARGET)]))
+    """Phase 2: `todo: TITLE`, one of the shown to-dos' titles, or `none`. The same titles give
+    the same grammar object: the engine keeps each grammar's token tries by object, so a new one
+    per question grew the worker's memory by ~400 Python objects a question (bench --soak)."""
+    titles = tuple(dict.fromkeys(clip_title(t.title) for t in shown))
+    if titles not in _TARGET_GRAMMARS:
+        if len(_TARGET_GRAMMARS) > 8:
+            _TARGET_GRAMMARS.clear()
+        options = [Option(f" {title}", title) for title in titles if title != NO_TARGET]
+        _TARGET_GRAMMARS[titles] = literal("todo:", Choice("target", options + [Option(f" {NO_TARGET}", NO_TARGET)]))
+    return _TARGET_GRAMMARS[titles]
 
 
 # -- helpers -----------------------------------------------------------------------------------
