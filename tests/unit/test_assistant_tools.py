@@ -111,11 +111,21 @@ def test_no_target_and_empty_list_say_so():
     assert actions.target_reply("delete", {}, tools.NO_TARGET, [], TODAY)["text"] == "Your list is empty."
 
 
-def test_candidates_keep_the_most_relevant_of_a_long_list_in_order():
+def test_candidates_of_a_long_list_are_the_titles_sharing_words_with_the_request():
+    long = [todo(f"x{i}", f"Task number {i}") for i in range(30)] + [todo("d", "Call the dentist"),
+                                                                     todo("f", "Get a flu shot")]
+    assert [t.id for t in tools.candidates(long, "mark the flu shot as completed")] == ["f"]
+    assert [t.id for t in tools.candidates(long, "I called the dentsit")] == ["d"]
+    # nothing in common: the list as it is (up to MAX_LISTED), so "the second one" still works
+    assert tools.candidates(long, "the second one") == long
+    assert tools.candidates(LIST, "anything") == LIST          # short lists are shown whole
+
+
+def test_answer_context_keeps_the_most_relevant_of_a_very_long_list_in_order():
     long = [todo(f"x{i}", f"Task number {i}") for i in range(100)] + [todo("d", "Call the dentist")]
-    shown = tools.candidates(long, "call the dentist")
+    shown = tools.answer_context(long, "call the dentist")
     assert len(shown) == 60 and shown[-1].id == "d" and shown[0].id == "x0"
-    assert tools.candidates(LIST, "anything") == LIST
+    assert tools.answer_context(LIST, "anything") == LIST
 
 
 def test_tool_names_start_with_distinct_tokens(smollm_tokenizer):
@@ -176,3 +186,27 @@ def test_rename_that_copied_the_old_title_takes_the_new_one_from_the_request():
     assert reply["actions"][0]["new_title"] == "buy oat milk"
     stuck = actions.target_reply("rename", {"title": "Buy milk", "request": "rename buy milk"}, "Buy milk", LIST, TODAY)
     assert stuck["actions"] == [] and "new title" in stuck["text"]
+
+
+@pytest.mark.parametrize("word, request_text, read", [
+    ("tomorrow", "shw me what is due tday", "today"),            # the request's misspelt day wins
+    ("tomorrow", "mvoe water the plants to firday", "friday"),
+    ("tomorrow", "ajoute du pain pour demain", "tomorrow"),      # said in French: agrees
+    ("in 2 days", "what's due the day after tomorrow", "in 2 days"),   # not a plain day word
+    ("monday", "move the dentist from tuesday to monday", "monday"),   # it says monday
+    ("friday", "move it from tuesday to wednesday", "friday"),   # two other days: no guess
+    ("today", "what is due", "today")])
+def test_a_day_word_is_checked_against_the_request(word, request_text, read):
+    assert dates.as_requested(word, request_text) == read
+
+
+def test_search_of_filler_words_searches_the_request():
+    reply = tools.read_reply("search", {"words": "task", "request": "find my dentist task"}, LIST, TODAY)
+    assert [i["id"] for i in reply["items"]] == ["t1"]
+
+
+def test_a_renames_new_title_does_not_pick_the_shortlist():
+    from todo_app.assistant.pipeline import _naming_words
+    said = "Call the shoes one 'order new hiking boots'"
+    assert _naming_words(said, {"title": "order new hiking boots"}) == "Call the shoes one ''"
+    assert _naming_words("delete the boots", {}) == "delete the boots"

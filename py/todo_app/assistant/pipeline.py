@@ -10,7 +10,7 @@ computes every fact and every date (tools.py, actions.py, dates.py).
 import math
 import time
 
-from . import actions, answers, grounding, tools
+from . import actions, answers, dates, grounding, tools
 
 UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
 ANSWER_OPTIONS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 200, "repetition_penalty": 1.15}
@@ -41,6 +41,7 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     call = await engine.constrained(grounding.request_messages(request), tools.tool_grammar(today, force_tool))
     timings = {"tool_s": round(time.perf_counter() - start, 4), "prefilled_tokens": call.prefilled,
                "model_steps": call.model_steps}
+    call.values.update(_dates_as_requested(call.values, request))
     tool = call.values["tool"]
     odds = tool_odds(call) if force_tool is None else [(tool, 1.0)]
     choices = unsure_choices(odds)
@@ -52,7 +53,7 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     elif tool == "answer":
         result = await _answer(engine, request, call, todos, today, on_text, answer_options, skip=bool(choices))
     else:
-        result = tools.read_reply(tool, call.values, todos, today)
+        result = tools.read_reply(tool, {**call.values, "request": request}, todos, today)
     timings["phase2_s"] = round(time.perf_counter() - phase2, 4)
     timings["total_s"] = round(time.perf_counter() - start, 4)
     result.update(choices=choices, unsure=bool(choices), timings=timings,
@@ -60,10 +61,23 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     return result
 
 
+def _dates_as_requested(values, request):
+    """A day word the model chose checked against the request's own words (dates.as_requested)."""
+    return {key: dates.as_requested(values[key], request) for key in ("due", "filter") if key in values}
+
+
+def _naming_words(request, values):
+    """The part of the request that names the to-do: without a rename's new title, whose words
+    would otherwise pull look-alike titles onto the shortlist."""
+    new_title = values.get("title", "").strip()
+    at = request.casefold().rfind(new_title.casefold()) if new_title else -1
+    return request[:at] + request[at + len(new_title):] if at >= 0 else request
+
+
 async def _target(engine, request, call, tool, todos, today, timings):
     if not todos:
         return actions.target_reply(tool, call.values, tools.NO_TARGET, todos, today)
-    shown = tools.candidates(todos, request)
+    shown = tools.candidates(todos, _naming_words(request, call.values))
     pick = await engine.constrained(grounding.target_messages(request, call.text, shown, today),
                                     tools.target_grammar(shown))
     timings["prefilled_tokens"] += pick.prefilled
@@ -81,7 +95,7 @@ async def _answer(engine, request, call, todos, today, on_text, options, skip):
     kind = answers.kind_of(request)
     if kind is not None:
         return answers.grounded(kind, call.values, todos, today)
-    shown = tools.candidates(todos, request)
+    shown = tools.answer_context(todos, request)
     messages = grounding.target_messages(request, call.text, shown, today)
     stream = await engine.chat.completions.create(messages=messages, stream=True,
                                                   **{**ANSWER_OPTIONS, **(options or {})})
