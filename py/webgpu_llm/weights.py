@@ -99,15 +99,24 @@ def expected_shapes(config):
     for i in range(config.n_layers):
         for part, shape in per_layer.items():
             shapes[f"blk.{i}.{part}.weight"] = shape
+        if config.qkv_bias:  # qwen2: biases of the q, k, v projections
+            for part, n in (("attn_q", q), ("attn_k", kv), ("attn_v", kv)):
+                shapes[f"blk.{i}.{part}.bias"] = (n,)
+    if config.rope_freqs:  # Llama 3.1+: one frequency divisor per rotated pair
+        shapes["rope_freqs.weight"] = (config.rope_dim // 2,)
     return shapes
+
+
+SUPPORTED_ARCHS = ("llama", "qwen2")
+# 1-D tensors kernels read as plain floats (norm weights, biases, rope factors)
+FLOAT_VECTOR_TYPES = ("F32",)
 
 
 def check_model(gguf, config, source_size):
     """Raise GGUFError naming the first reason this file can't run here."""
-    if config.arch != "llama":
-        raise GGUFError(f"unsupported architecture {config.arch!r}: this engine runs 'llama' models")
-    if config.qkv_bias:
-        raise GGUFError("attention biases (blk.*.attn_q.bias) are not supported")
+    if config.arch not in SUPPORTED_ARCHS:
+        raise GGUFError(f"unsupported architecture {config.arch!r}: this engine runs "
+                        + " and ".join(repr(a) for a in SUPPORTED_ARCHS) + " models")
     if config.rope_dim != config.head_dim or config.head_dim % 4 or config.head_dim > 256:
         raise GGUFError(f"unsupported head layout: head_dim {config.head_dim}, rope_dim {config.rope_dim}")
     if config.n_heads % config.n_kv_heads:
@@ -119,6 +128,8 @@ def check_model(gguf, config, source_size):
         check_supported(info)
         if tuple(info.shape) != shape:
             raise GGUFError(f"tensor {name!r} has shape {tuple(info.shape)}, expected {shape}")
+        if len(shape) == 1 and info.type_name not in FLOAT_VECTOR_TYPES:
+            raise GGUFError(f"tensor {name!r} is {info.type_name}; vectors must be F32")
         if len(shape) > 1 and shape[0] % 32:
             raise GGUFError(f"tensor {name!r}: rows of {shape[0]} are not whole 32-element blocks")
         if info.offset + info.nbytes > source_size:
