@@ -13,7 +13,8 @@ import struct
 from dataclasses import dataclass
 
 from .gguf import model_config
-from .weights import grid, load_kernel, load_weights
+from .memory_plan import check_fits, plan_memory
+from .weights import check_model, grid, load_kernel, load_weights
 
 TOP_K = 40            # candidates read back per token; sampling happens among them
 PREFILL_BATCH = 64    # tokens per prefill submit
@@ -172,17 +173,23 @@ class Model:
 
     @classmethod
     async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
-                   max_part_bytes=None, kernel_set=None):
+                   max_part_bytes=None, kernel_set=None, memory_budget=None):
         """Check and upload the weights, allocate the KV cache and activations, build every Op.
         max_part_bytes: split weights into buffers of at most this size (default: the device's
-        largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter)."""
+        largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter).
+        memory_budget: bytes of GPU memory the model may take (None: only per-buffer limits)."""
         cpu_kernels = uses_cpu_kernels(device, kernel_set)
         config = model_config(gguf)
+        check_model(gguf, config, source.size)  # #14: names an unsupported arch/type first
+        plan = plan_memory(gguf, config, max_context, batch)  # #14: before any upload
+        check_fits(plan, getattr(device, "max_buffer_size", device.max_binding_size),
+                   device.max_binding_size, memory_budget)
         weights = await load_weights(device, gguf, config, source, max_part_bytes)
         max_context = min(max_context, config.context)
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
         model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
+        model.memory_plan = plan  # #14: what the UI can show (plan.describe())
         model.rope_factors = rope_factors(gguf, config)  # #14: Llama 3 rope_freqs (else all 1)
         model._allocate()
         await model._build(Builder(device, model.step, cpu_kernels))

@@ -53,6 +53,9 @@ def test_qwen2_with_every_new_type_matches_reference(gpu, tmp_path):
     model = check_logits(gpu, write(tmp_path / "m.gguf", "mix", "qwen2"))
     assert model.config.qkv_bias and not model.config.tied_embeddings and model.config.rope_neox
     assert {w.type_name for w in model.weights.values()} >= set(tm.RANDOM_BLOCKS)
+    buffers = {id(b): b.size for w in model.weights.values() for p in w.parts for b in (p.quants, p.scales)}
+    dummy = model.weights["output_norm.weight"].parts[0].scales  # one 16-byte stand-in for floats
+    assert model.memory_plan.weights == sum(buffers.values()) - dummy.size  # the plan is what loads
 
 
 def test_llama3_rope_freqs_match_reference(gpu, tmp_path):
