@@ -10,7 +10,8 @@ async def complete_streamed(engine, messages, tokens, clock=time.perf_counter):
     pieces, first, last, usage = [], None, None, None
     start = clock()
     stream = await engine.chat.completions.create(
-        messages=messages, stream=True, temperature=0, repetition_penalty=1.0, max_tokens=tokens)
+        messages=messages, stream=True, temperature=0, repetition_penalty=1.0, max_tokens=tokens,
+        ignore_eos=True)
     async for chunk in stream:
         t = clock()
         piece = chunk.choices[0].delta.content

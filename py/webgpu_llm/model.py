@@ -13,7 +13,8 @@ import struct
 from dataclasses import dataclass
 
 from .gguf import model_config
-from .weights import grid, load_kernel, load_weights
+from .memory_plan import check_fits, plan_memory
+from .weights import check_model, grid, load_kernel, load_weights
 
 TOP_K = 40            # candidates read back per token; sampling happens among them
 PREFILL_BATCH = 64    # tokens per prefill submit
@@ -46,6 +47,14 @@ def parse_top(raw, vocab):
 
 def ceil_div(a, b):
     return -(-a // b)
+
+
+def rope_factors(gguf, config):
+    """#14: rope_freqs.weight (F32, one divisor per rotated pair; Llama 3.1+), or None."""
+    if not config.rope_freqs:
+        return None
+    half = config.head_dim // 2
+    return list(struct.unpack(f"<{half}f", gguf.tensor_bytes("rope_freqs.weight")))
 
 
 def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
@@ -164,17 +173,24 @@ class Model:
 
     @classmethod
     async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
-                   max_part_bytes=None, kernel_set=None):
+                   max_part_bytes=None, kernel_set=None, memory_budget=None):
         """Check and upload the weights, allocate the KV cache and activations, build every Op.
         max_part_bytes: split weights into buffers of at most this size (default: the device's
-        largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter)."""
+        largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter).
+        memory_budget: bytes of GPU memory the model may take (None: only per-buffer limits)."""
         cpu_kernels = uses_cpu_kernels(device, kernel_set)
         config = model_config(gguf)
+        check_model(gguf, config, source.size)  # #14: names an unsupported arch/type first
+        plan = plan_memory(gguf, config, max_context, batch)  # #14: before any upload
+        check_fits(plan, getattr(device, "max_buffer_size", device.max_binding_size),
+                   device.max_binding_size, memory_budget)
         weights = await load_weights(device, gguf, config, source, max_part_bytes)
         max_context = min(max_context, config.context)
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
         model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
+        model.memory_plan = plan  # #14: what the UI can show (plan.describe())
+        model.rope_factors = rope_factors(gguf, config)  # #14: Llama 3 rope_freqs (else all 1)
         model._allocate()
         await model._build(Builder(device, model.step, cpu_kernels))
         return model
@@ -304,7 +320,10 @@ class Model:
         half = c.head_dim // 2
         self.turns = floats(half, "rope turns per position")
         # theta_i / 2pi in double precision on the CPU; the kernel reduces the angle itself.
-        turns = [c.rope_theta ** (-2 * i / c.head_dim) / (2 * math.pi) for i in range(half)]
+        # #14: Llama 3's rope_freqs divide each pair's frequency, linear scaling every position.
+        factors = getattr(self, "rope_factors", None) or [1.0] * half
+        turns = [c.rope_theta ** (-2 * i / c.head_dim) / (2 * math.pi) / factors[i] / c.rope_scale
+                 for i in range(half)]
         self.device.write(self.turns, struct.pack(f"<{half}f", *turns))
 
     async def _build(self, b):
@@ -334,7 +353,8 @@ class Model:
     async def _rope(self, b, buffer, heads, at_pos):
         pairs = heads * self.config.head_dim // 2
         return await b.simple("rope", [self.step, buffer, self.turns], lambda n: (ceil_div(n * pairs, 64),),
-                              N_HEADS=heads, HEAD_DIM=self.config.head_dim, AT_POS=at_pos)
+                              N_HEADS=heads, HEAD_DIM=self.config.head_dim, AT_POS=at_pos,
+                              NEOX=self.config.rope_neox)  # #14: qwen2 rotates (i, i + d/2)
 
     async def _layer(self, b, i):
         c = self.config
@@ -355,9 +375,11 @@ class Model:
                                 lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn)
         return Layer(
             attn_norm=await self._norm(b, f"blk.{i}.attn_norm.weight", self.x, self.xn),
-            q=await b.linear(w("attn_q"), self.xn, self.q),
-            k=await b.linear(w("attn_k"), self.xn, k_cache, at_pos=True),
-            v=await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
+            q=await self._biased(b, i, "attn_q", await b.linear(w("attn_q"), self.xn, self.q), self.q),
+            k=await self._biased(b, i, "attn_k", await b.linear(w("attn_k"), self.xn, k_cache, at_pos=True),
+                                 k_cache, at_pos=True),
+            v=await self._biased(b, i, "attn_v", await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
+                                 v_cache, at_pos=True),
             rope_q=await self._rope(b, self.q, c.n_heads, at_pos=False),
             rope_k=await self._rope(b, k_cache, c.n_kv_heads, at_pos=True),
             attention=attention,
@@ -367,6 +389,21 @@ class Model:
             up=await b.linear(w("ffn_up"), self.xn, self.up),
             swiglu=swiglu,
             down=await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True))
+
+    async def _biased(self, b, i, part, op, y, at_pos=False):
+        """#14 (qwen2): the projection Op `op`, followed by adding blk.i.PART.bias to its output
+        rows (both its decode and its prefill dispatches); unchanged when the model has no biases."""
+        bias = self.weights.get(f"blk.{i}.{part}.bias")
+        if bias is None:
+            return op
+        n = bias.cols
+        kernel = await b.kernel("bias", N=n, AT_POS=at_pos)
+        add = (kernel, self.device.bind(kernel, [self.step, y, bias.parts[0].quants]),
+               lambda tokens: grid(ceil_div(tokens * n, 64)))
+        op.decode.append(add)
+        if op.prefill is not op.decode:
+            op.prefill.append(add)
+        return op
 
     async def _top_k(self, b, source, n, pairs):
         """Passes of topk.wgsl from n values (logits, or (id, logit) pairs) down to one slice's

@@ -123,9 +123,9 @@ def rename_arch(meta, tensors):
 BAD_FILES = {
     "architecture": (rename_arch, "unsupported architecture 'qwen3'"),
     "missing tensor": (lambda m, t: t.pop(5), "tensor 'blk.0.attn_output.weight' is missing"),
-    "unsupported type": (lambda m, t: replace_tensor(t, "blk.1.ffn_up.weight", type_name=6,
-                                                    values=bytes(22 * 64 * 128 // 32)),
-                         "blk.1.ffn_up.weight.*Q5_0.*not supported"),
+    "unsupported type": (lambda m, t: replace_tensor(t, "blk.1.ffn_up.weight", type_name=20,
+                                                    values=bytes(18 * 64 * 128 // 32)),
+                         "blk.1.ffn_up.weight.*IQ4_NL.*not supported"),
     "wrong shape": (lambda m, t: replace_tensor(t, "blk.0.attn_k.weight", shape=(32, 64)),
                     r"'blk.0.attn_k.weight' has shape \(32, 64\), expected \(64, 32\)"),
 }

@@ -64,7 +64,8 @@ try:
         pieces, first, last, usage, cut = [], None, None, None, False
         start = now()
         stream = await engine.chat.completions.create(
-            messages=messages, stream=True, temperature=0, repetition_penalty=1.0, max_tokens=tokens)
+            messages=messages, stream=True, temperature=0, repetition_penalty=1.0, max_tokens=tokens,
+            ignore_eos=True)
         async for chunk in stream:
             t = now()
             piece = chunk.choices[0].delta.content

@@ -36,7 +36,7 @@ async def run():
         start = now()
         stream = await engine.chat.completions.create(
             messages=prompt["messages"], stream=True, temperature=0, repetition_penalty=1.0,
-            max_tokens=params["tokens"])
+            max_tokens=params["tokens"], ignore_eos=True)
         async for chunk in stream:
             t = now()
             piece = chunk.choices[0].delta.content

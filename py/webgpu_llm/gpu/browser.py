@@ -93,6 +93,7 @@ class BrowserDevice:
         self.has_subgroups = "subgroups" in self.features
         self.limits = {k: int(getattr(device.limits, k)) for k in WANTED_LIMITS}
         self.max_binding_size = self.limits["maxStorageBufferBindingSize"]
+        self.max_buffer_size = self.limits["maxBufferSize"]
         self.submits = 0
         self._staging = {}
         self.lost = None  # set to the reason when the device is lost

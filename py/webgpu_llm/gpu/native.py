@@ -73,6 +73,7 @@ class NativeDevice:
         self.has_subgroups = "subgroup" in self.features or "subgroups" in self.features
         self.limits = {k: device.limits[kebab(k)] for k in WANTED_LIMITS}
         self.max_binding_size = self.limits["maxStorageBufferBindingSize"]
+        self.max_buffer_size = self.limits["maxBufferSize"]
         self.submits = 0
 
     @classmethod
