@@ -13,7 +13,7 @@ const result = pyodide.runPython(`
 import base64, json, os, py_compile, sys, importlib.util
 pycs = {}
 for name, text in json.loads(sources_json).items():
-    path = "/tmp/src/" + name
+    path = "/pyc-src/" + name  # Pyodide's in-memory file system
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
@@ -22,7 +22,7 @@ for name, text in json.loads(sources_json).items():
     py_compile.compile(path, cfile, dfile=name, doraise=True,
                        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     with open(cfile, "rb") as f:
-        pycs[os.path.relpath(cfile, "/tmp/src")] = base64.b64encode(f.read()).decode()
+        pycs[os.path.relpath(cfile, "/pyc-src")] = base64.b64encode(f.read()).decode()
 json.dumps({"cache_tag": sys.implementation.cache_tag, "pycs": pycs})
 `);
 writeFileSync(outPath, result);
