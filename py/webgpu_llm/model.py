@@ -12,17 +12,15 @@ import math
 import struct
 from dataclasses import dataclass
 
+from .fused import FusedDecode, Layout, fusable, splits_for
 from .gguf import model_config
-from .weights import grid, load_kernel, load_weights
+from .ops import Builder, LastRow, Op, ceil_div
+from .weights import grid, load_weights
 
 TOP_K = 40            # candidates read back per token; sampling happens among them
 PREFILL_BATCH = 64    # tokens per prefill submit
-TOPK_SLICE = 512      # values one topk invocation reduces to top_k (topk.wgsl SLICE)
+TOPK_SLICE = 512      # values one topk workgroup/invocation reduces to top_k (topk*.wgsl)
 MAX_ALLOWED = 1024    # token ids a mask may allow (constrained decoding; gather_logits.wgsl CAP)
-MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS) on GPUs
-MATVEC_ROWS_CPU = 16  # on CPU-backed adapters: each x load serves 16 rows (measured best there)
-MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl ROWS, TOKENS) on GPUs
-MATMUL_ROWS_CPU = 8   # on CPU-backed adapters: fewer loads of x per weight
 ATTENTION_CPU_MAX_DIM = 64   # attention_cpu.wgsl's limit (used on CPU-backed adapters)
 ATTENTION_CPU_WORKGROUP = 4  # its invocations (token, head) per workgroup
 
@@ -44,10 +42,6 @@ def parse_top(raw, vocab):
     return TopK([pairs[i] for i in keep], [pairs[i + 1] for i in keep])
 
 
-def ceil_div(a, b):
-    return -(-a // b)
-
-
 def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
     """Query heads one attention workgroup serves (they share a KV head, so K/V loads are shared):
     the largest divisor of the group size within attention.wgsl's limits."""
@@ -58,101 +52,29 @@ def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
 KERNEL_SETS = ("cpu", "gpu")
 
 
-def is_cpu_adapter(device):
-    """WebGPU run by the CPU: SwiftShader (browsers' fallback adapter) or Mesa's lavapipe."""
-    name = device.name.lower()
-    return bool(getattr(device, "is_fallback", False)) or "llvmpipe" in name or "swiftshader" in name
-
-
 def uses_cpu_kernels(device, kernel_set=None):
     """Whether to build the CPU-adapter kernel set: kernel_set "cpu"/"gpu" forces one (tests run
-    the GPU set on lavapipe that way), None picks by the adapter."""
+    the GPU set on lavapipe that way), None picks by the adapter (device.is_cpu)."""
     if kernel_set is None:
-        return is_cpu_adapter(device)
+        return device.is_cpu
     if kernel_set not in KERNEL_SETS:
         raise ValueError(f"kernel_set must be one of {KERNEL_SETS} or None, not {kernel_set!r}")
     return kernel_set == "cpu"
 
 
-class Op:
-    """One step of the forward pass, as prebuilt (kernel, bind group, workgroups(n)) dispatches:
-    `decode` for one token, `prefill` for a batch (they differ only for matrix products)."""
-
-    def __init__(self, decode=None, prefill=None):
-        self.decode = decode or []
-        self.prefill = prefill if prefill is not None else self.decode
-
-    def record(self, rec, n_tokens, decode=True):
-        for kernel, group, workgroups in (self.decode if decode else self.prefill):
-            rec.dispatch(kernel, group, *workgroups(n_tokens))
-
-
-class Builder:
-    """Makes Ops: compiles each (kernel, constants) once and binds buffers."""
-
-    def __init__(self, device, step, cpu=None):
-        """cpu: build the CPU-adapter kernel set (default: if the adapter is one)."""
-        cpu = is_cpu_adapter(device) if cpu is None else cpu
-        self.device = device
-        self.step = step
-        self.kernels = {}
-        # CPU-backed adapters pay per load and per barrier: there one invocation per row group,
-        # and small workgroups so that even 192-row matrices spread over the CPU cores.
-        self.threads_per_row, self.matvec_workgroup = (1, 8) if cpu else (8, 64)
-        self.matvec_rows = MATVEC_ROWS_CPU if cpu else MATVEC_ROWS
-        self.matmul_rows = MATMUL_ROWS_CPU if cpu else MATMUL_ROWS
-        self.cpu = cpu
-
-    async def kernel(self, name, **constants):
-        key = (name, tuple(sorted(constants.items())))
-        if key not in self.kernels:
-            self.kernels[key] = await load_kernel(self.device, name, constants)
-        return self.kernels[key]
-
-    async def simple(self, name, buffers, workgroups, **constants):
-        """An Op of one kernel, the same for decode and prefill."""
-        kernel = await self.kernel(name, **constants)
-        return Op([(kernel, self.device.bind(kernel, buffers), workgroups)])
-
-    async def linear(self, weight, x, y, accumulate=False, at_pos=False):
-        """y = x W^T (or y += ...; rows pos0.. of y when at_pos): matvec to decode, matmul to
-        prefill, one dispatch per buffer the weight is split into."""
-        op = Op([], [])
-        for part in weight.parts:
-            constants = dict(FMT=weight.fmt, K=weight.cols, N=part.rows, N_OUT=weight.rows,
-                             ROW0=part.row0, ACCUMULATE=accumulate, OUT_AT_POS=at_pos)
-            buffers = [self.step, part.quants, part.scales, x, y]
-            vec = await self.kernel("matvec", THREADS_PER_ROW=self.threads_per_row,
-                                    WORKGROUP=self.matvec_workgroup, ROWS=self.matvec_rows, **constants)
-            mat = await self.kernel("matmul", ROWS=self.matmul_rows, **constants)
-            groups = ceil_div(part.rows, self.matvec_rows * self.matvec_workgroup // self.threads_per_row)
-            op.decode.append((vec, self.device.bind(vec, buffers), lambda n, g=groups: grid(g)))
-            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows, r=self.matmul_rows: (
-                ceil_div(rows, r * 64), ceil_div(n, MATMUL_TOKENS))))
-        return op
-
-
 @dataclass
 class Layer:
-    attn_norm: Op
-    q: Op
-    k: Op
-    v: Op
-    rope_q: Op
-    rope_k: Op
+    qkv: Op
     attention: Op
     out: Op
-    ffn_norm: Op
-    gate: Op
-    up: Op
-    swiglu: Op
-    down: Op
+    ffn: Op
 
 
 class Model:
     def __init__(self, device, config, weights, max_context, batch, top_k, cpu_kernels=False):
         self.device = device
         self.cpu_kernels = cpu_kernels  # the CPU-adapter kernel set is built (see uses_cpu_kernels)
+        self.fused = False             # the real-GPU set's fused decode kernels are (fused.py)
         self.config = config
         self.weights = weights
         self.max_context = max_context
@@ -175,6 +97,7 @@ class Model:
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
         model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
+        model.fused = not cpu_kernels and fusable(config, weights)
         model._allocate()
         await model._build(Builder(device, model.step, cpu_kernels))
         return model
@@ -186,26 +109,14 @@ class Model:
         run = lambda op: op.record(rec, n, decode)  # noqa: E731
         run(self.embed)                 # x = token_embd[ids]
         for layer in self.layers:
-            run(layer.attn_norm)        # xn = rmsnorm(x) * attn_norm
-            run(layer.q)                # q = xn Wq^T
-            run(layer.k)                # k, v go straight into cache rows pos ..
-            run(layer.v)
-            run(layer.rope_q)
-            run(layer.rope_k)
+            run(layer.qkv)              # xn = rmsnorm(x); q, k, v = xn W^T with rope; k, v -> cache rows pos ..
             run(layer.attention)        # attn = softmax(q K^T / sqrt(d)) V, causal, grouped heads
             run(layer.out)              # x += attn Wo^T
-            run(layer.ffn_norm)         # xn = rmsnorm(x) * ffn_norm
-            run(layer.gate)
-            run(layer.up)
-            run(layer.swiglu)           # gate = silu(gate) * up
-            run(layer.down)             # x += gate Wdown^T
+            run(layer.ffn)              # x += (silu(xn Wg^T) * xn Wu^T) Wd^T, xn = rmsnorm(x)
         if logits:                      # only the last token's
-            row = 4 * self.config.hidden
-            rec.copy(self.x, (n - 1) * row, self.last, 0, row)
-            for op in self.head:        # final norm, logits
-                op.record(rec, 1)
-            for op in self.masked_top_k_ops if masked else self.top_k_ops:
-                op.record(rec, 1)
+            run(self.final_norm)        # rmsnorm(x[n-1]) * output_norm
+            run(self.logits)
+            run(self.masked_top_k_op if masked else self.top_k_op)
 
     # -- steps ---------------------------------------------------------------------------------
     async def prefill(self, tokens, allowed=None):
@@ -255,7 +166,7 @@ class Model:
 
     async def read_logits(self):
         """All logits of the last step (a list of floats; for tests and debugging)."""
-        raw = await self.device.read(self.logits, 0, 4 * self.config.vocab)
+        raw = await self.device.read(self.logits_buffer, 0, 4 * self.config.vocab)
         return list(struct.unpack(f"<{self.config.vocab}f", raw))
 
     def _check(self, tokens):
@@ -298,36 +209,43 @@ class Model:
         self.k_cache = [floats(ctx * kv_dim, f"k cache {i}") for i in range(c.n_layers)]
         self.v_cache = [floats(ctx * kv_dim, f"v cache {i}") for i in range(c.n_layers)]
         self.last, self.last_norm = floats(c.hidden, "last x"), floats(c.hidden, "last xn")
-        self.logits = floats(c.vocab, "logits")
+        self.logits_buffer = floats(c.vocab, "logits")
         self.allowed = floats(1 + MAX_ALLOWED, "allowed token ids: count, ids")
         self.allowed_logits = floats(2 * MAX_ALLOWED, "allowed (id, logit) pairs")
         half = c.head_dim // 2
         self.turns = floats(half, "rope turns per position")
+        # The fused decode kernels' activations, at fused.Layout's offsets (a dummy otherwise).
+        self.act = floats(Layout.of(c, splits_for(ctx)).size if self.fused else 4, "decode activations")
         # theta_i / 2pi in double precision on the CPU; the kernel reduces the angle itself.
         turns = [c.rope_theta ** (-2 * i / c.head_dim) / (2 * math.pi) for i in range(half)]
         self.device.write(self.turns, struct.pack(f"<{half}f", *turns))
 
     async def _build(self, b):
         c, w = self.config, self.weights
+        fused = FusedDecode(b, self) if self.fused else None
         embed = w["token_embd.weight"]
-        self.embed = Op([])
+        self.embed = Op([], [])
         for part in embed.parts:
             kernel = await b.kernel("embed", FMT=embed.fmt, H=c.hidden, N=part.rows, ROW0=part.row0)
-            buffers = [self.step, part.quants, part.scales, self.ids, self.x]
-            self.embed.decode.append((kernel, self.device.bind(kernel, buffers),
-                                      lambda n: (ceil_div(n * c.hidden // 32, 64),)))
-        self.layers = [await self._layer(b, i) for i in range(c.n_layers)]
-        output = w["token_embd.weight" if c.tied_embeddings else "output.weight"]
-        self.head = [await self._norm(b, "output_norm.weight", self.last, self.last_norm),
-                     await b.linear(output, self.last_norm, self.logits)]
-        self.top_k_ops, self.top = await self._top_k(b, self.logits, c.vocab, pairs=False)
-        gather = await b.simple("gather_logits", [self.logits, self.allowed, self.allowed_logits],
+            size = lambda n: (ceil_div(n * c.hidden // 32, 64),)  # noqa: E731
+            self.embed.prefill.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
+                                                                         self.ids, self.x]), size))
+            x0 = (self.act, 4 * fused.layout.x[0], 4 * c.hidden) if fused else self.x
+            self.embed.decode.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
+                                                                        self.ids, x0]), size))
+        self.layers = [await self._layer(b, i, fused) for i in range(c.n_layers)]
+        norm = self.weights["output_norm.weight"].parts[0].quants
+        self.final_norm = LastRow(self.x, self.last, 4 * c.hidden, await self._norm(b, norm, self.last, self.last_norm),
+                                  await fused.final_norm(norm, self.last_norm) if fused else None)
+        self.logits = await b.linear(w["token_embd.weight" if c.tied_embeddings else "output.weight"],
+                                     self.last_norm, self.logits_buffer)
+        self.top_k_op, self.top = await self._top_k(b, self.logits_buffer, c.vocab, pairs=False)
+        gather = await b.simple("gather_logits", [self.logits_buffer, self.allowed, self.allowed_logits],
                                 lambda n: (ceil_div(MAX_ALLOWED, 64),), CAP=MAX_ALLOWED)
         top_k, self.masked_top = await self._top_k(b, self.allowed_logits, MAX_ALLOWED, pairs=True)
-        self.masked_top_k_ops = [gather] + top_k
+        self.masked_top_k_op = Op.chain(gather, top_k)
 
-    async def _norm(self, b, name, x, out):
-        weight = self.weights[name].parts[0].quants
+    async def _norm(self, b, weight, x, out):
         return await b.simple("rmsnorm", [x, weight, out], lambda n: (n,),
                               H=self.config.hidden, EPS=self.config.rms_eps)
 
@@ -336,47 +254,62 @@ class Model:
         return await b.simple("rope", [self.step, buffer, self.turns], lambda n: (ceil_div(n * pairs, 64),),
                               N_HEADS=heads, HEAD_DIM=self.config.head_dim, AT_POS=at_pos)
 
-    async def _layer(self, b, i):
-        c = self.config
-        w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
-        k_cache, v_cache = self.k_cache[i], self.v_cache[i]
-        heads = heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
+    async def _attention(self, b, i):
+        c, k_cache, v_cache = self.config, self.k_cache[i], self.v_cache[i]
         if b.cpu and c.head_dim <= ATTENTION_CPU_MAX_DIM:  # barrier-free, one invocation a head
-            attention = await b.simple(
+            return await b.simple(
                 "attention_cpu", [self.step, self.q, k_cache, v_cache, self.attn],
                 lambda n: grid(ceil_div(n * c.n_heads, ATTENTION_CPU_WORKGROUP)), N_HEADS=c.n_heads,
                 N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, WORKGROUP=ATTENTION_CPU_WORKGROUP)
-        else:
-            attention = await b.simple(
-                "attention", [self.step, self.q, k_cache, v_cache, self.attn, self.scores],
-                lambda n: (c.n_heads // heads, n), N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads,
-                HEAD_DIM=c.head_dim, MAX_CTX=self.max_context, HEADS=heads)
-        swiglu = await b.simple("swiglu", [self.step, self.gate, self.up],
-                                lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn)
-        return Layer(
-            attn_norm=await self._norm(b, f"blk.{i}.attn_norm.weight", self.x, self.xn),
-            q=await b.linear(w("attn_q"), self.xn, self.q),
-            k=await b.linear(w("attn_k"), self.xn, k_cache, at_pos=True),
-            v=await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
-            rope_q=await self._rope(b, self.q, c.n_heads, at_pos=False),
-            rope_k=await self._rope(b, k_cache, c.n_kv_heads, at_pos=True),
-            attention=attention,
+        heads = heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
+        return await b.simple(
+            "attention", [self.step, self.q, k_cache, v_cache, self.attn, self.scores],
+            lambda n: (c.n_heads // heads, n), N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads,
+            HEAD_DIM=c.head_dim, MAX_CTX=self.max_context, HEADS=heads)
+
+    async def _layer(self, b, i, fused):
+        """One layer's four Ops: one kernel per op (both paths on CPU adapters, prefill on GPUs),
+        with fused kernels for decoding on GPUs (fused.py)."""
+        c = self.config
+        w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
+        norm = lambda part: w(part).parts[0].quants  # noqa: E731
+        k_cache, v_cache = self.k_cache[i], self.v_cache[i]
+        layer = Layer(
+            qkv=Op.chain(await self._norm(b, norm("attn_norm"), self.x, self.xn),
+                         await b.linear(w("attn_q"), self.xn, self.q),
+                         await b.linear(w("attn_k"), self.xn, k_cache, at_pos=True),
+                         await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
+                         await self._rope(b, self.q, c.n_heads, at_pos=False),
+                         await self._rope(b, k_cache, c.n_kv_heads, at_pos=True)),
+            attention=await self._attention(b, i),
             out=await b.linear(w("attn_output"), self.attn, self.x, accumulate=True),
-            ffn_norm=await self._norm(b, f"blk.{i}.ffn_norm.weight", self.x, self.xn),
-            gate=await b.linear(w("ffn_gate"), self.xn, self.gate),
-            up=await b.linear(w("ffn_up"), self.xn, self.up),
-            swiglu=swiglu,
-            down=await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True))
+            ffn=Op.chain(await self._norm(b, norm("ffn_norm"), self.x, self.xn),
+                         await b.linear(w("ffn_gate"), self.xn, self.gate),
+                         await b.linear(w("ffn_up"), self.xn, self.up),
+                         await b.simple("swiglu", [self.step, self.gate, self.up],
+                                        lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn),
+                         await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True)))
+        if fused:  # the same prefill; the decode step in one dispatch per op
+            layer.qkv.decode = [await fused.qkv(i, norm("attn_norm"))]
+            layer.attention.decode = [await fused.attention(i)]
+            layer.out.decode = [await fused.out(i)]
+            layer.ffn.decode = [await fused.ffn(i, norm("ffn_norm"))]
+        return layer
 
     async def _top_k(self, b, source, n, pairs):
-        """Passes of topk.wgsl from n values (logits, or (id, logit) pairs) down to one slice's
-        top_k pairs: (the ops, the buffer holding the result)."""
-        ops = []
+        """Passes of top-k from n values (logits, or (id, logit) pairs) down to one slice's top_k
+        pairs: (the Op, the buffer holding the result). The CPU set's topk.wgsl runs one invocation
+        a slice without barriers; GPUs run topk_wide.wgsl, a workgroup a slice."""
+        op = Op([])
         while True:
             slices = ceil_div(n, TOPK_SLICE)
             out = self.device.create_buffer(8 * slices * self.top_k, label="top-k pairs")
-            ops.append(await b.simple("topk", [source, out], lambda _n, g=ceil_div(slices, 64): (g,),
-                                      N=n, K=self.top_k, SLICE=TOPK_SLICE, PAIRS=pairs))
+            if b.cpu:
+                op = Op.chain(op, await b.simple("topk", [source, out], lambda _n, g=ceil_div(slices, 64): (g,),
+                                                 N=n, K=self.top_k, SLICE=TOPK_SLICE, PAIRS=pairs))
+            else:
+                op = Op.chain(op, await b.simple("topk_wide", [source, out], lambda _n, g=slices: (g,),
+                                                 N=n, K=self.top_k, PAIRS=pairs))
             n, source, pairs = slices * self.top_k, out, True
             if slices == 1:
-                return ops, out
+                return op, out

@@ -155,6 +155,53 @@ def ceil_div(a, b):
     return -(-a // b)
 
 
+@dataclass
+class FusedRows:
+    """Several matrices' rows in one pair of buffers (a fused kernel binds one matrix): tensor i's
+    first block is blocks[i]. Each tensor's parts now point at its slice of these buffers."""
+    fmt: int
+    quants: object
+    scales: object
+    blocks: list
+
+
+SEGMENT_BLOCKS = 64  # segments start at multiples of 64 blocks: 256-byte aligned slices to bind
+
+
+def can_fuse(tensors):
+    """One format and one buffer part each (what fuse_rows needs)."""
+    return len({t.type_name for t in tensors}) == 1 and all(len(t.parts) == 1 for t in tensors)
+
+
+def fuse_rows(device, tensors, label):
+    """Copy the tensors' quants and scales into one buffer pair on the GPU (no Python touches the
+    data), point each tensor's part at its slice and free the old buffers."""
+    _, quant_bytes = GPU_FORMATS[tensors[0].type_name]
+    floats = tensors[0].type_name not in REPACKED  # no scales: every part shares a dummy
+    starts, total = [], 0
+    for t in tensors:
+        starts.append(total)
+        total += ceil_div(t.rows * t.cols // 32, SEGMENT_BLOCKS) * SEGMENT_BLOCKS
+    quants = device.create_buffer(total * quant_bytes, label=label + " quants")
+    scales = tensors[0].parts[0].scales if floats else device.create_buffer(total * 4, label=label + " scales")
+    rec = device.record()
+    for t, start in zip(tensors, starts):
+        part, blocks = t.parts[0], t.rows * t.cols // 32
+        rec.copy(part.quants, 0, quants, start * quant_bytes, blocks * quant_bytes)
+        if not floats:
+            rec.copy(part.scales, 0, scales, start * 4, blocks * 4)
+    device.submit(rec)
+    for t, start in zip(tensors, starts):
+        part, blocks = t.parts[0], t.rows * t.cols // 32
+        old = (part.quants,) + (() if floats else (part.scales,))
+        part.quants = (quants, start * quant_bytes, blocks * quant_bytes)
+        if not floats:
+            part.scales = (scales, start * 4, blocks * 4)
+        for buffer in old:
+            buffer.destroy()  # WebGPU frees it once the submitted copies have run
+    return FusedRows(tensors[0].fmt, quants, scales, starts)
+
+
 async def load_weights(device, gguf, config, source, max_part_bytes=None):
     """Check the model, then upload every tensor it needs: name -> GpuTensor."""
     check_model(gguf, config, source.size)

@@ -1,7 +1,8 @@
 """The whole model on tiny random-weight GGUFs (tools/tiny_model.py) against the numpy reference:
 every matrix type, batched prefill, split weight buffers, greedy decoding, load-time errors.
 Both kernel sets run here: the CPU-adapter set lavapipe would pick, and the real-GPU set
-(kernel_set="gpu": GPU attention, 8 threads a row, 64-wide workgroups, 8-token lookahead)."""
+(kernel_set="gpu": fused decode kernels (fused.py), parallel top-k, GPU attention for prefill,
+8-token lookahead)."""
 import numpy as np
 import pytest
 
@@ -42,7 +43,8 @@ def test_logits_match_reference(gpu, tiny, batch):
 @pytest.mark.parametrize("matrix_type", ["Q4_1", "Q4_0"])  # the real model's set runs in test_model_real
 def test_real_gpu_kernel_set_logits_match_reference(gpu, tmp_path, matrix_type):
     path = write_tiny_model(tmp_path / "tiny.gguf", seed=3, matrix_type=matrix_type)
-    assert not check_logits(gpu, path, batch=4, kernel_set="gpu").cpu_kernels
+    model = check_logits(gpu, path, batch=4, kernel_set="gpu")
+    assert not model.cpu_kernels and model.fused
 
 
 def test_split_weight_buffers_compute_the_same(gpu, tiny_model_path):
@@ -72,14 +74,17 @@ def test_kernel_set_is_checked(gpu, tiny_model_path):
         load(gpu, tiny_model_path, max_context=16, kernel_set="fast")
 
 
-def test_one_submit_per_decoded_token(gpu, tiny_model_path):
-    model, _ = load(gpu, tiny_model_path, max_context=64)
+@pytest.mark.parametrize("kernel_set,per_layer", [("cpu", 13), ("gpu", 4)])
+def test_one_submit_per_decoded_token(gpu, tiny_model_path, kernel_set, per_layer):
+    model, _ = load(gpu, tiny_model_path, max_context=64, kernel_set=kernel_set)
+    assert model.fused == (kernel_set == "gpu")
     gpu.run(model.prefill(PROMPT))
     before = gpu.device.submits
     gpu.run(model.decode_one_token(5))
     assert gpu.device.submits - before == 1
     layers = model.config.n_layers
-    assert model.dispatches_per_token == 1 + 13 * layers + 2 + 1  # embed, layers, norm+logits, topk
+    # embed, layers, norm + logits, one top-k pass (300 ids)
+    assert model.dispatches_per_token == 1 + per_layer * layers + 2 + 1
 
 
 def test_context_full_and_bad_ids_are_refused(gpu, tiny_model_path):

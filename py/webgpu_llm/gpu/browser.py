@@ -7,7 +7,7 @@ from js import GPUBufferUsage, GPUMapMode, Object, Uint8Array, fetch, navigator
 from pyodide.code import run_js
 from pyodide.ffi import to_js
 
-from . import GPUUnavailable
+from . import GPUUnavailable, cpu_backed
 from .limits import WANTED_FEATURES, WANTED_LIMITS
 from .replay_source import REPLAY_JS
 from .sequence import Sequence, capture
@@ -88,6 +88,7 @@ class BrowserDevice:
         info = adapter.info
         self.name = f"{info.vendor or '?'} {info.architecture or info.description or ''}".strip()
         self.is_fallback = bool(getattr(info, "isFallbackAdapter", False))
+        self.is_cpu = cpu_backed(self.name, self.is_fallback)
         self.features = {f for f in WANTED_FEATURES if device.features.has(f)}
         self.has_f16 = "shader-f16" in self.features
         self.has_subgroups = "subgroups" in self.features

@@ -1,7 +1,7 @@
 """Native backend: wgpu-py (Vulkan/Metal/D3D12; Mesa lavapipe in the tests)."""
 import wgpu
 
-from . import GPUUnavailable
+from . import GPUUnavailable, cpu_backed
 from .limits import WANTED_FEATURES, WANTED_LIMITS, kebab
 from .sequence import COPY, Sequence, capture
 from .shaders import local_kernel_dir, prepare, uses_subgroups
@@ -68,6 +68,8 @@ class NativeDevice:
         self.device = device
         info = adapter.info
         self.name = f"{info.get('device', '?')} ({info.get('backend_type', '?')})"
+        self.is_fallback = False  # wgpu offers no fallback flag; lavapipe is recognised by name
+        self.is_cpu = cpu_backed(self.name, self.is_fallback)
         self.features = set(device.features)
         self.has_f16 = "shader-f16" in self.features
         self.has_subgroups = "subgroup" in self.features or "subgroups" in self.features
