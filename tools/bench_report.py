@@ -201,6 +201,9 @@ def report(results):
            format_table(summary_headers(results), summary_rows(results)),
            "  (ours/wllama: times < 1x and rates > 1x mean ours is faster)", ""]
     out += adapter_lines(results) + bandwidth_lines(results)
+    for runtime, table in results.get("profile", {}).items():
+        from tools.kernel_profile import format_profile
+        out += ["", f"{runtime}: " + format_profile(table), ""]
     if results.get("outputs_agree"):
         out.append("Greedy outputs, identical leading characters: " + "; ".join(
             f"{pair} {same}/{n}" for pair, (same, n) in results["outputs_agree"].items()))

@@ -23,7 +23,8 @@ import math
 import struct
 import time
 
-from .weights import grid, load_kernel
+from .gpu.shaders import load_kernel
+from .weights import grid
 
 COPY_BYTES = 64 << 20       # large enough to leave CPU caches on software adapters
 COPY_ITEMS = 4              # vec4s per invocation (copy.wgsl ITEMS)

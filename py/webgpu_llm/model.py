@@ -21,6 +21,7 @@ TOP_K = 40            # candidates read back per token; sampling happens among t
 PREFILL_BATCH = 64    # tokens per prefill submit
 TOPK_SLICE = 512      # values one topk workgroup/invocation reduces to top_k (topk*.wgsl)
 MAX_ALLOWED = 1024    # token ids a mask may allow (constrained decoding; gather_logits.wgsl CAP)
+MAX_AHEAD = 16        # greedy steps per submit at most (decode_ahead)
 ATTENTION_CPU_MAX_DIM = 64   # attention_cpu.wgsl's limit (used on CPU-backed adapters)
 ATTENTION_CPU_WORKGROUP = 4  # its invocations (token, head) per workgroup
 
@@ -63,6 +64,16 @@ def uses_cpu_kernels(device, kernel_set=None):
 
 
 @dataclass
+class AheadBatch:
+    """Greedy steps submitted together (Model.submit_ahead); `Model.ahead_tops` reads them back."""
+    base: int         # the position of the first step
+    n: int
+    token: object     # the first step's input, None: the GPU's pick after the previous batch
+    reading: object   # the readback, already started: awaiting it gives the bytes
+    end: int = 1 << 62  # tokens from here on were dropped (reset) while the batch was in flight
+
+
+@dataclass
 class Layer:
     qkv: Op
     attention: Op
@@ -83,6 +94,9 @@ class Model:
         self.tokens = []               # ids whose keys/values are in the cache, in order
         self.dispatches_per_token = 0  # of the last decode step
         self._decode_step = None       # the decode step's commands, captured at its first use
+        self._in_flight = []           # AheadBatches submitted and not yet read back
+        self._buffers = []             # what destroy() frees besides the weights
+        self._ahead = 0                # batches submitted so far (their history buffers alternate)
 
     @classmethod
     async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
@@ -153,6 +167,55 @@ class Model:
     def reset(self, pos=0):
         """Forget the cache after `pos` tokens (0: start a new sequence)."""
         del self.tokens[max(0, pos):]
+        for batch in self._in_flight:
+            batch.end = min(batch.end, len(self.tokens))
+
+    # -- greedy steps, several per submit -----------------------------------------------------
+    # A readback (mapAsync) costs 2-3 ms in Chrome and ~12 ms in Deno on a real GPU, more than a
+    # whole decode step there. So for greedy decoding the GPU feeds itself: each step's best token
+    # (slot 0 of the top-k) is copied into the next step's input, positions come from a prepared
+    # list of step records, and every step's top-k is kept for one readback. The caller checks
+    # each pick (a repetition penalty may choose another) and rewinds with reset() where it
+    # differs. A batch's readback starts at submit, so the next batch can be submitted (chained
+    # to this one's last pick) before this one is awaited: the GPU never waits for the CPU.
+    def submit_ahead(self, token, n):
+        """Submit n greedy steps (fewer where the context ends): the first input is `token`, or
+        with None the GPU's own pick after the last step submitted before."""
+        n = max(1, min(n, MAX_AHEAD, self.max_context - self.pos))
+        self._check([0 if token is None else token])
+        if token is not None:
+            self.device.write(self.ids, struct.pack("<I", token))
+        row, history = 8 * self.top_k, self._history[self._ahead % 2]
+        self.device.write(self._steps, b"".join(struct.pack("<II", self.pos + k, 1) for k in range(n)))
+        step, rec = self.decode_step(), self.device.record()
+        for k in range(n):
+            rec.copy(self._steps, 8 * k, self.step, 0, 8)
+            if k or token is None:
+                rec.copy(self.top, 0, self.ids, 0, 4)  # the last step's best token is the input
+            rec.replay(step)
+            rec.copy(self.top, 0, history, row * k, row)
+        self.device.submit(rec)
+        self.dispatches_per_token = step.dispatches
+        batch = AheadBatch(self.pos, n, token, self.device.read_start(history, 0, row * n))
+        self._ahead += 1
+        self._in_flight.append(batch)
+        self.tokens.extend([token] + [None] * (n - 1))  # picks not known yet: filled by ahead_tops
+        return batch
+
+    async def ahead_tops(self, batch):
+        """The TopK after each of a submitted batch's inputs (batches are read in submit order)."""
+        raw = await batch.reading
+        self._in_flight.remove(batch)
+        row = 8 * self.top_k
+        tops = [parse_top(raw[row * k:row * (k + 1)], self.config.vocab) for k in range(batch.n)]
+        for k, top in enumerate(tops):  # step k's pick is step k+1's input (or the next batch's)
+            if batch.base + k + 1 < min(batch.end, len(self.tokens)):
+                self.tokens[batch.base + k + 1] = top.ids[0]
+        return tops
+
+    async def decode_ahead(self, token, n):
+        """Feed `token`, then n-1 of the GPU's own greedy picks; the TopK after each input."""
+        return await self.ahead_tops(self.submit_ahead(token, n))
 
     def decode_step(self):
         """The commands of one decode step (the same every token), captured once for replay."""
@@ -191,13 +254,29 @@ class Model:
         self.tokens.extend(chunk)
         return rec.dispatches
 
-    # -- load ------------------------------------------------------------------------------------
+    # -- load and free -------------------------------------------------------------------------
+    def _buffer(self, size, label):
+        buffer = self.device.create_buffer(size, label=label)
+        self._buffers.append(buffer)
+        return buffer
+
+    def destroy(self):
+        """Free every GPU buffer load() made: weights, KV cache, activations. Unusable after."""
+        owned = {id(b): b for b in self._buffers}
+        for tensor in self.weights.values():
+            for part in tensor.parts:
+                for b in (part.quants, part.scales):
+                    b = b[0] if isinstance(b, tuple) else b  # a slice of a fused buffer
+                    owned[id(b)] = b
+        for buffer in owned.values():
+            buffer.destroy()
+        self._buffers, self.weights, self._decode_step = [], {}, None
     def _allocate(self):
         c, b, ctx = self.config, self.batch, self.max_context
         q_dim, kv_dim = c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim
 
         def floats(n, label):
-            return self.device.create_buffer(4 * n, label=label)
+            return self._buffer(4 * n, label)
 
         self.step = floats(4, "step: pos0, n_tokens")
         self.ids = floats(b, "token ids")
@@ -213,6 +292,8 @@ class Model:
         self.allowed = floats(1 + MAX_ALLOWED, "allowed token ids: count, ids")
         self.allowed_logits = floats(2 * MAX_ALLOWED, "allowed (id, logit) pairs")
         half = c.head_dim // 2
+        self._steps = floats(2 * MAX_AHEAD, "decode_ahead: (pos, 1) per step")
+        self._history = [floats(2 * self.top_k * MAX_AHEAD, f"decode_ahead: top-k per step {i}") for i in (0, 1)]
         self.turns = floats(half, "rope turns per position")
         # The fused decode kernels' activations, at fused.Layout's offsets (a dummy otherwise).
         self.act = floats(Layout.of(c, splits_for(ctx)).size if self.fused else 4, "decode activations")
@@ -303,7 +384,7 @@ class Model:
         op = Op([])
         while True:
             slices = ceil_div(n, TOPK_SLICE)
-            out = self.device.create_buffer(8 * slices * self.top_k, label="top-k pairs")
+            out = self._buffer(8 * slices * self.top_k, "top-k pairs")
             if b.cpu:
                 op = Op.chain(op, await b.simple("topk", [source, out], lambda _n, g=ceil_div(slices, 64): (g,),
                                                  N=n, K=self.top_k, SLICE=TOPK_SLICE, PAIRS=pairs))

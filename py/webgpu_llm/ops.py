@@ -4,7 +4,8 @@ An Op is one step of the network as (kernel, bind group, workgroups(n)) dispatch
 decode a token and one to prefill a batch; a step may be several kernels on one adapter class and
 one fused kernel on another, and the forward pass reads the same either way.
 """
-from .weights import grid, load_kernel
+from .gpu.shaders import load_kernel
+from .weights import grid
 
 MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS) on GPUs
 MATVEC_ROWS_CPU = 16  # on CPU-backed adapters: each x load serves 16 rows (measured best there)

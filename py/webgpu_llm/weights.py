@@ -6,27 +6,15 @@ Float tensors go from the file to the GPU untouched. Quantized ones go up as fil
 quants with aligned 16-byte loads; no Python ever loops over tensor data. dequant.wgsl documents
 the GPU formats.
 """
-import re
 from dataclasses import dataclass
 
 from .gguf import GGUFError, check_supported
+from .gpu.shaders import load_kernel
 
 # ggml type -> (GPU format code of dequant.wgsl, GPU quant bytes per 32-element block)
 GPU_FORMATS = {"F32": (0, 128), "F16": (1, 64), "Q4_0": (2, 16), "Q4_1": (2, 16), "Q8_0": (8, 32)}
 # The quantized types repack.wgsl splits, with its SRC for each (the ggml type id).
 REPACKED = {"Q4_0": 2, "Q4_1": 3, "Q8_0": 8}
-
-_INCLUDE = re.compile(r"^// #include (\w+)\s*$", re.MULTILINE)
-
-
-async def load_kernel(device, name, constants=None):
-    """Compile wasm-kernels/NAME.wgsl, first pasting in the libraries it `// #include`s."""
-    source = await device.kernel_source(name)
-    while (match := _INCLUDE.search(source)):
-        library = await device.kernel_source(match.group(1))
-        source = source[:match.start()] + library + source[match.end():]
-    return await device.kernel(name, source=source, constants=constants)
-
 
 def grid(workgroups, limit=65535):
     """(x, y) workgroup counts covering `workgroups` while x stays under the per-dimension limit;

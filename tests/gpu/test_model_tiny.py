@@ -157,3 +157,30 @@ def test_truncated_model_file(gpu, tmp_path, tiny_model_path):
     gguf = read_gguf(BytesSource(data))
     with pytest.raises(GGUFError, match="truncated"):
         gpu.run(Model.load(gpu.device, gguf, BytesSource(data[:-1000])))
+
+
+@pytest.mark.parametrize("kernel_set", ["cpu", "gpu"])
+def test_destroy_frees_every_buffer_load_made(gpu, tiny_model_path, kernel_set, monkeypatch):
+    """Model.destroy() pairs with Model.load: loading again and again does not leak GPU memory."""
+    created, destroyed = {}, set()
+    create = gpu.device.create_buffer
+    buffer_class = type(create(4))
+    destroy = buffer_class.destroy
+
+    def counting_create(*args, **kwargs):
+        buffer = create(*args, **kwargs)
+        created[id(buffer)] = buffer  # kept alive, so ids stay unique
+        return buffer
+
+    def counting_destroy(buffer):
+        destroyed.add(id(buffer))
+        destroy(buffer)
+    monkeypatch.setattr(gpu.device, "create_buffer", counting_create)
+    monkeypatch.setattr(buffer_class, "destroy", counting_destroy)
+    for _ in range(2):
+        model, _ = load(gpu, tiny_model_path, max_context=32, kernel_set=kernel_set)
+        gpu.run(model.prefill(PROMPT))
+        gpu.run(model.decode_ahead(5, 3))
+        model.destroy()
+    leaked = [created[i].label for i in set(created) - destroyed]
+    assert len(created) > 20 and not leaked, leaked

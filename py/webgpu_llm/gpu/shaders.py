@@ -1,23 +1,25 @@
-"""WGSL sources by name, with the one place that smooths over compiler dialects.
+"""Kernels by name: the one place WGSL sources are found, assembled and compiled.
 
-Chrome's Tint requires `enable subgroups;` before using subgroup built-ins while naga (wgpu-py)
-rejects the line; kernels write the directive and this module drops it for naga.
+    kernel = await load_kernel(device, "matvec", {"K": 576, ...})
+
+Kernels are wasm-kernels/NAME.wgsl (fetched from kernels/ in the browser: device.kernel_source).
+A kernel may paste in libraries with a `// #include NAME` line (dequant, coop, ...). The same text
+compiles with Chrome's Tint and wgpu's naga: no kernel uses a feature whose directive they
+disagree on (subgroups: Tint requires `enable subgroups;`, naga rejects it).
 """
 import re
 from pathlib import Path
 
-_SUBGROUPS = re.compile(r"^\s*enable\s+subgroups\s*;\s*$", re.MULTILINE)
+_INCLUDE = re.compile(r"^// #include (\w+)\s*$", re.MULTILINE)
 
 
-def prepare(source, dialect):
-    """Adapt a kernel's text for the compiler: 'tint' (browsers) or 'naga' (wgpu-py)."""
-    if dialect == "naga":
-        source = _SUBGROUPS.sub("", source)
-    return source
-
-
-def uses_subgroups(source):
-    return bool(_SUBGROUPS.search(source))
+async def load_kernel(device, name, constants=None):
+    """Compile wasm-kernels/NAME.wgsl, first pasting in the libraries it `// #include`s."""
+    source = await device.kernel_source(name)
+    while (match := _INCLUDE.search(source)):
+        library = await device.kernel_source(match.group(1))
+        source = source[:match.start()] + library + source[match.end():]
+    return await device.kernel(name, source=source, constants=constants)
 
 
 def local_kernel_dir():
