@@ -80,6 +80,7 @@ def make_site(directory, model_path, prompt, with_wllama=True):
     for page in PAGES.iterdir():
         if page.is_file():
             shutil.copyfile(page, directory / page.name)
+    shutil.copyfile(Path(__file__).resolve().parent / "bandwidth.py", directory / "bandwidth.py")  # not in the wheel
     bench = directory / "bench"
     bench.mkdir()
     (bench / "prompt.json").write_text(json.dumps(prompt))

@@ -80,6 +80,7 @@ def deno_params(tmp, model_path, prompt, max_context):
     wheels = [vendor.pypi_file("jinja2"), vendor.markupsafe_wheel(), build_project_wheel(tmp)]
     (tmp / "prompt.json").write_text(json.dumps(prompt))
     return {"pyodide": str(ROOT / "node_modules" / "pyodide"), "wheels": [str(w) for w in wheels],
+            "files": [[str(ROOT / "tools" / "bandwidth.py"), "bandwidth.py"]],  # a bench tool, in no wheel
             "script": str(PAGES / "bench_deno.py"), "model": str(Path(model_path).resolve()),
             "kernels": (ROOT / "wasm-kernels").as_uri() + "/", "prompt": str(tmp / "prompt.json"),
             "ctx": max_context}

@@ -27,7 +27,7 @@ async def complete_streamed(engine, messages, tokens, clock=time.perf_counter):
 
 async def run_native(model_path, messages, tokens, max_context, with_bandwidth=True, with_profile=False,
                      kernel_set=None):
-    from webgpu_llm import bandwidth
+    from tools import bandwidth
     from webgpu_llm.engine import Engine
     from webgpu_llm.gguf import FileSource
     from webgpu_llm.gpu import open_device

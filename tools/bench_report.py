@@ -174,7 +174,7 @@ def result_skeleton(model_path, prompt, args):
                      "wllama_threads": args.wllama_threads},
         "runtime": getattr(args, "runtime", "chromium"),
         "runs": {},          # native / browser / deno / wllama: METRICS keys, adapter, details
-        "bandwidth": {},     # native / browser / deno: webgpu_llm.bandwidth.measure() results
+        "bandwidth": {},     # native / browser / deno: tools/bandwidth.py measure() results
         "ratios": {},        # ours_over_wllama: {metric: ratio}
         "notes": [],
     }

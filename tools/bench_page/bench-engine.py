@@ -82,7 +82,7 @@ try:
             "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
 
     if params.get("bandwidth") == "1":
-        from webgpu_llm import bandwidth
+        import bandwidth  # tools/bandwidth.py, fetched by bench-pyscript.json
         say("measuring bandwidth")
         result["bandwidth"] = await bandwidth.measure(device, engine.model)
     result["ok"] = True

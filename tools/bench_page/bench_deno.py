@@ -57,7 +57,7 @@ async def run():
             "readbacks_prefill": [b - a for a, b in zip(rb_start, rb_first)],
             "readbacks_decode": [b - a for a, b in zip(rb_first, rb_last)]}
     if params.get("bandwidth"):
-        from webgpu_llm import bandwidth
+        import bandwidth  # tools/bandwidth.py, written in by bench-deno.mjs
         result["bandwidth"] = await bandwidth.measure(device, engine.model)
 
 

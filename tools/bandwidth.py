@@ -1,4 +1,5 @@
-"""Achieved memory bandwidth on the current device: a plain copy kernel as the yardstick, and the
+"""Achieved memory bandwidth on the current device (a bench tool, not shipped in the wheel; the
+bench pages load it as the top-level module `bandwidth`): a plain copy kernel as the yardstick, and the
 model's quantized matrix x vector kernels (matvec.wgsl, what a decode step spends its time in).
 
     result = await measure(device)                 # synthetic SmolLM2-shaped Q4 matrices
@@ -23,8 +24,8 @@ import math
 import struct
 import time
 
-from .gpu.shaders import load_kernel
-from .weights import grid
+from webgpu_llm.gpu.shaders import load_kernel
+from webgpu_llm.weights import grid
 
 COPY_BYTES = 64 << 20       # large enough to leave CPU caches on software adapters
 COPY_ITEMS = 4              # vec4s per invocation (copy.wgsl ITEMS)
@@ -154,7 +155,7 @@ async def model_batches(model):
     scratch vectors: the KV cache is not touched); plus the output head and "decode" (all of a
     token's matrices). The real-GPU set decodes the layers with fused kernels (fused.py) instead:
     `build.py bench --profile` times those."""
-    from .ops import Builder
+    from webgpu_llm.ops import Builder
     config, weights, device = model.config, model.weights, model.device
     builder = Builder(device, model.step, model.cpu_kernels)
     vectors = {}
@@ -190,9 +191,9 @@ async def synthetic_batches(device, shapes=None, layers=30):
     """Like model_batches, on made-up Q4_1 matrices of the given {kind: (K, N)} shapes, uploaded
     and bound by the engine's own code (weights.Uploader, model.Builder.linear). Native only:
     the browser backend uploads from a JS ArrayBuffer (use a loaded model there)."""
-    from .gguf import BytesSource, TensorInfo
-    from .ops import Builder
-    from .weights import Uploader
+    from webgpu_llm.gguf import BytesSource, TensorInfo
+    from webgpu_llm.ops import Builder
+    from webgpu_llm.weights import Uploader
     shapes = shapes or SMOLLM2_SHAPES
     step = device.create_buffer(16, label="step")
     device.write(step, struct.pack("<II", 0, 1))
