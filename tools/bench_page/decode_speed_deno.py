@@ -21,7 +21,7 @@ async def run():
     device = await BrowserDevice.open(kernel_base=params["kernels"])
     start = js.performance.now()
     model = await Model.load(device, read_gguf(source), source, max_context=params["ctx"],
-                             kernel_set=params.get("kernel_set"))
+                             kernel_set=params.get("kernel_set") or None)
     result.update({"adapter": device.name, "runtime": "Pyodide + WebGPU in Deno", "features": sorted(device.features),
                    "load_s": round((js.performance.now() - start) / 1000, 3), "lookahead": params["lookahead"],
                    "kernel_set": "cpu" if model.cpu_kernels else "gpu", "fused": model.fused})
