@@ -141,7 +141,9 @@ def native_step(args, model_path, prompt, results):
 
 def deno_step(args, model_path, prompt, results):
     run, bw = run_deno_engine(model_path, prompt, args.browser_tokens, args.max_context,
-                              not args.no_bandwidth, args.page_timeout)
+                              not args.no_bandwidth, args.page_timeout, args.profile)
+    if "profile" in run:
+        results.setdefault("profile", {})["deno"] = run.pop("profile")
     results["runs"]["deno"] = run
     if bw:
         results["bandwidth"]["deno"] = bw

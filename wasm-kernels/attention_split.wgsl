@@ -13,7 +13,7 @@ struct Step {
 @group(0) @binding(0) var<storage, read> step: Step;
 @group(0) @binding(1) var<storage, read_write> act: array<f32>;
 @group(0) @binding(2) var<storage, read> k_cache: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v_cache: array<f32>;
+@group(0) @binding(3) var<storage, read> v_cache: array<vec4<f32>>;
 
 override N_HEADS: u32;
 override N_KV_HEADS: u32;
@@ -30,6 +30,7 @@ const MAX_CHUNK = 512u;
 var<workgroup> qv: array<vec4<f32>, 64>;
 var<workgroup> weights: array<f32, MAX_CHUNK>;
 var<workgroup> red: array<f32, T>;
+var<workgroup> sums: array<vec4<f32>, T>;
 
 // max (or sum) over the workgroup, in every invocation.
 fn reduce(lid: u32, v: f32, is_max: bool) -> f32 {
@@ -80,13 +81,29 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         l += p;
     }
     l = reduce(lid, l, false);  // its barriers also publish the weights
+    // The weighted values: invocation (lane, quad) sums every lanes-th key of the chunk for four
+    // dimensions (vec4 loads; lanes short chains instead of one long one), then the lanes meet.
     let slot = h * SPLITS + split;
-    for (var d = lid; d < HEAD_DIM; d += T) {
-        var acc = 0.0;
-        for (var j = j0; j < j1; j++) {
-            acc += weights[j - j0] * v_cache[(j * N_KV_HEADS + kv_head) * HEAD_DIM + d];
+    let lanes = max(1u, T / quads);
+    let quad = lid % quads;
+    let lane = lid / quads;
+    var acc = vec4<f32>(0.0);
+    if (lane < lanes) {
+        for (var j = j0 + lane; j < j1; j += lanes) {
+            acc += weights[j - j0] * v_cache[(j * N_KV_HEADS + kv_head) * quads + quad];
         }
-        act[AP_ACC + slot * HEAD_DIM + d] = acc;
+    }
+    sums[lid] = acc;
+    workgroupBarrier();
+    if (lane == 0u) {
+        for (var l = 1u; l < lanes; l++) {
+            acc += sums[l * quads + quad];
+        }
+        let at = AP_ACC + slot * HEAD_DIM + 4u * quad;
+        act[at] = acc.x;
+        act[at + 1u] = acc.y;
+        act[at + 2u] = acc.z;
+        act[at + 3u] = acc.w;
     }
     if (lid == 0u) {
         act[AP_M + slot] = m;

@@ -10,30 +10,42 @@ fn xs_block_dot(g: u32, b: u32) -> f32 {
                       xs[8u * b + 4u], xs[8u * b + 5u], xs[8u * b + 6u], xs[8u * b + 7u], xsums[b]);
 }
 
-// res[i] = row (row0 + i) . xs for i < rows (rows <= WG), over the first k values of xs.
-// Call from uniform control flow with xs and xsums complete; res is complete on return.
+const MAX_PASSES = 16u;  // rows <= 16 * (WG / LANES)
+
+// res[i] = row (row0 + i) . xs for i < rows, over the first k values of xs. WG / LANES rows a
+// pass; every pass's loads are issued before any reduction (accumulators in registers), so their
+// memory latencies overlap instead of adding up pass by pass. Call from uniform control flow with
+// xs and xsums complete; res is complete on return.
 fn dot_rows(lid: u32, row0: u32, rows: u32, k: u32) {
     let per_pass = WG / LANES;
     let lane = lid % LANES;
     let blocks = k / 32u;
-    for (var first = 0u; first < rows; first += per_pass) {
-        let i = first + lid / LANES;
-        var acc = 0.0;
-        if (i < rows) {
+    let passes = (rows + per_pass - 1u) / per_pass;
+    var acc: array<f32, MAX_PASSES>;
+    for (var p = 0u; p < MAX_PASSES; p++) {
+        let i = p * per_pass + lid / LANES;
+        if (p < passes && i < rows) {
             let g = row_block(row0 + i);
+            var s = 0.0;
             for (var b = lane; b < blocks; b += LANES) {
-                acc += xs_block_dot(g + b, b);
+                s += xs_block_dot(g + b, b);
             }
+            acc[p] = s;
         }
-        red[lid] = acc;
-        workgroupBarrier();
-        if (lane == 0u && i < rows) {
-            var total = 0.0;
-            for (var j = 0u; j < LANES; j++) {
-                total += red[lid + j];
+    }
+    for (var p = 0u; p < MAX_PASSES; p++) {
+        if (p < passes) {  // uniform: rows is the same for the whole workgroup
+            let i = p * per_pass + lid / LANES;
+            red[lid] = acc[p];
+            workgroupBarrier();
+            if (lane == 0u && i < rows) {
+                var total = 0.0;
+                for (var j = 0u; j < LANES; j++) {
+                    total += red[lid + j];
+                }
+                res[i] = total;
             }
-            res[i] = total;
+            workgroupBarrier();
         }
-        workgroupBarrier();
     }
 }
