@@ -184,3 +184,16 @@ def test_destroy_frees_every_buffer_load_made(gpu, tiny_model_path, kernel_set, 
         model.destroy()
     leaked = [created[i].label for i in set(created) - destroyed]
     assert len(created) > 20 and not leaked, leaked
+
+
+def test_real_gpu_set_falls_back_to_one_op_per_kernel_when_weights_are_split(gpu, tiny_model_path):
+    """The fused kernels need each fused group in one buffer pair; split weights keep the
+    one-op-per-kernel path (with the real-GPU set's constants and top-k) and compute the same."""
+    fused, _ = load(gpu, tiny_model_path, max_context=32, kernel_set="gpu")
+    split, _ = load(gpu, tiny_model_path, max_context=32, kernel_set="gpu", max_part_bytes=1000)
+    assert fused.fused and not split.fused
+    for model in (fused, split):
+        gpu.run(model.prefill(PROMPT))
+        gpu.run(model.decode_one_token(7))
+    np.testing.assert_allclose(logits(gpu, split), logits(gpu, fused), atol=1e-4)
+    assert split.dispatches_per_token > fused.dispatches_per_token
