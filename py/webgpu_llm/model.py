@@ -8,6 +8,7 @@ Everything the GPU needs (buffers, the KV cache, pipelines, bind groups) is made
 a step only writes the token ids and the step buffer (position, token count), records the
 prebuilt dispatches top to bottom (`forward`) and submits them.
 """
+import asyncio
 import math
 import struct
 from dataclasses import dataclass
@@ -314,7 +315,8 @@ class Model:
             x0 = (self.act, 4 * fused.layout.x[0], 4 * c.hidden) if fused else self.x
             self.embed.decode.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
                                                                         self.ids, x0]), size))
-        self.layers = [await self._layer(b, i, fused) for i in range(c.n_layers)]
+        # All layers at once: their pipelines compile concurrently (Builder.kernel).
+        self.layers = list(await asyncio.gather(*(self._layer(b, i, fused) for i in range(c.n_layers))))
         norm = self.weights["output_norm.weight"].parts[0].quants
         self.final_norm = LastRow(self.x, self.last, 4 * c.hidden, await self._norm(b, norm, self.last, self.last_norm),
                                   await fused.final_norm(norm, self.last_norm) if fused else None)

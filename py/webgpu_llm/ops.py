@@ -4,6 +4,8 @@ An Op is one step of the network as (kernel, bind group, workgroups(n)) dispatch
 decode a token and one to prefill a batch; a step may be several kernels on one adapter class and
 one fused kernel on another, and the forward pass reads the same either way.
 """
+import asyncio
+
 from .gpu.shaders import load_kernel
 from .weights import grid
 
@@ -68,10 +70,13 @@ class Builder:
         self.cpu = cpu
 
     async def kernel(self, name, **constants):
+        """The compiled kernel, once per (name, constants): callers running concurrently share one
+        compilation, so the browser compiles different pipelines in parallel
+        (createComputePipelineAsync) while the model builds its layers."""
         key = (name, tuple(sorted(constants.items())))
         if key not in self.kernels:
-            self.kernels[key] = await load_kernel(self.device, name, constants)
-        return self.kernels[key]
+            self.kernels[key] = asyncio.ensure_future(load_kernel(self.device, name, constants))
+        return await self.kernels[key]
 
     async def simple(self, name, buffers, workgroups, **constants):
         """An Op of one kernel, the same for decode and prefill."""
