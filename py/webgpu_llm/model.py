@@ -15,16 +15,15 @@ from dataclasses import dataclass
 
 from .fused import FusedDecode, Layout, fusable, splits_for
 from .gguf import model_config
-from .ops import Builder, LastRow, Op, ceil_div
+from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup
 from .weights import grid, load_weights
 
 TOP_K = 40            # candidates read back per token; sampling happens among them
-PREFILL_BATCH = 64    # tokens per prefill submit
+PREFILL_BATCH = 64    # tokens per prefill submit (CPU set: shorter waits between streamed pieces)
+PREFILL_BATCH_GPU = 256  # real GPUs: wider dispatches, one submit for most prompts
 TOPK_SLICE = 512      # values one topk workgroup/invocation reduces to top_k (topk*.wgsl)
 MAX_ALLOWED = 1024    # token ids a mask may allow (constrained decoding; gather_logits.wgsl CAP)
 MAX_AHEAD = 16        # greedy steps per submit at most (decode_ahead)
-ATTENTION_CPU_MAX_DIM = 64   # attention_cpu.wgsl's limit (used on CPU-backed adapters)
-ATTENTION_CPU_WORKGROUP = 4  # its invocations (token, head) per workgroup
 
 
 class ContextFull(ValueError):
@@ -42,13 +41,6 @@ def parse_top(raw, vocab):
     pairs = struct.unpack("<" + "If" * (len(raw) // 8), raw)
     keep = [i for i in range(0, len(pairs), 2) if pairs[i] < vocab]
     return TopK([pairs[i] for i in keep], [pairs[i + 1] for i in keep])
-
-
-def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
-    """Query heads one attention workgroup serves (they share a KV head, so K/V loads are shared):
-    the largest divisor of the group size within attention.wgsl's limits."""
-    group = n_heads // n_kv_heads
-    return max(h for h in range(1, min(group, 4) + 1) if group % h == 0 and h * head_dim <= 256)
 
 
 KERNEL_SETS = ("cpu", "gpu")
@@ -100,7 +92,7 @@ class Model:
         self._ahead = 0                # batches submitted so far (their history buffers alternate)
 
     @classmethod
-    async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
+    async def load(cls, device, gguf, source, max_context=2048, batch=None, top_k=TOP_K,
                    max_part_bytes=None, kernel_set=None):
         """Check and upload the weights, allocate the KV cache and activations, build every Op.
         max_part_bytes: split weights into buffers of at most this size (default: the device's
@@ -109,6 +101,7 @@ class Model:
         config = model_config(gguf)
         weights = await load_weights(device, gguf, config, source, max_part_bytes)
         max_context = min(max_context, config.context)
+        batch = batch or (PREFILL_BATCH if cpu_kernels else PREFILL_BATCH_GPU)
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
         model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
@@ -337,19 +330,6 @@ class Model:
         return await b.simple("rope", [self.step, buffer, self.turns], lambda n: (ceil_div(n * pairs, 64),),
                               N_HEADS=heads, HEAD_DIM=self.config.head_dim, AT_POS=at_pos)
 
-    async def _attention(self, b, i):
-        c, k_cache, v_cache = self.config, self.k_cache[i], self.v_cache[i]
-        if b.cpu and c.head_dim <= ATTENTION_CPU_MAX_DIM:  # barrier-free, one invocation a head
-            return await b.simple(
-                "attention_cpu", [self.step, self.q, k_cache, v_cache, self.attn],
-                lambda n: grid(ceil_div(n * c.n_heads, ATTENTION_CPU_WORKGROUP)), N_HEADS=c.n_heads,
-                N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, WORKGROUP=ATTENTION_CPU_WORKGROUP)
-        heads = heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
-        return await b.simple(
-            "attention", [self.step, self.q, k_cache, v_cache, self.attn, self.scores],
-            lambda n: (c.n_heads // heads, n), N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads,
-            HEAD_DIM=c.head_dim, MAX_CTX=self.max_context, HEADS=heads)
-
     async def _layer(self, b, i, fused):
         """One layer's four Ops: one kernel per op (both paths on CPU adapters, prefill on GPUs),
         with fused kernels for decoding on GPUs (fused.py)."""
@@ -364,7 +344,8 @@ class Model:
                          await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
                          await self._rope(b, self.q, c.n_heads, at_pos=False),
                          await self._rope(b, k_cache, c.n_kv_heads, at_pos=True)),
-            attention=await self._attention(b, i),
+            attention=await b.attention(self.config, self.max_context, self.step, self.q, k_cache, v_cache,
+                                        self.attn, self.scores),
             out=await b.linear(w("attn_output"), self.attn, self.x, accumulate=True),
             ffn=Op.chain(await self._norm(b, norm("ffn_norm"), self.x, self.xn),
                          await b.linear(w("ffn_gate"), self.xn, self.gate),

@@ -13,10 +13,19 @@ MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS) on GPUs
 MATVEC_ROWS_CPU = 16  # on CPU-backed adapters: each x load serves 16 rows (measured best there)
 MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl ROWS, TOKENS) on GPUs
 MATMUL_ROWS_CPU = 8   # on CPU-backed adapters: fewer loads of x per weight
+ATTENTION_CPU_MAX_DIM = 64   # attention_cpu.wgsl's limit (used on CPU-backed adapters)
+ATTENTION_CPU_WORKGROUP = 4  # its invocations (token, head) per workgroup
 
 
 def ceil_div(a, b):
     return -(-a // b)
+
+
+def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
+    """Query heads one attention workgroup serves (they share a KV head, so K/V loads are shared):
+    the largest divisor of the group size within attention.wgsl's limits."""
+    group = n_heads // n_kv_heads
+    return max(h for h in range(1, min(group, 4) + 1) if group % h == 0 and h * head_dim <= 256)
 
 
 class Op:
@@ -99,3 +108,16 @@ class Builder:
             op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows, r=self.matmul_rows: (
                 ceil_div(rows, r * 64), ceil_div(n, MATMUL_TOKENS))))
         return op
+
+    async def attention(self, c, max_context, step, q, k_cache, v_cache, out, scores):
+        """Causal attention of n tokens over the cache: one invocation per (token, head) without
+        barriers on CPU adapters (attention_cpu.wgsl), else workgroups (attention.wgsl)."""
+        if self.cpu and c.head_dim <= ATTENTION_CPU_MAX_DIM:
+            return await self.simple(
+                "attention_cpu", [step, q, k_cache, v_cache, out],
+                lambda n: grid(ceil_div(n * c.n_heads, ATTENTION_CPU_WORKGROUP)), N_HEADS=c.n_heads,
+                N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, WORKGROUP=ATTENTION_CPU_WORKGROUP)
+        heads = heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
+        return await self.simple(
+            "attention", [step, q, k_cache, v_cache, out, scores], lambda n: (c.n_heads // heads, n),
+            N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, MAX_CTX=max_context, HEADS=heads)

@@ -152,7 +152,8 @@ class NativeDevice:
         """`count` timestamp queries and a buffer to resolve them into (None: no timestamp-query)."""
         if "timestamp-query" not in self.features:
             return None
-        buffer = self.device.create_buffer(size=8 * count, usage=wgpu.BufferUsage.QUERY_RESOLVE | wgpu.BufferUsage.COPY_SRC)
+        usage = wgpu.BufferUsage.QUERY_RESOLVE | wgpu.BufferUsage.COPY_SRC
+        buffer = self.device.create_buffer(size=8 * count, usage=usage)
         return Timestamps(self.device.create_query_set(type="timestamp", count=count), buffer)
 
     # -- execution ---------------------------------------------------------------------------
