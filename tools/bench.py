@@ -93,6 +93,11 @@ def parse_args(argv):
                    help="wllama's n_threads (default: the CPU count)")
     p.add_argument("--max-context", type=int, default=MAX_CONTEXT)
     p.add_argument("--no-bandwidth", action="store_true", help="skip the kernel bandwidth measurement")
+    p.add_argument("--profile", action="store_true",
+                   help="also time every kernel of one decode step and one prefill (tools/kernel_profile.py; "
+                        "timestamp queries where the adapter has them)")
+    p.add_argument("--kernel-set", choices=["cpu", "gpu"],
+                   help="native run: force the CPU-adapter or the real-GPU kernel set (default: by adapter)")
     p.add_argument("--page-timeout", type=int, default=PAGE_TIMEOUT_S, help="seconds per bench page")
     return p.parse_args(argv)
 
@@ -131,7 +136,10 @@ def main(argv=None):
 
 def native_step(args, model_path, prompt, results):
     run, bw = asyncio.run(run_native(model_path, prompt["messages"], args.tokens, args.max_context,
-                                     with_bandwidth=not args.no_bandwidth))
+                                     with_bandwidth=not args.no_bandwidth, with_profile=args.profile,
+                                     kernel_set=args.kernel_set))
+    if "profile" in run:
+        results.setdefault("profile", {})["native"] = run.pop("profile")
     results["runs"]["native"] = run
     if bw:
         results["bandwidth"]["native"] = bw
@@ -139,7 +147,9 @@ def native_step(args, model_path, prompt, results):
 
 def deno_step(args, model_path, prompt, results):
     run, bw = run_deno_engine(model_path, prompt, args.browser_tokens, args.max_context,
-                              not args.no_bandwidth, args.page_timeout)
+                              not args.no_bandwidth, args.page_timeout, args.profile)
+    if "profile" in run:
+        results.setdefault("profile", {})["deno"] = run.pop("profile")
     results["runs"]["deno"] = run
     if bw:
         results["bandwidth"]["deno"] = bw

@@ -54,7 +54,10 @@ def run_in_chromium(args, model_path, prompt, results):
 
 def run_both_engines(browser, args, results):
     """Ours first; wllama then gets as many tokens as ours produced if ours hit the time budget."""
-    run, bw = run_browser_engine(browser, args.browser_tokens, args.max_context, args.browser_budget)
+    run, bw = run_browser_engine(browser, args.browser_tokens, args.max_context, args.browser_budget,
+                                 getattr(args, "profile", False))
+    if "profile" in run:
+        results.setdefault("profile", {})["browser"] = run.pop("profile")
     results["runs"]["browser"] = run
     cut = run["completion"].get("stopped_by_budget")
     if cut:
@@ -80,6 +83,11 @@ def make_site(directory, model_path, prompt, with_wllama=True):
     for page in PAGES.iterdir():
         if page.is_file():
             shutil.copyfile(page, directory / page.name)
+    config = json.loads((directory / "pyscript-worker.json").read_text())
+    for tool in ("bandwidth.py", "kernel_profile.py"):  # bench tools, not in the wheel
+        shutil.copyfile(Path(__file__).resolve().parent / tool, directory / tool)
+        config["files"]["./" + tool] = "./" + tool
+    (directory / "bench-pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
     bench = directory / "bench"
     bench.mkdir()
     (bench / "prompt.json").write_text(json.dumps(prompt))
@@ -155,15 +163,18 @@ def cold_then_warm(browser, page_name, who, cold_query, warm_query):
     return cold, warm
 
 
-def run_browser_engine(browser, tokens, max_context, budget=BROWSER_BUDGET_S):
+def run_browser_engine(browser, tokens, max_context, budget=BROWSER_BUDGET_S, with_profile=False):
     """Our engine (download into the Cache API, then load; warm: completion and bandwidth)."""
     cold, warm = cold_then_warm(browser, "bench-engine.html",
                                 "browser/ours: download into the Cache API, then load",
                                 {"ctx": max_context},
-                                {"tokens": tokens, "ctx": max_context, "budget": budget, "bandwidth": 1})
+                                {"tokens": tokens, "ctx": max_context, "budget": budget, "bandwidth": 1,
+                                 "profile": int(with_profile)})
     run = two_phase_run("Pyodide + WebGPU in Chromium", warm["adapter"], cold, warm,
-                        {"cold": without(cold, "bandwidth", "completion"),
-                         "warm": without(warm, "bandwidth", "completion")})
+                        {"cold": without(cold, "bandwidth", "completion", "profile"),
+                         "warm": without(warm, "bandwidth", "completion", "profile")})
+    if "profile" in warm:
+        run["profile"] = warm["profile"]
     return run, warm.get("bandwidth")
 
 

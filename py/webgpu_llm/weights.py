@@ -6,10 +6,10 @@ Float tensors go from the file to the GPU untouched. Quantized ones go up as fil
 quants with aligned 16-byte loads; no Python ever loops over tensor data. dequant.wgsl documents
 the GPU formats.
 """
-import re
 from dataclasses import dataclass
 
 from .gguf import GGML_TYPES_BY_NAME, GGUFError, check_supported
+from .gpu.shaders import load_kernel
 
 # ggml type -> (GPU format code of dequant.wgsl, GPU quant bytes per 32-element block)
 GPU_FORMATS = {"F32": (0, 128), "F16": (1, 64), "Q4_0": (2, 16), "Q4_1": (2, 16), "Q8_0": (8, 32),
@@ -19,35 +19,6 @@ GPU_FORMATS = {"F32": (0, 128), "F16": (1, 64), "Q4_0": (2, 16), "Q4_1": (2, 16)
 REPACKED = {"Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "Q5_0": 6, "Q5_1": 7, "Q6_K": 14}
 # Bytes of the scales buffer per 256 elements, for the repacked types (default: a word a block).
 SCALE_BYTES_PER_256 = {"Q5_0": 64, "Q5_1": 64, "Q6_K": 4}
-
-_INCLUDE = re.compile(r"^// #include (\w+)\s*$", re.MULTILINE)
-
-
-# dequant_k.wgsl's one entry point per FMT, generated here so that a kernel holds only its own
-# format's code: every include is inlined at each call site, and unused format code doubled
-# compile times on lavapipe. Kernels for other formats get a stub that is never called.
-K_FORMAT_ENTRY = {6: "dequant_q5(g)", 12: "dequant_k45(g, false)", 13: "dequant_k45(g, true)",
-                  14: "dequant_q6k(g)"}
-_DEQUANT_K = "fn dequant_k(g: u32) -> array<vec4<f32>, 8> {{\n    return {};\n}}\n"
-
-
-async def _library(device, name, constants):
-    if name != "dequant_k":
-        return await device.kernel_source(name)
-    entry = K_FORMAT_ENTRY.get((constants or {}).get("FMT"))
-    if entry is None:
-        return _DEQUANT_K.format("array<vec4<f32>, 8>()")
-    return await device.kernel_source(name) + _DEQUANT_K.format(entry)
-
-
-async def load_kernel(device, name, constants=None):
-    """Compile wasm-kernels/NAME.wgsl, first pasting in the libraries it `// #include`s."""
-    source = await device.kernel_source(name)
-    while (match := _INCLUDE.search(source)):
-        library = await _library(device, match.group(1), constants)
-        source = source[:match.start()] + library + source[match.end():]
-    return await device.kernel(name, source=source, constants=constants)
-
 
 def grid(workgroups, limit=65535):
     """(x, y) workgroup counts covering `workgroups` while x stays under the per-dimension limit;
@@ -187,6 +158,57 @@ class Uploader:
 
 def ceil_div(a, b):
     return -(-a // b)
+
+
+@dataclass
+class FusedRows:
+    """Several matrices' rows in one pair of buffers (a fused kernel binds one matrix): tensor i's
+    first block is blocks[i]. Each tensor's parts now point at its slice of these buffers."""
+    fmt: int
+    quants: object
+    scales: object
+    blocks: list
+
+
+SEGMENT_BLOCKS = 64  # segments start at multiples of 64 blocks: 256-byte aligned slices to bind
+
+
+FUSABLE_TYPES = ("F32", "F16", "Q4_0", "Q4_1", "Q8_0")   # a scale word a block: fuse_rows' layout
+
+
+def can_fuse(tensors):
+    """One format (of FUSABLE_TYPES) and one buffer part each (what fuse_rows needs)."""
+    return (len({t.type_name for t in tensors}) == 1 and tensors[0].type_name in FUSABLE_TYPES
+            and all(len(t.parts) == 1 for t in tensors))
+
+
+def fuse_rows(device, tensors, label):
+    """Copy the tensors' quants and scales into one buffer pair on the GPU (no Python touches the
+    data), point each tensor's part at its slice and free the old buffers."""
+    _, quant_bytes = GPU_FORMATS[tensors[0].type_name]
+    floats = tensors[0].type_name not in REPACKED  # no scales: every part shares a dummy
+    starts, total = [], 0
+    for t in tensors:
+        starts.append(total)
+        total += ceil_div(t.rows * t.cols // 32, SEGMENT_BLOCKS) * SEGMENT_BLOCKS
+    quants = device.create_buffer(total * quant_bytes, label=label + " quants")
+    scales = tensors[0].parts[0].scales if floats else device.create_buffer(total * 4, label=label + " scales")
+    rec = device.record()
+    for t, start in zip(tensors, starts):
+        part, blocks = t.parts[0], t.rows * t.cols // 32
+        rec.copy(part.quants, 0, quants, start * quant_bytes, blocks * quant_bytes)
+        if not floats:
+            rec.copy(part.scales, 0, scales, start * 4, blocks * 4)
+    device.submit(rec)
+    for t, start in zip(tensors, starts):
+        part, blocks = t.parts[0], t.rows * t.cols // 32
+        old = (part.quants,) + (() if floats else (part.scales,))
+        part.quants = (quants, start * quant_bytes, blocks * quant_bytes)
+        if not floats:
+            part.scales = (scales, start * 4, blocks * 4)
+        for buffer in old:
+            buffer.destroy()  # WebGPU frees it once the submitted copies have run
+    return FusedRows(tensors[0].fmt, quants, scales, starts)
 
 
 async def load_weights(device, gguf, config, source, max_part_bytes=None):

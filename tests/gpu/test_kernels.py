@@ -106,6 +106,7 @@ def rope_reference(x, positions, theta):
     from reference.model import ReferenceLlama
     ref = ReferenceLlama.__new__(ReferenceLlama)
     ref.head_dim, ref.theta = x.shape[-1], theta
+    ref.neox, ref.freq_factors = False, np.ones(x.shape[-1] // 2)   # llama's rope, no rope_freqs
     return ref.rope(x, positions)
 
 
@@ -133,7 +134,7 @@ def test_rope(gpu, heads, head_dim, tokens, pos0, at_pos):
     (9, 3, 64, 0, 1, 0), (9, 3, 64, 70, 1, 1), (4, 2, 16, 0, 13, 2), (8, 1, 32, 5, 3, 3),
     (3, 3, 128, 130, 2, 4), (14, 2, 64, 9, 2, 5), (2, 1, 256, 3, 2, 6)])
 def test_attention(gpu, heads, kv_heads, head_dim, pos0, tokens, seed):
-    from webgpu_llm.model import heads_per_workgroup
+    from webgpu_llm.ops import heads_per_workgroup
     per_group = heads_per_workgroup(heads, kv_heads, head_dim)
     rng = np.random.default_rng(seed)
     max_ctx = pos0 + tokens + 3

@@ -1,7 +1,7 @@
 # The engine side of `python3 build.py bench` (tools/bench.py), run by PyScript on the main thread.
 # Times are seconds since navigation start (performance.now()), so "ready_s" includes starting
 # Pyodide and unpacking our wheels: what a visitor waits for. Query: phase=cold|warm, tokens=N,
-# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1.
+# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1, profile=1.
 import json
 import traceback
 
@@ -83,8 +83,12 @@ try:
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
 
+    if params.get("profile") == "1":
+        import kernel_profile  # tools/kernel_profile.py, fetched by bench-pyscript.json
+        say("timing every kernel")
+        result["profile"] = await kernel_profile.profile(engine.model)
     if params.get("bandwidth") == "1":
-        from webgpu_llm import bandwidth
+        import bandwidth  # tools/bandwidth.py, fetched by bench-pyscript.json
         say("measuring bandwidth")
         result["bandwidth"] = await bandwidth.measure(device, engine.model)
     result["ok"] = True
