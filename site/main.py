@@ -1,9 +1,10 @@
-# Entry point started by PyScript: install our wheels with micropip from this origin, then start the app.
-from js import document, location, performance
+# Entry point started by PyScript. Before Python ran, PyScript unpacked our package (with its
+# bytecode) and fetched this build's build-info.json (pyscript.json's `files`; no micropip).
+import json
+
+from js import document, performance
 
 performance.mark("todo:python-started")  # boot phases for `build.py bench --startup`
-
-from boot import install_wheels
 
 
 def say(text, state="booting"):
@@ -13,8 +14,9 @@ def say(text, state="booting"):
 
 
 try:
-    build_info = await install_wheels(str(location.href).split("?")[0].split("#")[0].rsplit("/", 1)[0] + "/")
-    performance.mark("todo:wheels-installed")
+    with open("build-info.json", encoding="utf-8") as file:
+        build_info = json.load(file)
+    performance.mark("todo:wheels-installed")  # the name the bench knows: our code is ready
     from todo_app.main import start
     await start(build_info)
 except Exception as error:  # the shell must say what went wrong rather than hang on "Starting…"

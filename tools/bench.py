@@ -71,6 +71,9 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="build.py bench", description=__doc__.splitlines()[0])
     p.add_argument("--startup", action="store_true",
                    help="instead: the to-do list's start-up (tools/bench_startup.py; --startup --help)")
+    p.add_argument("--soak", action="store_true",
+                   help="instead: 100 questions in one conversation and a 1,000 to-do list, tiny model "
+                        "in Chromium (tools/bench_soak.py; --soak --help)")
     p.add_argument("--json", action="store_true", help="print the JSON results instead of the table")
     p.add_argument("--model", help="GGUF file (default: the shipped SmolLM2-135M-Instruct Q4_1)")
     p.add_argument("--skip-wllama", action="store_true", help="leave out the wllama runs")
@@ -95,6 +98,11 @@ def parse_args(argv):
                    help="threads of our CPU kernels in the browser (default: the core count)")
     p.add_argument("--max-context", type=int, default=MAX_CONTEXT)
     p.add_argument("--no-bandwidth", action="store_true", help="skip the kernel bandwidth measurement")
+    p.add_argument("--profile", action="store_true",
+                   help="also time every kernel of one decode step and one prefill (tools/kernel_profile.py; "
+                        "timestamp queries where the adapter has them)")
+    p.add_argument("--kernel-set", choices=["cpu", "gpu"],
+                   help="native run: force the CPU-adapter or the real-GPU kernel set (default: by adapter)")
     p.add_argument("--page-timeout", type=int, default=PAGE_TIMEOUT_S, help="seconds per bench page")
     return p.parse_args(argv)
 
@@ -103,6 +111,9 @@ def main(argv=None):
     if argv and "--startup" in argv:  # issue #15: the to-do list's start-up, not the engine
         from tools.bench_startup import main as startup_main
         return startup_main(argv)
+    if argv and "--soak" in argv:  # issue #15: memory, GPU buffers and latency over a long session
+        from tools.bench_soak import main as soak_main
+        return soak_main(argv)
     args = parse_args(argv)
     from tools import vendor
     model_path = Path(args.model or vendor.tuned_model()).expanduser()
@@ -130,7 +141,10 @@ def main(argv=None):
 
 def native_step(args, model_path, prompt, results):
     run, bw = asyncio.run(run_native(model_path, prompt["messages"], args.tokens, args.max_context,
-                                     with_bandwidth=not args.no_bandwidth))
+                                     with_bandwidth=not args.no_bandwidth, with_profile=args.profile,
+                                     kernel_set=args.kernel_set))
+    if "profile" in run:
+        results.setdefault("profile", {})["native"] = run.pop("profile")
     results["runs"]["native"] = run
     if bw:
         results["bandwidth"]["native"] = bw
@@ -138,7 +152,9 @@ def native_step(args, model_path, prompt, results):
 
 def deno_step(args, model_path, prompt, results):
     run, bw = run_deno_engine(model_path, prompt, args.browser_tokens, args.max_context,
-                              not args.no_bandwidth, args.page_timeout)
+                              not args.no_bandwidth, args.page_timeout, args.profile)
+    if "profile" in run:
+        results.setdefault("profile", {})["deno"] = run.pop("profile")
     results["runs"]["deno"] = run
     if bw:
         results["bandwidth"]["deno"] = bw

@@ -55,7 +55,10 @@ def run_in_chromium(args, model_path, prompt, results):
 def run_both_engines(browser, args, results):
     """Ours first; wllama then gets as many tokens as ours produced if ours hit the time budget."""
     run, bw = run_browser_engine(browser, args.browser_tokens, args.max_context, args.browser_budget,
-                                 getattr(args, "backend", "auto"), getattr(args, "threads", 0))
+                                 getattr(args, "profile", False), getattr(args, "backend", "auto"),
+                                 getattr(args, "threads", 0))
+    if "profile" in run:
+        results.setdefault("profile", {})["browser"] = run.pop("profile")
     results["runs"]["browser"] = run
     cut = run["completion"].get("stopped_by_budget")
     if cut:
@@ -81,6 +84,11 @@ def make_site(directory, model_path, prompt, with_wllama=True):
     for page in PAGES.iterdir():
         if page.is_file():
             shutil.copyfile(page, directory / page.name)
+    config = json.loads((directory / "pyscript-worker.json").read_text())
+    for tool in ("bandwidth.py", "kernel_profile.py"):  # bench tools, not in the wheel
+        shutil.copyfile(Path(__file__).resolve().parent / tool, directory / tool)
+        config["files"]["./" + tool] = "./" + tool
+    (directory / "bench-pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
     bench = directory / "bench"
     bench.mkdir()
     (bench / "prompt.json").write_text(json.dumps(prompt))
@@ -156,7 +164,8 @@ def cold_then_warm(browser, page_name, who, cold_query, warm_query):
     return cold, warm
 
 
-def run_browser_engine(browser, tokens, max_context, budget=BROWSER_BUDGET_S, backend="auto", threads=0):
+def run_browser_engine(browser, tokens, max_context, budget=BROWSER_BUDGET_S, with_profile=False,
+                       backend="auto", threads=0):
     """Our engine (download into the Cache API, then load; warm: completion and, on WebGPU,
     bandwidth) on `backend` as the app chooses it (webgpu_llm.backend_choice)."""
     device = {"backend": backend, "threads": threads or 0}
@@ -164,11 +173,13 @@ def run_browser_engine(browser, tokens, max_context, budget=BROWSER_BUDGET_S, ba
                                 "browser/ours: download into the Cache API, then load",
                                 {"ctx": max_context, **device},
                                 {"tokens": tokens, "ctx": max_context, "budget": budget, "bandwidth": 1,
-                                 **device})
+                                 "profile": int(with_profile), **device})
     kernels = "WebGPU" if warm.get("backend") == "webgpu" else f"wasm SIMD, {warm.get('threads')} threads"
     run = two_phase_run(f"Pyodide + {kernels} in Chromium", warm["adapter"], cold, warm,
-                        {"cold": without(cold, "bandwidth", "completion"),
-                         "warm": without(warm, "bandwidth", "completion")})
+                        {"cold": without(cold, "bandwidth", "completion", "profile"),
+                         "warm": without(warm, "bandwidth", "completion", "profile")})
+    if "profile" in warm:
+        run["profile"] = warm["profile"]
     return run, warm.get("bandwidth")
 
 

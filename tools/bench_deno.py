@@ -56,7 +56,7 @@ def _run_deno_once(deno, params, workdir, timeout_s):
                        f"{proc.stderr[-2000:]}")
 
 
-def run_deno_engine(model_path, prompt, tokens, max_context, with_bandwidth, timeout_s):
+def run_deno_engine(model_path, prompt, tokens, max_context, with_bandwidth, timeout_s, with_profile=False):
     """Our engine in Pyodide on Deno's WebGPU: a cold start (load only), then a warm one (load,
     completion, bandwidth). Wheels and kernels come straight from this checkout."""
     deno = deno_binary()
@@ -67,9 +67,11 @@ def run_deno_engine(model_path, prompt, tokens, max_context, with_bandwidth, tim
                               tmp, timeout_s)
         log(f"deno/ours: ready after {cold['ready_s']:.1f} s; warm start, {tokens} tokens, bandwidth")
         warm = _run_deno_once(deno, {**params, "phase": "warm", "tokens": tokens,
-                                     "bandwidth": with_bandwidth}, tmp, timeout_s)
+                                     "bandwidth": with_bandwidth, "profile": with_profile}, tmp, timeout_s)
     run = two_phase_run(f"Pyodide + WebGPU in Deno {DENO[1]}", warm["adapter"], cold, warm,
-                        {"cold": cold, "warm": without(warm, "bandwidth", "completion")})
+                        {"cold": cold, "warm": without(warm, "bandwidth", "completion", "profile")})
+    if "profile" in warm:
+        run["profile"] = warm["profile"]
     return run, warm.get("bandwidth")
 
 
@@ -80,6 +82,8 @@ def deno_params(tmp, model_path, prompt, max_context):
     wheels = [vendor.pypi_file("jinja2"), vendor.markupsafe_wheel(), build_project_wheel(tmp)]
     (tmp / "prompt.json").write_text(json.dumps(prompt))
     return {"pyodide": str(ROOT / "node_modules" / "pyodide"), "wheels": [str(w) for w in wheels],
+            # bench tools, in no wheel
+            "files": [[str(ROOT / "tools" / name), name] for name in ("bandwidth.py", "kernel_profile.py")],
             "script": str(PAGES / "bench_deno.py"), "model": str(Path(model_path).resolve()),
             "kernels": (ROOT / "wasm-kernels").as_uri() + "/", "prompt": str(tmp / "prompt.json"),
             "ctx": max_context}

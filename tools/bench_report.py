@@ -174,7 +174,7 @@ def result_skeleton(model_path, prompt, args):
                      "wllama_threads": args.wllama_threads},
         "runtime": getattr(args, "runtime", "chromium"),
         "runs": {},          # native / browser / deno / wllama: METRICS keys, adapter, details
-        "bandwidth": {},     # native / browser / deno: webgpu_llm.bandwidth.measure() results
+        "bandwidth": {},     # native / browser / deno: tools/bandwidth.py measure() results
         "ratios": {},        # ours_over_wllama: {metric: ratio}
         "notes": [],
     }
@@ -201,6 +201,9 @@ def report(results):
            format_table(summary_headers(results), summary_rows(results)),
            "  (ours/wllama: times < 1x and rates > 1x mean ours is faster)", ""]
     out += adapter_lines(results) + bandwidth_lines(results)
+    for runtime, table in results.get("profile", {}).items():
+        from tools.kernel_profile import format_profile
+        out += ["", f"{runtime}: " + format_profile(table), ""]
     if results.get("outputs_agree"):
         out.append("Greedy outputs, identical leading characters: " + "; ".join(
             f"{pair} {same}/{n}" for pair, (same, n) in results["outputs_agree"].items()))

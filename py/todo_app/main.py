@@ -1,21 +1,18 @@
-"""The app's entry point (called by site/main.py once the wheels are installed).
+"""The app's entry point (called by site/main.py once PyScript has unpacked our package).
 
-Boot order: load the list from IndexedDB and show it (usable at once), build the assistant panel,
-then check WebGPU (diagnostics; without it the model runs on the CPU, and only a browser without
-WebAssembly SIMD either is "unsupported") and ask the assistant client for its status.
+Boot order: load the list from IndexedDB and show it (usable at once); only then import and build
+the assistant panel (its modules are not needed for the list: issue #15, a faster start), check
+WebGPU (diagnostics; without it the model runs on the CPU, and only a browser without WebAssembly
+SIMD either is "unsupported") and ask the assistant client for its status.
 """
+import asyncio
 import inspect
 import json
 
 from js import document, performance
 
-from .assistant.client import UnavailableAssistant, create_client
-from .assistant.session import AssistantSession
-from .selfcheck import gpu_selfcheck
 from .store import open_store
 from .todos import TodoList
-from .ui.backend_choice import BackendChoice
-from .ui.chat_panel import ChatPanel
 from .ui.dom import h, local_today, run_task
 from .ui.todo_list import TodoView
 
@@ -31,6 +28,8 @@ def set_status(text, state):
 async def check_webgpu():
     """The GPU self-check report; report["unsupported"] is True when there is no WebGPU at all."""
     from webgpu_llm.gpu import GPUUnavailable
+
+    from .selfcheck import gpu_selfcheck
     try:
         return await gpu_selfcheck()
     except GPUUnavailable as error:  # no WebGPU is a normal situation, not a crash
@@ -62,18 +61,25 @@ async def start(build_info, client=None):
     todos = TodoList.from_records(records)
     view = TodoView(document.getElementById("todo-root"), todos, store)
     performance.mark("todo:list-shown")
+    await asyncio.sleep(0)  # let the browser paint the list before the panel is built
     sync = None
     if hasattr(store, "db"):  # IndexedDB works: keep other open tabs in step
         from .ui.tab_sync import TabSync
         sync = TabSync(view, store)
 
+    from .assistant.session import AssistantSession
+    from .ui.backend_choice import BackendChoice
+    from .ui.chat_panel import ChatPanel
+    from .ui.storage_info import StorageInfo
     session = AssistantSession(None, lambda: todos.items, local_today,  # client set in start_assistant
                                apply_action=view.apply_action)
     gpu_line = h("p", {"id": "gpu-check"}, text="Checking WebGPU…")
     build_line = h("p", {"class": "muted small"}, text=f"Build {build_info['build']}.")
     backend = BackendChoice(session)
+    storage = StorageInfo()
     panel = ChatPanel(document.getElementById("assistant-root"), session,
-                      [gpu_line, backend.element, build_line])
+                      [gpu_line, backend.element, storage.line, build_line])
+    storage.watch(session, panel.diagnostics)
     APP.update(todos=todos, view=view, store=store, session=session, panel=panel, build=build_info,
                sync=sync)
 
@@ -102,6 +108,7 @@ async def start_assistant(session, report, client=None, build_info=None):
     if report.get("unsupported") and not report.get("cpu_kernels"):
         session.set_unsupported(report.get("error", ""))
         return
+    from .assistant.client import UnavailableAssistant, create_client
     try:
         client = client if client is not None else create_client(build_info)
         if inspect.isawaitable(client):

@@ -22,7 +22,6 @@ async def gpu_selfcheck(n=1000):
     return {
         "adapter": device.name,
         "f16": device.has_f16,
-        "subgroups": device.has_subgroups,
         "max_binding_size": device.max_binding_size,
         "n": n,
         "sample": list(got[:4]) + [got[-1]],

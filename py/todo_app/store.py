@@ -4,15 +4,16 @@ One object store, one record per to-do (keyPath "id", with its list position in 
 change is written in one readwrite transaction: the records that changed are put, the removed
 ones deleted. `save` issues the transaction at once and returns an awaitable for its commit.
 Other tabs write the same store: each put is merged, inside the transaction, with the record as
-stored (per field, the later change wins: todos.merge_record), never a whole-list overwrite.
+stored (per field, the later change wins: merge.merge_record), never a whole-list overwrite. A
+deleted to-do's record becomes a tombstone ({"id", "deleted": ms}, merged the same way), so a tab
+that still shows it cannot bring it back; tombstones older than merge.TOMBSTONE_DAYS are dropped.
 """
 import asyncio
-import json
 
 from js import Object, indexedDB
 from pyodide.ffi import create_proxy, to_js
 
-from .merge import merge_record
+from .merge import is_expired, is_tombstone, merge_record, now_ms, tombstone
 
 DB_NAME = "todo-assistant"
 DB_VERSION = 1
@@ -69,8 +70,9 @@ def _wait(target, ok_events, error_events, result=lambda: None):
 class TodoStore:
     def __init__(self, db):
         self.db = db
-        self._queued = {}      # id -> json of each record as of the last transaction issued
+        self._queued = {}      # id -> each record (a dict) as of the last transaction issued
         self._rewrite = False  # a transaction failed: the next one rewrites the whole store
+        self._deleted = {}     # id -> ms of its deletion, until its tombstone is committed
 
     @classmethod
     async def open(cls):
@@ -93,13 +95,26 @@ class TodoStore:
         return cls(db)
 
     async def load(self):
-        """All stored records, sorted by position (plain dicts)."""
+        """All stored to-dos, sorted by position (plain dicts); tombstones are left out (and
+        expired ones deleted)."""
         tx = self.db.transaction(STORE, "readonly")
         request = tx.objectStore(STORE).getAll()
         records = await _wait(request, ["success"], ["error"], lambda: request.result.to_py())
         records = [r for r in records if isinstance(r, dict)]
-        self._queued = {r.get("id"): json.dumps(r, sort_keys=True) for r in records}
+        now = now_ms()
+        expired = [r["id"] for r in records if is_expired(r, now)]
+        if expired:
+            self._drop(expired)
+        records = [r for r in records if not is_tombstone(r)]
+        self._queued = {r.get("id"): r for r in records}
         return records
+
+    def _drop(self, ids):
+        """Delete these records (old tombstones); nothing waits for it."""
+        tx = self.db.transaction(STORE, "readwrite")
+        store = tx.objectStore(STORE)
+        for todo_id in ids:
+            store.delete(todo_id)
 
     def save(self, records):
         """Write the list (records from TodoList.records()) as one readwrite transaction.
@@ -108,10 +123,11 @@ class TodoStore:
         call order); each put follows its read, merged with what another tab stored; the returned
         awaitable completes when it has committed and raises StoreError if it failed.
         """
-        wanted = {r["id"]: json.dumps(r, sort_keys=True) for r in records}
+        # dicts compared as they are (records() makes fresh ones): 1,000 json.dumps took 15 ms
+        wanted = {r["id"]: r for r in records}
         rewrite = self._rewrite
         puts = records if rewrite else [r for r in records if self._queued.get(r["id"]) != wanted[r["id"]]]
-        deletes = [] if rewrite else [i for i in self._queued if i not in wanted]
+        deletes = self._note_deletions(wanted, rewrite)
         if not rewrite and not puts and not deletes:
             return _done()
         tx = self.db.transaction(STORE, "readwrite")
@@ -121,19 +137,33 @@ class TodoStore:
         for record in puts:
             _merge_put(store, record, merged)
         for todo_id in deletes:
-            store.delete(todo_id)
+            _merge_put(store, tombstone(todo_id, self._deleted[todo_id]), merged)
         # No tx.commit(): the merged puts are issued from the gets' success events; the
         # transaction commits on its own once they are done.
         self._queued, self._rewrite = wanted, False
-        return self._finish(done)
+        return self._finish(done, deletes)
 
-    async def _finish(self, done):
+    def _note_deletions(self, wanted, rewrite):
+        """The ids whose tombstones this save writes: those gone since the last save (stamped
+        now, once), and after a failed transaction every deletion not yet committed."""
+        gone = [i for i in self._queued if i not in wanted]
+        for todo_id in list(self._deleted):
+            if todo_id in wanted:  # back (undo) before its tombstone was committed
+                del self._deleted[todo_id]
+        for todo_id in gone:
+            self._deleted.setdefault(todo_id, now_ms())
+        return list(self._deleted) if rewrite else gone
+
+    async def _finish(self, done, deletes):
         """True when the stored list now differs from ours (another tab's change was kept)."""
         try:
-            return await done
+            kept_other_changes = await done
         except Exception:
             self._rewrite = True
             raise
+        for todo_id in deletes:
+            self._deleted.pop(todo_id, None)
+        return kept_other_changes
 
 
 def _merge_put(store, record, merged):

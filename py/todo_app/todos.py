@@ -158,14 +158,18 @@ class TodoList:
                 return i
         raise KeyError(todo_id)
 
-    def visible(self, which="all"):
+    def visible(self, which="all", query=""):
+        """The to-dos a filter shows; `query`: only those whose title holds every word of it
+        (case-insensitive)."""
         if which not in FILTERS:
             raise ValueError(f"unknown filter {which!r}")
-        if which == "open":
-            return [t for t in self._items if not t.done]
-        if which == "done":
-            return [t for t in self._items if t.done]
-        return list(self._items)
+        items = self._items
+        if which != "all":
+            items = [t for t in items if t.done == (which == "done")]
+        words = str(query or "").casefold().split()
+        if words:
+            items = [t for t in items if all(w in t.title.casefold() for w in words)]
+        return list(items)
 
     def counts(self, today=None):
         done = sum(1 for t in self._items if t.done)
@@ -249,6 +253,7 @@ class TodoList:
             if todo.id in taken:
                 continue
             self._items.insert(min(index, len(self._items)), todo)
+            self._stamp(todo, "restored")  # later than its tombstone: the undo wins in every tab
             restored.append(todo)
         return restored
 
@@ -320,6 +325,7 @@ class TodoList:
             if todo.id is None:
                 todo.id = self._unique_id_excluding(existing)
                 existing[todo.id] = todo
+            self._stamp(todo, "title", "due", "done", "restored")  # brings back a deleted id too
             self._items.append(todo)
         report.added = len(new)
         return report

@@ -5,14 +5,18 @@ Mesa's lavapipe) emulates a GPU on the CPU and is several times slower than the 
 doing the same work directly; no `navigator.gpu` or no adapter leaves only the CPU anyway.
 """
 from .gpu import GPUUnavailable, open_device
-from .model import is_cpu_adapter
 
 CHOICES = ("auto", "webgpu", "wasm")
 
 
+def is_wasm(device):
+    """The CPU kernels' device (a WebGPU device on a CPU-emulated adapter says is_cpu too)."""
+    return getattr(device, "dialect", "") == "wasm"
+
+
 def describe(device):
     """What the status line and Diagnostics say about a device."""
-    if getattr(device, "is_cpu", False):
+    if is_wasm(device):
         threads = getattr(device, "threads", 1)
         return {"backend": "wasm", "name": device.name, "threads": threads,
                 "summary": f"running on CPU ({threads} thread{'s' * (threads != 1)})"}
@@ -37,7 +41,7 @@ async def choose_device(choice="auto", opener=open_device, **options):
         return await opener("wasm", **wasm_options), f"{error} The model runs on the CPU instead."
     if choice == "webgpu":
         return device, "WebGPU was chosen in Diagnostics."
-    if is_cpu_adapter(device):
+    if device.is_cpu:  # a CPU-emulated adapter (gpu.shaders.cpu_backed)
         name = device.name
         device.destroy()
         return (await opener("wasm", **wasm_options),

@@ -1,7 +1,8 @@
 """Chat with the model from a terminal, natively (wgpu): ``python3 build.py chat --prompt TEXT``.
 
 Streams the reply to stdout, or with --json prints one object:
-{"text", "tokens", "prompt_tokens", "timings": {"load_s", "ttft_s", "prefill_tok_s", "decode_tok_s"}}.
+{"text", "tokens", "ids" (the generated token ids), "prompt_tokens", "timings": {"load_s", "ttft_s",
+"prefill_tok_s", "decode_tok_s"}, "dispatches_per_token", "kernel_set"}.
 Greedy by default, with a repetition penalty: plain greedy loops on SmolLM2-135M.
 """
 import argparse
@@ -39,14 +40,12 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--model", help=f"GGUF file (default: $TODO_MODEL_GGUF, else {DEFAULT_MODEL})")
     p.add_argument("--max-context", type=int, default=2048)
-    p.add_argument("--precision", choices=["auto", "f32", "f16"], default="auto",
-                   help="kernel arithmetic; only f32 kernels exist so far (auto = f32)")
+    p.add_argument("--kernel-set", choices=["cpu", "gpu"],
+                   help="the CPU-adapter or the real-GPU kernel set (default: by adapter)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     p.add_argument("--backend", choices=["webgpu", "wasm"], default="webgpu",
                    help="webgpu (wgpu-py) or wasm (the CPU kernels under wasmtime, one thread)")
     args = p.parse_args(argv)
-    if args.precision == "f16":
-        p.error("--precision f16: no f16 kernels yet; use auto or f32")
     args.model = args.model or default_model_path()
     if not os.path.isfile(args.model):
         p.error(f"model file not found: {args.model}")
@@ -62,7 +61,7 @@ async def chat(args, out=sys.stdout):
         [{"role": "user", "content": args.prompt}]
     prompt_ids = ChatTemplate.from_gguf(gguf).prompt_ids(messages, tokenizer)
     device = await open_device(args.backend)
-    model = await Model.load(device, gguf, source, max_context=args.max_context)
+    model = await Model.load(device, gguf, source, max_context=args.max_context, kernel_set=args.kernel_set)
     loaded = time.perf_counter()
     sampler = Sampler(args.temperature, args.top_k, args.top_p, args.repeat_penalty, seed=args.seed)
     pieces, tokens, first = [], [], None
@@ -74,9 +73,10 @@ async def chat(args, out=sys.stdout):
             out.write(piece)
             out.flush()
     done = time.perf_counter()
-    return {"text": "".join(pieces), "tokens": len(tokens), "prompt_tokens": len(prompt_ids),
+    return {"text": "".join(pieces), "tokens": len(tokens), "ids": tokens, "prompt_tokens": len(prompt_ids),
             "timings": timings(started, loaded, first, done, len(prompt_ids), len(tokens)),
-            "dispatches_per_token": model.dispatches_per_token}
+            "dispatches_per_token": model.dispatches_per_token,
+            "kernel_set": "cpu" if model.cpu_kernels else "gpu"}
 
 
 def timings(started, loaded, first, done, n_prompt, n_tokens):

@@ -166,10 +166,12 @@ class _Completions:
         self.engine = engine
 
     async def create(self, messages, stream=False, temperature=0.7, top_p=0.95, top_k=40,
-                     max_tokens=256, seed=None, stop=None, repetition_penalty=1.1):
+                     max_tokens=256, seed=None, stop=None, repetition_penalty=1.1, ignore_eos=False):
+        """ignore_eos: go on past the end of the turn up to max_tokens (benchmarks: a fixed length)."""
         sampler = Sampler(temperature=temperature, top_k=top_k, top_p=top_p,
                           repetition_penalty=repetition_penalty, seed=seed)
-        chunks = _stream(self.engine, messages, sampler, max_tokens, _stop_list(stop))
+        stop_ids = set() if ignore_eos else self.engine.stop_ids
+        chunks = _stream(self.engine, messages, sampler, max_tokens, _stop_list(stop), stop_ids)
         if stream:
             return chunks
         return await _collect(chunks)
@@ -190,7 +192,7 @@ async def _collect(chunks):
     return ChatCompletion([FinalChoice(Message("".join(text)), reason)], usage)
 
 
-async def _stream(engine, messages, sampler, max_tokens, stops):
+async def _stream(engine, messages, sampler, max_tokens, stops, stop_ids):
     """The chunk generator behind create(stream=True)."""
     if engine.busy:
         raise RuntimeError("the engine is already generating; interrupt() it first")
@@ -202,7 +204,7 @@ async def _stream(engine, messages, sampler, max_tokens, stops):
         cached_before = common_prefix(engine.model.tokens, prompt)
         clock = _Clock()
         reason, held = "length", ""  # held: text that might be the start of a stop string
-        pieces = generate(engine.model, engine.tokenizer, prompt, max_tokens, sampler, engine.stop_ids)
+        pieces = generate(engine.model, engine.tokenizer, prompt, max_tokens, sampler, stop_ids)
         async for token, piece in pieces:
             clock.token(token is not None)
             usage.completion_tokens += token is not None

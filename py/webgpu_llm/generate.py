@@ -6,7 +6,6 @@
 Pieces never split a UTF-8 character (tokenizer.StreamDecoder holds bytes back); a last pair
 (None, text) carries any bytes still held at the end. Special tokens yield "" as text.
 """
-from .lookahead import Stepper
 from .tokenizer import StreamDecoder
 
 
@@ -50,7 +49,62 @@ async def generate(model, tokenizer, prompt_ids, max_tokens, sampler, stop_ids=N
                 break
             top = await stepper.next(token)
     finally:
-        stepper.settle()
+        await stepper.settle()
     tail = decoder.flush()
     if tail:
         yield None, tail
+
+
+def lookahead_tokens(model):
+    """Greedy tokens decoded per submit: with the CPU-adapter kernel set (lavapipe, SwiftShader)
+    the readback is cheap next to a step and smaller batches stream more smoothly, so 1; else 8.
+    `model.lookahead`, when set, overrides (tests)."""
+    fixed = getattr(model, "lookahead", None)
+    return fixed if fixed is not None else (1 if model.cpu_kernels else 8)
+
+
+class Stepper:
+    """The TopK after each token fed: one step at a time, or from batches the GPU decodes ahead
+    greedily (Model.submit_ahead). While the caller takes the GPU's picks, the next batch is
+    already submitted, chained to the last pick, before the current one is awaited; where the
+    caller's pick differs, the in-flight batch is dropped and the cache rewound."""
+
+    def __init__(self, model, greedy):
+        self.model = model
+        self.n = lookahead_tokens(model) if greedy else 1
+        self.batch, self.base, self.k = [], 0, 0
+        self.in_flight = None   # the chained batch after self.batch, submitted, not yet read
+
+    @property
+    def pos(self):
+        """Tokens in the cache that belong to the sequence (lookahead beyond it excluded)."""
+        return self.base + self.k + 1 if self.batch else self.model.pos
+
+    async def next(self, token):
+        if self.batch and self.batch[self.k].ids[0] == token:
+            if self.k + 1 < len(self.batch):
+                self.k += 1
+                return self.batch[self.k]
+            if self.in_flight is not None:  # the chained batch continues the sequence
+                return await self._take(self.in_flight)
+        await self.settle()
+        if self.n == 1:
+            return await self.model.decode_one_token(token)
+        return await self._take(self.model.submit_ahead(token, self.n))
+
+    async def _take(self, batch):
+        """Chain the next batch behind `batch` (if the context has room), then read `batch`."""
+        model = self.model
+        self.in_flight = model.submit_ahead(None, self.n) if model.pos < model.max_context else None
+        self.base, self.k = batch.base, 0
+        self.batch = await model.ahead_tops(batch)
+        return self.batch[0]
+
+    async def settle(self):
+        """Drop what the GPU decoded ahead that the sequence did not take."""
+        if self.batch:
+            self.model.reset(self.base + self.k + 1)
+            self.batch = []
+        if self.in_flight is not None:
+            batch, self.in_flight = self.in_flight, None
+            await self.model.ahead_tops(batch)  # its readback buffer is free again

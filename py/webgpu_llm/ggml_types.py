@@ -30,7 +30,8 @@ GGML_TYPE_ROWS = [
     (30, "BF16", 1, 2), (34, "TQ1_0", 256, 54), (35, "TQ2_0", 256, 66),
     (39, "MXFP4", 32, 17), (40, "NVFP4", 64, 36), (41, "Q1_0", 128, 18),
 ]
-SUPPORTED_TYPE_NAMES = frozenset({"F32", "F16", "Q4_0", "Q4_1", "Q8_0"})
+SUPPORTED_TYPE_NAMES = frozenset({"F32", "F16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0",
+                                  "Q4_K", "Q5_K", "Q6_K"})
 GGML_TYPES = {
     row[0]: GGMLType(*row, supported=row[1] in SUPPORTED_TYPE_NAMES) for row in GGML_TYPE_ROWS
 }

@@ -325,6 +325,9 @@ class ModelConfig:
     qkv_bias: bool  # attention q/k/v projections carry a bias (qwen2)
     bos_id: int | None
     eos_id: int | None
+    rope_neox: bool = False  # rotate pairs (i, i + head_dim/2) (qwen2) instead of (2i, 2i+1) (llama)
+    rope_scale: float = 1.0  # linear rope scaling: positions divided by this ({arch}.rope.scaling.*)
+    rope_freqs: bool = False  # a rope_freqs.weight tensor divides each pair's frequency (Llama 3.1+)
 
 
 def model_config(gguf: GGUFFile) -> ModelConfig:
@@ -362,7 +365,29 @@ def model_config(gguf: GGUFFile) -> ModelConfig:
         qkv_bias="blk.0.attn_q.bias" in gguf.tensors,
         bos_id=meta.get("tokenizer.ggml.bos_token_id"),
         eos_id=meta.get("tokenizer.ggml.eos_token_id"),
+        rope_neox=arch in NEOX_ROPE_ARCHS,
+        rope_scale=_rope_scale(meta, arch),
+        rope_freqs="rope_freqs.weight" in gguf.tensors,
     )
+
+
+# Architectures whose GGUFs keep the Hugging Face Q/K layout, so llama.cpp rotates them in "neox"
+# mode (llama GGUFs have Q/K permuted for the "normal" mode at conversion).
+NEOX_ROPE_ARCHS = frozenset({"qwen2"})
+
+
+def _rope_scale(meta: dict[str, Any], arch: str) -> float:
+    """Linear rope scaling's factor (1 when none); other scaling kinds are refused by name."""
+    kind = meta.get(f"{arch}.rope.scaling.type", "none")
+    factor = meta.get(f"{arch}.rope.scaling.factor", 1.0)
+    if kind in ("none", "") or factor in (0, 1, 0.0, 1.0):
+        return 1.0
+    if kind != "linear":
+        raise GGUFError(f"unsupported rope scaling {kind!r} ({arch}.rope.scaling.type): "
+                        "this engine runs 'linear' scaling and rope_freqs (Llama 3) only")
+    if not isinstance(factor, (int, float)) or factor <= 0:
+        raise GGUFError(f"metadata {arch}.rope.scaling.factor = {factor!r} is not a positive number")
+    return float(factor)
 
 
 def _vocab_size(gguf: GGUFFile, arch: str) -> int:

@@ -8,23 +8,23 @@ Everything the GPU needs (buffers, the KV cache, pipelines, bind groups) is made
 a step only writes the token ids and the step buffer (position, token count), records the
 prebuilt dispatches top to bottom (`forward`) and submits them.
 """
+import asyncio
 import math
 import struct
 from dataclasses import dataclass
 
+from .fused import FusedDecode, Layout, fusable, splits_for
 from .gguf import model_config
-from .weights import grid, load_kernel, load_weights
+from .memory_plan import check_fits, plan_memory
+from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup
+from .weights import check_model, grid, load_weights
 
 TOP_K = 40            # candidates read back per token; sampling happens among them
-PREFILL_BATCH = 64    # tokens per prefill submit
-TOPK_SLICE = 512      # values one topk invocation reduces to top_k (topk.wgsl SLICE)
+PREFILL_BATCH = 64    # tokens per prefill submit (CPU set: shorter waits between streamed pieces)
+PREFILL_BATCH_GPU = 256  # real GPUs: wider dispatches, one submit for most prompts
+TOPK_SLICE = 512      # values one topk workgroup/invocation reduces to top_k (topk*.wgsl)
 MAX_ALLOWED = 1024    # token ids a mask may allow (constrained decoding; gather_logits.wgsl CAP)
-MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS) on GPUs
-MATVEC_ROWS_CPU = 16  # on CPU-backed adapters: each x load serves 16 rows (measured best there)
-MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl ROWS, TOKENS) on GPUs
-MATMUL_ROWS_CPU = 8   # on CPU-backed adapters: fewer loads of x per weight
-ATTENTION_CPU_MAX_DIM = 64   # attention_cpu.wgsl's limit (used on CPU-backed adapters)
-ATTENTION_CPU_WORKGROUP = 4  # its invocations (token, head) per workgroup
+MAX_AHEAD = 16        # greedy steps per submit at most (decode_ahead)
 
 
 class ContextFull(ValueError):
@@ -44,118 +44,50 @@ def parse_top(raw, vocab):
     return TopK([pairs[i] for i in keep], [pairs[i + 1] for i in keep])
 
 
-def ceil_div(a, b):
-    return -(-a // b)
-
-
-def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
-    """Query heads one attention workgroup serves (they share a KV head, so K/V loads are shared):
-    the largest divisor of the group size within attention.wgsl's limits."""
-    group = n_heads // n_kv_heads
-    return max(h for h in range(1, min(group, 4) + 1) if group % h == 0 and h * head_dim <= 256)
+def rope_factors(gguf, config):
+    """#14: rope_freqs.weight (F32, one divisor per rotated pair; Llama 3.1+), or None."""
+    if not config.rope_freqs:
+        return None
+    half = config.head_dim // 2
+    return list(struct.unpack(f"<{half}f", gguf.tensor_bytes("rope_freqs.weight")))
 
 
 KERNEL_SETS = ("cpu", "gpu")
 
 
-def is_cpu_adapter(device):
-    """Kernels run by the CPU: the wasm backend (device.is_cpu), or WebGPU emulated on the CPU by
-    SwiftShader (browsers' fallback adapter) or Mesa's lavapipe."""
-    if getattr(device, "is_cpu", False):
-        return True
-    name = device.name.lower()
-    return bool(getattr(device, "is_fallback", False)) or "llvmpipe" in name or "swiftshader" in name
-
-
 def uses_cpu_kernels(device, kernel_set=None):
     """Whether to build the CPU-adapter kernel set: kernel_set "cpu"/"gpu" forces one (tests run
-    the GPU set on lavapipe that way), None picks by the adapter."""
+    the GPU set on lavapipe that way), None picks by the adapter (device.is_cpu)."""
     if kernel_set is None:
-        return is_cpu_adapter(device)
+        return device.is_cpu
     if kernel_set not in KERNEL_SETS:
         raise ValueError(f"kernel_set must be one of {KERNEL_SETS} or None, not {kernel_set!r}")
     return kernel_set == "cpu"
 
 
-class Op:
-    """One step of the forward pass, as prebuilt (kernel, bind group, workgroups(n)) dispatches:
-    `decode` for one token, `prefill` for a batch (they differ only for matrix products)."""
-
-    def __init__(self, decode=None, prefill=None):
-        self.decode = decode or []
-        self.prefill = prefill if prefill is not None else self.decode
-
-    def record(self, rec, n_tokens, decode=True):
-        for kernel, group, workgroups in (self.decode if decode else self.prefill):
-            rec.dispatch(kernel, group, *workgroups(n_tokens))
-
-
-class Builder:
-    """Makes Ops: compiles each (kernel, constants) once and binds buffers."""
-
-    def __init__(self, device, step, cpu=None):
-        """cpu: build the CPU-adapter kernel set (default: if the adapter is one)."""
-        cpu = is_cpu_adapter(device) if cpu is None else cpu
-        self.device = device
-        self.step = step
-        self.kernels = {}
-        # CPU-backed adapters pay per load and per barrier: there one invocation per row group,
-        # and small workgroups so that even 192-row matrices spread over the CPU cores.
-        self.threads_per_row, self.matvec_workgroup = (1, 8) if cpu else (8, 64)
-        self.matvec_rows = MATVEC_ROWS_CPU if cpu else MATVEC_ROWS
-        self.matmul_rows = MATMUL_ROWS_CPU if cpu else MATMUL_ROWS
-        self.cpu = cpu
-
-    async def kernel(self, name, **constants):
-        key = (name, tuple(sorted(constants.items())))
-        if key not in self.kernels:
-            self.kernels[key] = await load_kernel(self.device, name, constants)
-        return self.kernels[key]
-
-    async def simple(self, name, buffers, workgroups, **constants):
-        """An Op of one kernel, the same for decode and prefill."""
-        kernel = await self.kernel(name, **constants)
-        return Op([(kernel, self.device.bind(kernel, buffers), workgroups)])
-
-    async def linear(self, weight, x, y, accumulate=False, at_pos=False):
-        """y = x W^T (or y += ...; rows pos0.. of y when at_pos): matvec to decode, matmul to
-        prefill, one dispatch per buffer the weight is split into."""
-        op = Op([], [])
-        for part in weight.parts:
-            constants = dict(FMT=weight.fmt, K=weight.cols, N=part.rows, N_OUT=weight.rows,
-                             ROW0=part.row0, ACCUMULATE=accumulate, OUT_AT_POS=at_pos)
-            buffers = [self.step, part.quants, part.scales, x, y]
-            vec = await self.kernel("matvec", THREADS_PER_ROW=self.threads_per_row,
-                                    WORKGROUP=self.matvec_workgroup, ROWS=self.matvec_rows, **constants)
-            mat = await self.kernel("matmul", ROWS=self.matmul_rows, **constants)
-            groups = ceil_div(part.rows, self.matvec_rows * self.matvec_workgroup // self.threads_per_row)
-            op.decode.append((vec, self.device.bind(vec, buffers), lambda n, g=groups: grid(g)))
-            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows, r=self.matmul_rows: (
-                ceil_div(rows, r * 64), ceil_div(n, MATMUL_TOKENS))))
-        return op
+@dataclass
+class AheadBatch:
+    """Greedy steps submitted together (Model.submit_ahead); `Model.ahead_tops` reads them back."""
+    base: int         # the position of the first step
+    n: int
+    token: object     # the first step's input, None: the GPU's pick after the previous batch
+    reading: object   # the readback, already started: awaiting it gives the bytes
+    end: int = 1 << 62  # tokens from here on were dropped (reset) while the batch was in flight
 
 
 @dataclass
 class Layer:
-    attn_norm: Op
-    q: Op
-    k: Op
-    v: Op
-    rope_q: Op
-    rope_k: Op
+    qkv: Op
     attention: Op
     out: Op
-    ffn_norm: Op
-    gate: Op
-    up: Op
-    swiglu: Op
-    down: Op
+    ffn: Op
 
 
 class Model:
     def __init__(self, device, config, weights, max_context, batch, top_k, cpu_kernels=False):
         self.device = device
         self.cpu_kernels = cpu_kernels  # the CPU-adapter kernel set is built (see uses_cpu_kernels)
+        self.fused = False             # the real-GPU set's fused decode kernels are (fused.py)
         self.config = config
         self.weights = weights
         self.max_context = max_context
@@ -164,20 +96,34 @@ class Model:
         self.tokens = []               # ids whose keys/values are in the cache, in order
         self.dispatches_per_token = 0  # of the last decode step
         self._decode_step = None       # the decode step's commands, captured at its first use
+        self._in_flight = []           # AheadBatches submitted and not yet read back
+        self._buffers = []             # what destroy() frees besides the weights
+        self._ahead = 0                # batches submitted so far (their history buffers alternate)
 
     @classmethod
-    async def load(cls, device, gguf, source, max_context=2048, batch=PREFILL_BATCH, top_k=TOP_K,
-                   max_part_bytes=None, kernel_set=None):
+    async def load(cls, device, gguf, source, max_context=2048, batch=None, top_k=TOP_K,
+                   max_part_bytes=None, kernel_set=None, memory_budget=None):
         """Check and upload the weights, allocate the KV cache and activations, build every Op.
         max_part_bytes: split weights into buffers of at most this size (default: the device's
-        largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter)."""
+        largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter).
+        memory_budget: bytes of GPU memory the model may take (None: only per-buffer limits)."""
         cpu_kernels = uses_cpu_kernels(device, kernel_set)
         config = model_config(gguf)
+        check_model(gguf, config, source.size)  # #14: names an unsupported arch/type first
+        batch = batch or (PREFILL_BATCH if cpu_kernels else PREFILL_BATCH_GPU)
+        plan = plan_memory(gguf, config, max_context, batch)  # #14: before any upload
+        check_fits(plan, getattr(device, "max_buffer_size", device.max_binding_size),
+                   device.max_binding_size, memory_budget)
         weights = await load_weights(device, gguf, config, source, max_part_bytes)
         max_context = min(max_context, config.context)
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
         model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
+        model.memory_plan = plan  # #14: what the UI can show (plan.describe())
+        model.rope_factors = rope_factors(gguf, config)  # #14: Llama 3 rope_freqs (else all 1)
+        # The fused kernels know neither biases nor neox rope (qwen2): such models run one op a kernel.
+        model.fused = (not cpu_kernels and fusable(config, weights) and not config.rope_neox
+                       and not any(name.endswith(".bias") for name in weights))
         model._allocate()
         await model._build(Builder(device, model.step, cpu_kernels))
         return model
@@ -189,26 +135,14 @@ class Model:
         run = lambda op: op.record(rec, n, decode)  # noqa: E731
         run(self.embed)                 # x = token_embd[ids]
         for layer in self.layers:
-            run(layer.attn_norm)        # xn = rmsnorm(x) * attn_norm
-            run(layer.q)                # q = xn Wq^T
-            run(layer.k)                # k, v go straight into cache rows pos ..
-            run(layer.v)
-            run(layer.rope_q)
-            run(layer.rope_k)
+            run(layer.qkv)              # xn = rmsnorm(x); q, k, v = xn W^T with rope; k, v -> cache rows pos ..
             run(layer.attention)        # attn = softmax(q K^T / sqrt(d)) V, causal, grouped heads
             run(layer.out)              # x += attn Wo^T
-            run(layer.ffn_norm)         # xn = rmsnorm(x) * ffn_norm
-            run(layer.gate)
-            run(layer.up)
-            run(layer.swiglu)           # gate = silu(gate) * up
-            run(layer.down)             # x += gate Wdown^T
+            run(layer.ffn)              # x += (silu(xn Wg^T) * xn Wu^T) Wd^T, xn = rmsnorm(x)
         if logits:                      # only the last token's
-            row = 4 * self.config.hidden
-            rec.copy(self.x, (n - 1) * row, self.last, 0, row)
-            for op in self.head:        # final norm, logits
-                op.record(rec, 1)
-            for op in self.masked_top_k_ops if masked else self.top_k_ops:
-                op.record(rec, 1)
+            run(self.final_norm)        # rmsnorm(x[n-1]) * output_norm
+            run(self.logits)
+            run(self.masked_top_k_op if masked else self.top_k_op)
 
     # -- steps ---------------------------------------------------------------------------------
     async def prefill(self, tokens, allowed=None):
@@ -245,6 +179,55 @@ class Model:
     def reset(self, pos=0):
         """Forget the cache after `pos` tokens (0: start a new sequence)."""
         del self.tokens[max(0, pos):]
+        for batch in self._in_flight:
+            batch.end = min(batch.end, len(self.tokens))
+
+    # -- greedy steps, several per submit -----------------------------------------------------
+    # A readback (mapAsync) costs 2-3 ms in Chrome and ~12 ms in Deno on a real GPU, more than a
+    # whole decode step there. So for greedy decoding the GPU feeds itself: each step's best token
+    # (slot 0 of the top-k) is copied into the next step's input, positions come from a prepared
+    # list of step records, and every step's top-k is kept for one readback. The caller checks
+    # each pick (a repetition penalty may choose another) and rewinds with reset() where it
+    # differs. A batch's readback starts at submit, so the next batch can be submitted (chained
+    # to this one's last pick) before this one is awaited: the GPU never waits for the CPU.
+    def submit_ahead(self, token, n):
+        """Submit n greedy steps (fewer where the context ends): the first input is `token`, or
+        with None the GPU's own pick after the last step submitted before."""
+        n = max(1, min(n, MAX_AHEAD, self.max_context - self.pos))
+        self._check([0 if token is None else token])
+        if token is not None:
+            self.device.write(self.ids, struct.pack("<I", token))
+        row, history = 8 * self.top_k, self._history[self._ahead % 2]
+        self.device.write(self._steps, b"".join(struct.pack("<II", self.pos + k, 1) for k in range(n)))
+        step, rec = self.decode_step(), self.device.record()
+        for k in range(n):
+            rec.copy(self._steps, 8 * k, self.step, 0, 8)
+            if k or token is None:
+                rec.copy(self.top, 0, self.ids, 0, 4)  # the last step's best token is the input
+            rec.replay(step)
+            rec.copy(self.top, 0, history, row * k, row)
+        self.device.submit(rec)
+        self.dispatches_per_token = step.dispatches
+        batch = AheadBatch(self.pos, n, token, self.device.read_start(history, 0, row * n))
+        self._ahead += 1
+        self._in_flight.append(batch)
+        self.tokens.extend([token] + [None] * (n - 1))  # picks not known yet: filled by ahead_tops
+        return batch
+
+    async def ahead_tops(self, batch):
+        """The TopK after each of a submitted batch's inputs (batches are read in submit order)."""
+        raw = await batch.reading
+        self._in_flight.remove(batch)
+        row = 8 * self.top_k
+        tops = [parse_top(raw[row * k:row * (k + 1)], self.config.vocab) for k in range(batch.n)]
+        for k, top in enumerate(tops):  # step k's pick is step k+1's input (or the next batch's)
+            if batch.base + k + 1 < min(batch.end, len(self.tokens)):
+                self.tokens[batch.base + k + 1] = top.ids[0]
+        return tops
+
+    async def decode_ahead(self, token, n):
+        """Feed `token`, then n-1 of the GPU's own greedy picks; the TopK after each input."""
+        return await self.ahead_tops(self.submit_ahead(token, n))
 
     def decode_step(self):
         """The commands of one decode step (the same every token), captured once for replay."""
@@ -258,7 +241,7 @@ class Model:
 
     async def read_logits(self):
         """All logits of the last step (a list of floats; for tests and debugging)."""
-        raw = await self.device.read(self.logits, 0, 4 * self.config.vocab)
+        raw = await self.device.read(self.logits_buffer, 0, 4 * self.config.vocab)
         return list(struct.unpack(f"<{self.config.vocab}f", raw))
 
     def _check(self, tokens):
@@ -283,13 +266,30 @@ class Model:
         self.tokens.extend(chunk)
         return rec.dispatches
 
-    # -- load ------------------------------------------------------------------------------------
+    # -- load and free -------------------------------------------------------------------------
+    def _buffer(self, size, label):
+        buffer = self.device.create_buffer(size, label=label)
+        self._buffers.append(buffer)
+        return buffer
+
+    def destroy(self):
+        """Free every GPU buffer load() made: weights, KV cache, activations. Unusable after."""
+        owned = {id(b): b for b in self._buffers}
+        for tensor in self.weights.values():
+            for part in tensor.parts:
+                for b in (part.quants, part.scales):
+                    b = b[0] if isinstance(b, tuple) else b  # a slice of a fused buffer
+                    owned[id(b)] = b
+        for buffer in owned.values():
+            buffer.destroy()
+        self._buffers, self.weights, self._decode_step = [], {}, None
+
     def _allocate(self):
         c, b, ctx = self.config, self.batch, self.max_context
         q_dim, kv_dim = c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim
 
         def floats(n, label):
-            return self.device.create_buffer(4 * n, label=label)
+            return self._buffer(4 * n, label)
 
         self.step = floats(4, "step: pos0, n_tokens")
         self.ids = floats(b, "token ids")
@@ -301,85 +301,119 @@ class Model:
         self.k_cache = [floats(ctx * kv_dim, f"k cache {i}") for i in range(c.n_layers)]
         self.v_cache = [floats(ctx * kv_dim, f"v cache {i}") for i in range(c.n_layers)]
         self.last, self.last_norm = floats(c.hidden, "last x"), floats(c.hidden, "last xn")
-        self.logits = floats(c.vocab, "logits")
+        self.logits_buffer = floats(c.vocab, "logits")
         self.allowed = floats(1 + MAX_ALLOWED, "allowed token ids: count, ids")
         self.allowed_logits = floats(2 * MAX_ALLOWED, "allowed (id, logit) pairs")
         half = c.head_dim // 2
+        self._steps = floats(2 * MAX_AHEAD, "decode_ahead: (pos, 1) per step")
+        self._history = [floats(2 * self.top_k * MAX_AHEAD, f"decode_ahead: top-k per step {i}") for i in (0, 1)]
         self.turns = floats(half, "rope turns per position")
+        # The fused decode kernels' activations, at fused.Layout's offsets (a dummy otherwise).
+        self.act = floats(Layout.of(c, splits_for(ctx)).size if self.fused else 4, "decode activations")
         # theta_i / 2pi in double precision on the CPU; the kernel reduces the angle itself.
-        turns = [c.rope_theta ** (-2 * i / c.head_dim) / (2 * math.pi) for i in range(half)]
+        # #14: Llama 3's rope_freqs divide each pair's frequency, linear scaling every position.
+        factors = getattr(self, "rope_factors", None) or [1.0] * half
+        turns = [c.rope_theta ** (-2 * i / c.head_dim) / (2 * math.pi) / factors[i] / c.rope_scale
+                 for i in range(half)]
         self.device.write(self.turns, struct.pack(f"<{half}f", *turns))
 
     async def _build(self, b):
         c, w = self.config, self.weights
+        fused = FusedDecode(b, self) if self.fused else None
         embed = w["token_embd.weight"]
-        self.embed = Op([])
+        self.embed = Op([], [])
         for part in embed.parts:
             kernel = await b.kernel("embed", FMT=embed.fmt, H=c.hidden, N=part.rows, ROW0=part.row0)
-            buffers = [self.step, part.quants, part.scales, self.ids, self.x]
-            self.embed.decode.append((kernel, self.device.bind(kernel, buffers),
-                                      lambda n: (ceil_div(n * c.hidden // 32, 64),)))
-        self.layers = [await self._layer(b, i) for i in range(c.n_layers)]
-        output = w["token_embd.weight" if c.tied_embeddings else "output.weight"]
-        self.head = [await self._norm(b, "output_norm.weight", self.last, self.last_norm),
-                     await b.linear(output, self.last_norm, self.logits)]
-        self.top_k_ops, self.top = await self._top_k(b, self.logits, c.vocab, pairs=False)
-        gather = await b.simple("gather_logits", [self.logits, self.allowed, self.allowed_logits],
+            size = lambda n: (ceil_div(n * c.hidden // 32, 64),)  # noqa: E731
+            self.embed.prefill.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
+                                                                         self.ids, self.x]), size))
+            x0 = (self.act, 4 * fused.layout.x[0], 4 * c.hidden) if fused else self.x
+            self.embed.decode.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
+                                                                        self.ids, x0]), size))
+        # All layers at once: their pipelines compile concurrently (Builder.kernel).
+        self.layers = list(await asyncio.gather(*(self._layer(b, i, fused) for i in range(c.n_layers))))
+        norm = self.weights["output_norm.weight"].parts[0].quants
+        self.final_norm = LastRow(self.x, self.last, 4 * c.hidden, await self._norm(b, norm, self.last, self.last_norm),
+                                  await fused.final_norm(norm, self.last_norm) if fused else None)
+        self.logits = await b.linear(w["token_embd.weight" if c.tied_embeddings else "output.weight"],
+                                     self.last_norm, self.logits_buffer)
+        self.top_k_op, self.top = await self._top_k(b, self.logits_buffer, c.vocab, pairs=False)
+        gather = await b.simple("gather_logits", [self.logits_buffer, self.allowed, self.allowed_logits],
                                 lambda n: (ceil_div(MAX_ALLOWED, 64),), CAP=MAX_ALLOWED)
         top_k, self.masked_top = await self._top_k(b, self.allowed_logits, MAX_ALLOWED, pairs=True)
-        self.masked_top_k_ops = [gather] + top_k
+        self.masked_top_k_op = Op.chain(gather, top_k)
 
-    async def _norm(self, b, name, x, out):
-        weight = self.weights[name].parts[0].quants
+    async def _norm(self, b, weight, x, out):
         return await b.simple("rmsnorm", [x, weight, out], lambda n: (n,),
                               H=self.config.hidden, EPS=self.config.rms_eps)
 
     async def _rope(self, b, buffer, heads, at_pos):
         pairs = heads * self.config.head_dim // 2
         return await b.simple("rope", [self.step, buffer, self.turns], lambda n: (ceil_div(n * pairs, 64),),
-                              N_HEADS=heads, HEAD_DIM=self.config.head_dim, AT_POS=at_pos)
+                              N_HEADS=heads, HEAD_DIM=self.config.head_dim, AT_POS=at_pos,
+                              NEOX=self.config.rope_neox)  # #14: qwen2 rotates (i, i + d/2)
 
-    async def _layer(self, b, i):
+    async def _layer(self, b, i, fused):
+        """One layer's four Ops: one kernel per op (both paths on CPU adapters, prefill on GPUs),
+        with fused kernels for decoding on GPUs (fused.py)."""
         c = self.config
         w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
+        norm = lambda part: w(part).parts[0].quants  # noqa: E731
         k_cache, v_cache = self.k_cache[i], self.v_cache[i]
-        heads = heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
-        if b.cpu and c.head_dim <= ATTENTION_CPU_MAX_DIM:  # barrier-free, one invocation a head
-            attention = await b.simple(
-                "attention_cpu", [self.step, self.q, k_cache, v_cache, self.attn],
-                lambda n: grid(ceil_div(n * c.n_heads, ATTENTION_CPU_WORKGROUP)), N_HEADS=c.n_heads,
-                N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, WORKGROUP=ATTENTION_CPU_WORKGROUP)
-        else:
-            attention = await b.simple(
-                "attention", [self.step, self.q, k_cache, v_cache, self.attn, self.scores],
-                lambda n: (c.n_heads // heads, n), N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads,
-                HEAD_DIM=c.head_dim, MAX_CTX=self.max_context, HEADS=heads)
-        swiglu = await b.simple("swiglu", [self.step, self.gate, self.up],
-                                lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn)
-        return Layer(
-            attn_norm=await self._norm(b, f"blk.{i}.attn_norm.weight", self.x, self.xn),
-            q=await b.linear(w("attn_q"), self.xn, self.q),
-            k=await b.linear(w("attn_k"), self.xn, k_cache, at_pos=True),
-            v=await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
-            rope_q=await self._rope(b, self.q, c.n_heads, at_pos=False),
-            rope_k=await self._rope(b, k_cache, c.n_kv_heads, at_pos=True),
-            attention=attention,
+        layer = Layer(
+            qkv=Op.chain(await self._norm(b, norm("attn_norm"), self.x, self.xn),
+                         await self._biased(b, i, "attn_q", await b.linear(w("attn_q"), self.xn, self.q), self.q),
+                         await self._biased(b, i, "attn_k", await b.linear(w("attn_k"), self.xn, k_cache, at_pos=True),
+                                            k_cache, at_pos=True),
+                         await self._biased(b, i, "attn_v", await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
+                                            v_cache, at_pos=True),
+                         await self._rope(b, self.q, c.n_heads, at_pos=False),
+                         await self._rope(b, k_cache, c.n_kv_heads, at_pos=True)),
+            attention=await b.attention(self.config, self.max_context, self.step, self.q, k_cache, v_cache,
+                                        self.attn, self.scores),
             out=await b.linear(w("attn_output"), self.attn, self.x, accumulate=True),
-            ffn_norm=await self._norm(b, f"blk.{i}.ffn_norm.weight", self.x, self.xn),
-            gate=await b.linear(w("ffn_gate"), self.xn, self.gate),
-            up=await b.linear(w("ffn_up"), self.xn, self.up),
-            swiglu=swiglu,
-            down=await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True))
+            ffn=Op.chain(await self._norm(b, norm("ffn_norm"), self.x, self.xn),
+                         await b.linear(w("ffn_gate"), self.xn, self.gate),
+                         await b.linear(w("ffn_up"), self.xn, self.up),
+                         await b.simple("swiglu", [self.step, self.gate, self.up],
+                                        lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn),
+                         await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True)))
+        if fused:  # the same prefill; the decode step in one dispatch per op
+            layer.qkv.decode = [await fused.qkv(i, norm("attn_norm"))]
+            layer.attention.decode = [await fused.attention(i)]
+            layer.out.decode = [await fused.out(i)]
+            layer.ffn.decode = [await fused.ffn(i, norm("ffn_norm"))]
+        return layer
+
+    async def _biased(self, b, i, part, op, y, at_pos=False):
+        """#14 (qwen2): the projection Op `op`, followed by adding blk.i.PART.bias to its output
+        rows (both its decode and its prefill dispatches); unchanged when the model has no biases."""
+        bias = self.weights.get(f"blk.{i}.{part}.bias")
+        if bias is None:
+            return op
+        n = bias.cols
+        kernel = await b.kernel("bias", N=n, AT_POS=at_pos)
+        add = (kernel, self.device.bind(kernel, [self.step, y, bias.parts[0].quants]),
+               lambda tokens: grid(ceil_div(tokens * n, 64)))
+        op.decode.append(add)
+        if op.prefill is not op.decode:
+            op.prefill.append(add)
+        return op
 
     async def _top_k(self, b, source, n, pairs):
-        """Passes of topk.wgsl from n values (logits, or (id, logit) pairs) down to one slice's
-        top_k pairs: (the ops, the buffer holding the result)."""
-        ops = []
+        """Passes of top-k from n values (logits, or (id, logit) pairs) down to one slice's top_k
+        pairs: (the Op, the buffer holding the result). The CPU set's topk.wgsl runs one invocation
+        a slice without barriers; GPUs run topk_wide.wgsl, a workgroup a slice."""
+        op = Op([])
         while True:
             slices = ceil_div(n, TOPK_SLICE)
-            out = self.device.create_buffer(8 * slices * self.top_k, label="top-k pairs")
-            ops.append(await b.simple("topk", [source, out], lambda _n, g=ceil_div(slices, 64): (g,),
-                                      N=n, K=self.top_k, SLICE=TOPK_SLICE, PAIRS=pairs))
+            out = self._buffer(8 * slices * self.top_k, "top-k pairs")
+            if b.cpu:
+                op = Op.chain(op, await b.simple("topk", [source, out], lambda _n, g=ceil_div(slices, 64): (g,),
+                                                 N=n, K=self.top_k, SLICE=TOPK_SLICE, PAIRS=pairs))
+            else:
+                op = Op.chain(op, await b.simple("topk_wide", [source, out], lambda _n, g=slices: (g,),
+                                                 N=n, K=self.top_k, PAIRS=pairs))
             n, source, pairs = slices * self.top_k, out, True
             if slices == 1:
-                return ops, out
+                return op, out

@@ -63,7 +63,3 @@ def nucleus(ids, probs, top_p):
         kept += 1
     return ids[:kept], probs[:kept]
 
-
-def greedy(top):
-    """The most likely candidate of a TopK."""
-    return top.ids[0]

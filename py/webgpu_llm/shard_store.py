@@ -19,6 +19,10 @@ class StorageError(WeightsError):
     """The browser cannot store the model: no Cache API here, quota exceeded, storage failure."""
 
 
+class QuotaError(StorageError):
+    """The browser refused to store more: this site's storage quota is used up."""
+
+
 class DownloadError(WeightsError):
     """A manifest or shard could not be fetched (offline, HTTP error, interrupted)."""
 
@@ -49,7 +53,24 @@ def error_name(error):
 
 
 def mb(n):
+    if n < 1e3:
+        return f"{n} bytes"
     return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+HOW_TO_FREE = ("To make room, free disk space on this device (the browser lets a site use a share "
+               "of the free disk space) or delete other sites' data in the browser's settings "
+               "(Privacy and security → Site data), then press Retry. Your to-do list is not affected.")
+
+
+def quota_message(needed, free=None, removed=False):
+    """The sentence shown when the model does not fit: the space it needs and how to free it."""
+    if free is None:
+        found = "the browser refused to store more (this site's storage is full)"
+    else:
+        found = f"only {mb(free)} are free for this site"
+    removed_text = " The part already downloaded was removed." if removed else ""
+    return f"Not enough storage space for the model: it needs {mb(needed)}, but {found}.{removed_text} {HOW_TO_FREE}"
 
 
 async def open_cache():
@@ -71,9 +92,13 @@ async def store(cache, url, body, content_type, model_id, sha256=None):
         await cache.put(url, js.Response.new(body, js_object({"headers": headers})))
     except JsException as error:
         if error_name(error) == "QuotaExceededError" or "quota" in str(error).lower():
-            raise StorageError("Not enough storage space for the model. Free some space (for example "
-                               "delete other downloaded models) and try again.") from None
+            raise QuotaError(quota_message(len_of(body))) from None
         raise StorageError(f"Could not save the model in this browser's storage ({error}).") from None
+
+
+def len_of(body):
+    """Bytes in a body given to store(): a JS typed array or a str."""
+    return int(body.length) if hasattr(body, "length") else len(str(body).encode())
 
 
 async def sha256_hex(data):

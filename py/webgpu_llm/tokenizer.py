@@ -22,6 +22,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+# WHITE_SPACE: \s of the reference regex engines (defined once, there).
+from .pre_tokenizers import WHITE_SPACE, split_llama3, split_qwen2
+
 TOKEN_TYPE_NORMAL, TOKEN_TYPE_UNKNOWN, TOKEN_TYPE_CONTROL = 1, 2, 3
 TOKEN_TYPE_USER_DEFINED, TOKEN_TYPE_UNUSED, TOKEN_TYPE_BYTE = 4, 5, 6
 SPECIAL_TOKEN_TYPES = (TOKEN_TYPE_CONTROL, TOKEN_TYPE_USER_DEFINED)
@@ -60,11 +63,6 @@ _LATIN1_TO_BYTE_CHAR = {byte: ch for byte, ch in enumerate(BYTE_TO_CHAR)}
 # rule ('s 't 're 've 'm 'll 'd) needs them; the apostrophe keeps its own too.
 _LETTER, _NUMBER, _SPACE, _OTHER_SPACE, _OTHER = "a", "0", " ", "\t", "!"
 
-# The White_Space property, which is what \s means in the reference regex
-# engine; str.isspace() differs (it also accepts U+001C..U+001F).
-WHITE_SPACE = frozenset(
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
-    + "".join(map(chr, range(0x2000, 0x200B))))
 
 
 def _char_class(ch: str) -> str:
@@ -109,7 +107,9 @@ def split_smollm(text: str) -> list[str]:
     return words
 
 
-PRE_TOKENIZERS = {"smollm": split_smollm}
+# GGUF tokenizer.ggml.pre -> splitter (llama.cpp's names; llama3/llama-v3 are aliases it accepts)
+PRE_TOKENIZERS = {"smollm": split_smollm, "qwen2": split_qwen2, "llama-bpe": split_llama3,
+                  "llama3": split_llama3, "llama-v3": split_llama3}
 
 
 # -------------------------------------------------------------------- BPE

@@ -6,27 +6,19 @@ Float tensors go from the file to the GPU untouched. Quantized ones go up as fil
 quants with aligned 16-byte loads; no Python ever loops over tensor data. dequant.wgsl documents
 the GPU formats.
 """
-import re
 from dataclasses import dataclass
 
-from .gguf import GGUFError, check_supported
+from .gguf import GGML_TYPES_BY_NAME, GGUFError, check_supported
+from .gpu.shaders import load_kernel
 
 # ggml type -> (GPU format code of dequant.wgsl, GPU quant bytes per 32-element block)
-GPU_FORMATS = {"F32": (0, 128), "F16": (1, 64), "Q4_0": (2, 16), "Q4_1": (2, 16), "Q8_0": (8, 32)}
-# The quantized types repack.wgsl splits, with its SRC for each (the ggml type id).
-REPACKED = {"Q4_0": 2, "Q4_1": 3, "Q8_0": 8}
-
-_INCLUDE = re.compile(r"^// #include (\w+)\s*$", re.MULTILINE)
-
-
-async def load_kernel(device, name, constants=None):
-    """Compile wasm-kernels/NAME.wgsl, first pasting in the libraries it `// #include`s."""
-    source = await device.kernel_source(name)
-    while (match := _INCLUDE.search(source)):
-        library = await device.kernel_source(match.group(1))
-        source = source[:match.start()] + library + source[match.end():]
-    return await device.kernel(name, source=source, constants=constants)
-
+GPU_FORMATS = {"F32": (0, 128), "F16": (1, 64), "Q4_0": (2, 16), "Q4_1": (2, 16), "Q8_0": (8, 32),
+               "Q5_0": (6, 16), "Q5_1": (6, 16), "Q4_K": (12, 18), "Q5_K": (13, 22), "Q6_K": (14, 26)}
+# The quantized types repack.wgsl splits, with its SRC for each (the ggml type id). Q4_K and Q5_K
+# go up as file bytes (their super-blocks are whole vec4s and dequant.wgsl reads them in place).
+REPACKED = {"Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "Q5_0": 6, "Q5_1": 7, "Q6_K": 14}
+# Bytes of the scales buffer per 256 elements, for the repacked types (default: a word a block).
+SCALE_BYTES_PER_256 = {"Q5_0": 64, "Q5_1": 64, "Q6_K": 4}
 
 def grid(workgroups, limit=65535):
     """(x, y) workgroup counts covering `workgroups` while x stays under the per-dimension limit;
@@ -78,15 +70,24 @@ def expected_shapes(config):
     for i in range(config.n_layers):
         for part, shape in per_layer.items():
             shapes[f"blk.{i}.{part}.weight"] = shape
+        if config.qkv_bias:  # qwen2: biases of the q, k, v projections
+            for part, n in (("attn_q", q), ("attn_k", kv), ("attn_v", kv)):
+                shapes[f"blk.{i}.{part}.bias"] = (n,)
+    if config.rope_freqs:  # Llama 3.1+: one frequency divisor per rotated pair
+        shapes["rope_freqs.weight"] = (config.rope_dim // 2,)
     return shapes
+
+
+SUPPORTED_ARCHS = ("llama", "qwen2")
+# 1-D tensors kernels read as plain floats (norm weights, biases, rope factors)
+FLOAT_VECTOR_TYPES = ("F32",)
 
 
 def check_model(gguf, config, source_size):
     """Raise GGUFError naming the first reason this file can't run here."""
-    if config.arch != "llama":
-        raise GGUFError(f"unsupported architecture {config.arch!r}: this engine runs 'llama' models")
-    if config.qkv_bias:
-        raise GGUFError("attention biases (blk.*.attn_q.bias) are not supported")
+    if config.arch not in SUPPORTED_ARCHS:
+        raise GGUFError(f"unsupported architecture {config.arch!r}: this engine runs "
+                        + " and ".join(repr(a) for a in SUPPORTED_ARCHS) + " models")
     if config.rope_dim != config.head_dim or config.head_dim % 4 or config.head_dim > 256:
         raise GGUFError(f"unsupported head layout: head_dim {config.head_dim}, rope_dim {config.rope_dim}")
     if config.n_heads % config.n_kv_heads:
@@ -98,6 +99,8 @@ def check_model(gguf, config, source_size):
         check_supported(info)
         if tuple(info.shape) != shape:
             raise GGUFError(f"tensor {name!r} has shape {tuple(info.shape)}, expected {shape}")
+        if len(shape) == 1 and info.type_name not in FLOAT_VECTOR_TYPES:
+            raise GGUFError(f"tensor {name!r} is {info.type_name}; vectors must be F32")
         if len(shape) > 1 and shape[0] % 32:
             raise GGUFError(f"tensor {name!r}: rows of {shape[0]} are not whole 32-element blocks")
         if info.offset + info.nbytes > source_size:
@@ -139,13 +142,15 @@ class Uploader:
         raw = device.create_buffer(size, label=info.name + " (file bytes)")
         device.upload(raw, source, offset, size)
         quants = device.create_buffer(blocks * quant_bytes, label=info.name + " quants")
-        scales = device.create_buffer(blocks * 4, label=info.name + " scales")
+        scales = device.create_buffer(blocks * SCALE_BYTES_PER_256.get(info.type_name, 32) // 8,
+                                      label=info.name + " scales")
         src = REPACKED[info.type_name]
         if src not in self.repack:
             self.repack[src] = await load_kernel(device, "repack", {"SRC": src})
         kernel = self.repack[src]
         rec = device.record()
-        rec.dispatch(kernel, device.bind(kernel, [raw, quants, scales]), *grid(ceil_div(blocks, 64)))
+        file_blocks = size // GGML_TYPES_BY_NAME[info.type_name].block_bytes  # one invocation each
+        rec.dispatch(kernel, device.bind(kernel, [raw, quants, scales]), *grid(ceil_div(file_blocks, 64)))
         device.submit(rec)
         raw.destroy()  # WebGPU frees it once the submitted repack has run
         return quants, scales
@@ -153,6 +158,57 @@ class Uploader:
 
 def ceil_div(a, b):
     return -(-a // b)
+
+
+@dataclass
+class FusedRows:
+    """Several matrices' rows in one pair of buffers (a fused kernel binds one matrix): tensor i's
+    first block is blocks[i]. Each tensor's parts now point at its slice of these buffers."""
+    fmt: int
+    quants: object
+    scales: object
+    blocks: list
+
+
+SEGMENT_BLOCKS = 64  # segments start at multiples of 64 blocks: 256-byte aligned slices to bind
+
+
+FUSABLE_TYPES = ("F32", "F16", "Q4_0", "Q4_1", "Q8_0")   # a scale word a block: fuse_rows' layout
+
+
+def can_fuse(tensors):
+    """One format (of FUSABLE_TYPES) and one buffer part each (what fuse_rows needs)."""
+    return (len({t.type_name for t in tensors}) == 1 and tensors[0].type_name in FUSABLE_TYPES
+            and all(len(t.parts) == 1 for t in tensors))
+
+
+def fuse_rows(device, tensors, label):
+    """Copy the tensors' quants and scales into one buffer pair on the GPU (no Python touches the
+    data), point each tensor's part at its slice and free the old buffers."""
+    _, quant_bytes = GPU_FORMATS[tensors[0].type_name]
+    floats = tensors[0].type_name not in REPACKED  # no scales: every part shares a dummy
+    starts, total = [], 0
+    for t in tensors:
+        starts.append(total)
+        total += ceil_div(t.rows * t.cols // 32, SEGMENT_BLOCKS) * SEGMENT_BLOCKS
+    quants = device.create_buffer(total * quant_bytes, label=label + " quants")
+    scales = tensors[0].parts[0].scales if floats else device.create_buffer(total * 4, label=label + " scales")
+    rec = device.record()
+    for t, start in zip(tensors, starts):
+        part, blocks = t.parts[0], t.rows * t.cols // 32
+        rec.copy(part.quants, 0, quants, start * quant_bytes, blocks * quant_bytes)
+        if not floats:
+            rec.copy(part.scales, 0, scales, start * 4, blocks * 4)
+    device.submit(rec)
+    for t, start in zip(tensors, starts):
+        part, blocks = t.parts[0], t.rows * t.cols // 32
+        old = (part.quants,) + (() if floats else (part.scales,))
+        part.quants = (quants, start * quant_bytes, blocks * quant_bytes)
+        if not floats:
+            part.scales = (scales, start * 4, blocks * 4)
+        for buffer in old:
+            buffer.destroy()  # WebGPU frees it once the submitted copies have run
+    return FusedRows(tensors[0].fmt, quants, scales, starts)
 
 
 async def load_weights(device, gguf, config, source, max_part_bytes=None):

@@ -30,10 +30,10 @@ import js
 from pyodide.ffi import JsException
 
 # Errors, MODELS_CACHE and sha256_hex are re-exported: they are part of this module's API.
-from .shard_store import (MODELS_CACHE, DownloadError, IntegrityError, StorageError,  # noqa: F401
-                          WeightsError, absolute, entries_of, fetch_and_store, is_cached,
-                          js_object, mb, open_cache, prune, sha256_hex, shard_url, store,
-                          verified_cached_shard)
+from .shard_store import (MODELS_CACHE, DownloadError, IntegrityError, QuotaError,  # noqa: F401
+                          StorageError, WeightsError, absolute, entries_of, fetch_and_store,
+                          is_cached, js_object, mb, open_cache, prune, quota_message,
+                          sha256_hex, shard_url, store, verified_cached_shard)
 
 PROGRESS_STEP = 1 << 20  # report progress at most once per MiB (and at each shard's end)
 MANIFEST_FORMAT = 1
@@ -172,7 +172,9 @@ async def download_model(manifest_url, progress=None):
     progress(bytes_done, bytes_total) may be a plain or an async function; shards already cached
     count as done. Interrupted downloads resume: only missing shards are fetched again.
     Returns {"model_id", "size", "shards", "fetched": [shard indices], "persisted"}.
-    Raises DownloadError (network, damaged data) or StorageError (no storage, quota exceeded)."""
+    Raises DownloadError (network, damaged data) or StorageError (no storage; QuotaError when the
+    model does not fit: its shards stored so far are removed again, the message says how much
+    space it needs and how to free some)."""
     url = absolute(manifest_url)
     cache = await open_cache()
     try:
@@ -192,14 +194,19 @@ async def download_model(manifest_url, progress=None):
     needed = sum(manifest["shards"][i]["size"] for i in missing)
     estimate = await storage_estimate()
     if needed and estimate["quota"] and estimate["quota"] - estimate["usage"] < needed:
-        free = max(0, estimate["quota"] - estimate["usage"])
-        raise StorageError(f"Not enough storage space for the model: it needs {mb(needed)}, but only "
-                           f"{mb(free)} are free. Free some space and try again.")
+        raise QuotaError(quota_message(needed, max(0, estimate["quota"] - estimate["usage"])))
     meter = _Progress(progress, done, total)
     await meter.report()
-    for index in missing:
-        await fetch_and_store(cache, url, manifest["shards"][index], model_id, meter.add)
-    await store(cache, url, text, "application/json", model_id)
+    try:
+        for index in missing:
+            await fetch_and_store(cache, url, manifest["shards"][index], model_id, meter.add)
+        await store(cache, url, text, "application/json", model_id)
+    except QuotaError:
+        # A model that does not fit is of no use in parts, and its parts take the space the
+        # list and other sites need: remove them (an interrupted download, by contrast, keeps
+        # its shards and resumes).
+        await delete_model(model_id)
+        raise QuotaError(quota_message(needed, removed=True)) from None
     await prune(cache, model_id, {url} | {shard_url(url, s) for s in manifest["shards"]})
     if meter.reported != total:
         await meter.report()

@@ -141,16 +141,28 @@ def test_storage_problems_raise_a_clear_storage_error(weights_page):
     page.evaluate("() => { window._estimate = navigator.storage.estimate; "
                   "navigator.storage.estimate = async () => ({usage: 900, quota: 1000}); }")
     kind, message = py_error(page, f"await wc.download_model({MODEL_MANIFEST!r})")
-    assert kind == "StorageError" and "Not enough storage space" in message and "free" in message
+    assert kind == "QuotaError" and "it needs 75 kB, but only 100 bytes are free" in message
     assert server.requested("models/tiny/shard-") == []  # refused before downloading anything
     page.evaluate("() => { navigator.storage.estimate = window._estimate; }")
 
-    page.evaluate("() => { window._put = Cache.prototype.put; Cache.prototype.put = function () { "
-                  "return Promise.reject(new DOMException('The quota has been exceeded.', "
-                  "'QuotaExceededError')); }; }")
+    # The browser's quota runs out half-way (lowered through CDP when shard 2 is asked for):
+    # the shards stored so far are removed and the message says what the model needs.
+    cdp = page.context.new_cdp_session(page)
+    origin = server.url.rstrip("/")
+
+    def full(route):
+        usage = cdp.send("Storage.getUsageAndQuota", {"origin": origin})["usage"]
+        cdp.send("Storage.overrideQuotaForOrigin", {"origin": origin, "quotaSize": usage + 1000})
+        route.continue_()
+    page.route("**/" + SHARDS + "002.bin", full)
+    server.log.clear()
     kind, message = py_error(page, f"await wc.download_model({MODEL_MANIFEST!r})")
-    assert kind == "StorageError" and "Not enough storage space" in message
-    page.evaluate("() => { Cache.prototype.put = window._put; }")
+    assert kind == "QuotaError" and "Not enough storage space for the model: it needs 75 kB" in message
+    assert "The part already downloaded was removed." in message and "free disk space" in message
+    assert server.requested(SHARDS) == [f"/{SHARDS}00{i}.bin" for i in range(3)]
+    assert page.evaluate("caches.open('models-v1').then(c => c.keys()).then(k => k.length)") == 0
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": origin})
+    page.unroute("**/" + SHARDS + "002.bin")
 
     page.evaluate("() => { Object.defineProperty(window, 'caches', {value: undefined, configurable: true}); }")
     kind, message = py_error(page, f"await wc.download_model({MODEL_MANIFEST!r})")

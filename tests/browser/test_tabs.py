@@ -1,6 +1,7 @@
 """Two tabs of one browser profile (issue #15): an edit in one shows in the other without reload;
 edits of different to-dos made while each tab was stale both survive; the same to-do edited in
-both keeps, per field, the later change (never a whole-list overwrite)."""
+both keeps, per field, the later change (never a whole-list overwrite); a to-do deleted in one
+tab stays deleted when a stale tab edits it, and comes back in both with an undo."""
 import time
 
 from .conftest import add_todo, boot, item, states, titles, wait_saved
@@ -53,10 +54,27 @@ def test_two_tabs_stay_in_sync_and_merge_per_field(recorded_page, server):
         assert titles(page) == ["One", "Two (A)", "Three (B)"]
         assert states(page)["One"] == "false"
         assert due_of(page, "Three (B)") == "2099-05-01"
+
+    # A deletes "Two (A)"; B, stale, edits it afterwards: it stays deleted (a tombstone)
+    for page in (a, b):
+        run(page, "app['sync'].paused = True")
+    item(a, "Two (A)").locator("[data-action=delete]").click()
+    wait_saved(a)
+    edit_title(b, "Two (A)", "Two (edited in B)")
+    wait_saved(b)
+    for page in (a, b):
+        run(page, "app['sync'].paused = False")
+        run(page, "await app['sync'].refresh()")
+        assert titles(page) == ["One", "Three (B)"]
     b.reload()
     assert b.wait_for_selector("#boot-status[data-state=ready]")
-    assert titles(b) == ["One", "Two (A)", "Three (B)"]
+    assert titles(b) == ["One", "Three (B)"]
     assert due_of(b, "Three (B)") == "2099-05-01"
+
+    # the undo in A (its toast's Undo) brings it back, in B too
+    run(a, "app['view'].undo()")
+    b.wait_for_function("() => document.querySelectorAll('#todo-list > li').length === 3", timeout=3000)
+    assert titles(b) == titles(a) == ["One", "Two (A)", "Three (B)"]
     assert recorded_page.errors == []
 
 

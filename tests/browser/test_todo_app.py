@@ -7,7 +7,7 @@ from .conftest import add_todo, boot, focused, item, reload_after_saves, states,
 
 
 # -- tests ------------------------------------------------------------------------------------------
-def test_add_edit_complete_filter_delete_undo_and_reload(recorded_page, server):
+def test_add_edit_complete_filter_search_delete_undo_and_reload(recorded_page, server):
     page = recorded_page.page
     boot(page, server)
     assert "Nothing here yet" in page.text_content("#todo-empty")
@@ -64,6 +64,14 @@ def test_add_edit_complete_filter_delete_undo_and_reload(recorded_page, server):
     assert titles(page) == ["Buy milk"]
     assert page.text_content("[data-testid=filter-done]") == "Done (1)"
     page.click("[data-testid=filter-all]")
+    assert titles(page) == ["Buy milk", "Call mum", "Write report"]
+    # search: every word, any case, within the filter; nothing found says so
+    page.fill("#todo-search", "REP wri")
+    assert titles(page) == ["Write report"]
+    page.click("[data-testid=filter-done]")
+    assert titles(page) == [] and page.text_content("#todo-empty") == "No to-dos match “REP wri”."
+    page.click("[data-testid=filter-all]")
+    page.fill("#todo-search", "")
     assert titles(page) == ["Buy milk", "Call mum", "Write report"]
 
     # delete + Undo button: back in its old place
@@ -326,21 +334,27 @@ def test_proposed_changes_apply_on_click_are_stored_and_undoable(recorded_page, 
     assert not recorded_page.errors, recorded_page.errors
 
 
-# The app's own database cannot be opened (PyScript's package cache keeps working: with no
-# IndexedDB at all the page does not boot, see the issue's closing note).
+# IndexedDB refused entirely: the app's database at once (as sandboxed or storage-blocked
+# pages see it), every other database (PyScript's package cache) with an error event later, as a
+# browser that denies the open does. Before site/idb-guard.js, PyScript did not start at all.
 NO_INDEXEDDB = """const open = IDBFactory.prototype.open;
-Object.defineProperty(IDBFactory.prototype, 'open', {value(name, ...rest) {
+Object.defineProperty(IDBFactory.prototype, 'open', {configurable: true, writable: true, value(name, ...rest) {
     if (name === 'todo-assistant') throw new DOMException('storage is blocked here', 'SecurityError');
-    return open.call(this, name, ...rest); }});"""
+    const request = open.call(this, name, ...rest);
+    queueMicrotask(() => request.dispatchEvent(new Event('error')));
+    return request; }});"""
 
 
 def test_without_indexeddb_the_list_works_in_memory_and_says_so(browser, server):
-    """store.open_store falls back to MemoryStore: the list works, a note says changes are lost on
-    reload, and after a reload they are gone."""
+    """Python starts all the same (idb-guard.js), store.open_store falls back to MemoryStore: the
+    list works, a note says changes are lost on reload, and after a reload they are gone."""
     context = browser.new_context()
     context.add_init_script(NO_INDEXEDDB)
     page = context.new_page()
+    warnings = []
+    page.on("console", lambda m: m.type == "warning" and "IndexedDB refused" in m.text and warnings.append(m.text))
     boot(page, server)
+    assert warnings, "PyScript's database was not refused: the test blocked nothing"
     note = page.locator("#todo-storage-note")
     assert note.is_visible()
     text = note.text_content()

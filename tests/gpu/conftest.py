@@ -32,7 +32,7 @@ class Gpu:
         return self.loop.run_until_complete(coro)
 
     def kernel(self, name, **constants):
-        from webgpu_llm.weights import load_kernel
+        from webgpu_llm.gpu.shaders import load_kernel
         return self.run(load_kernel(self.device, name, constants))
 
     def array(self, values, dtype=np.float32, pad=0):

@@ -1,8 +1,8 @@
-"""GPU tier: py/webgpu_llm/bandwidth.py on lavapipe: the copy kernel copies exactly, the
+"""GPU tier: tools/bandwidth.py on lavapipe: the copy kernel copies exactly, the
 measurements come back positive, and timing a loaded model's matvecs leaves its KV cache intact."""
 import numpy as np
 
-from webgpu_llm import bandwidth
+from tools import bandwidth
 
 from .helpers import load, logits
 

@@ -229,3 +229,23 @@ def test_closing_the_stream_early_leaves_a_consistent_engine(tiny_engine):
         assert whole.usage.completion_tokens == 6
     finally:
         tiny_engine.model.lookahead = None
+
+
+def test_ignore_eos_decodes_past_the_end_of_the_turn(tiny_engine):
+    """Benchmarks decode a fixed number of tokens: make the greedy first token an end-of-turn id,
+    then the reply ends at once, unless ignore_eos."""
+    messages = [{"role": "user", "content": "count to ten"}]
+    options = dict(temperature=0, max_tokens=6, repetition_penalty=1.0)
+    prompt = tiny_engine.fit_prompt(messages, 6)[0]
+    tiny_engine.model.reset()
+    first_id = run(tiny_engine.model.prefill(prompt)).ids[0]     # the greedy first token
+    saved = set(tiny_engine.stop_ids)
+    tiny_engine.stop_ids.add(first_id)
+    try:
+        ended = run(tiny_engine.chat.completions.create(messages=messages, **options))
+        forced = run(tiny_engine.chat.completions.create(messages=messages, ignore_eos=True, **options))
+    finally:
+        tiny_engine.stop_ids.clear()
+        tiny_engine.stop_ids.update(saved)
+    assert ended.usage.completion_tokens == 0
+    assert forced.usage.completion_tokens == 6

@@ -44,3 +44,14 @@ def test_ci_subset_gives_valid_replies(gpu, engine, capsys):
     overall = checks.summarize(results)["overall"]
     tool_rate, all_rate = overall["tool"][0], overall["all"][0]
     assert tool_rate >= 0.85 and all_rate >= 0.75, checks.format_table({"overall": overall})
+
+
+def test_general_prompts_get_general_answers(gpu, engine):
+    """Tuning must not turn every message into a tool call or a to-do (the pilot's failure): greedy
+    answers to generic prompts carry neither (the whole comparison with the base: eval --general)."""
+    from tools.eval import general
+    prompts = general.PROMPTS[::3]
+    replies = gpu.run(general.answers(engine, prompts, 32))
+    bad = {p: (r, general.problems(p, r)) for p, r in zip(prompts, replies)
+           if {"tool syntax", "drifts into to-dos", "empty"} & set(general.problems(p, r))}
+    assert bad == {}

@@ -84,19 +84,29 @@ def test_cli_chat_json(tiny_model_path, capsys):
     assert main(["--prompt", "hi", "--model", str(tiny_model_path), "--max-tokens", "6", "--json",
                  "--temperature", "0.7", "--seed", "1"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(result) >= {"text", "tokens", "prompt_tokens", "timings"}
+    assert set(result) >= {"text", "tokens", "ids", "prompt_tokens", "timings"}
     assert set(result["timings"]) == {"load_s", "ttft_s", "prefill_tok_s", "decode_tok_s"}
     assert 1 <= result["tokens"] <= 6 and result["prompt_tokens"] > 10
+    assert len(result["ids"]) == result["tokens"] and all(0 <= i < 300 for i in result["ids"])
 
 
-def test_cli_chat_refuses_missing_model_and_f16(tmp_path, capsys):
+def test_cli_chat_ids_are_the_same_in_both_kernel_sets(tiny_model_path, capsys):
+    """Greedy ids through the whole CLI (lookahead batches on the real-GPU set)."""
+    from webgpu_llm.cli_chat import main
+    ids = {}
+    for kernel_set in ("cpu", "gpu"):
+        assert main(["--prompt", "hi", "--model", str(tiny_model_path), "--max-tokens", "12", "--json",
+                     "--kernel-set", kernel_set]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["kernel_set"] == kernel_set
+        ids[kernel_set] = result["ids"]
+    assert ids["cpu"] == ids["gpu"] and len(ids["cpu"]) > 3
+
+
+def test_cli_chat_refuses_a_missing_model(tmp_path, capsys):
     from webgpu_llm.cli_chat import main
     missing = tmp_path / "none.gguf"
     with pytest.raises(SystemExit) as exited:
         main(["--prompt", "hi", "--model", str(missing)])
     assert exited.value.code == 2  # argparse's usage error
     assert f"error: model file not found: {missing}" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exited:
-        main(["--prompt", "hi", "--precision", "f16"])
-    assert exited.value.code == 2
-    assert "error: --precision f16: no f16 kernels yet; use auto or f32" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference.quants import dequantize, random_tensor
+from reference.quants import GGUF_QUANTS, dequantize, random_tensor
 from webgpu_llm.gguf import BytesSource
 from webgpu_llm.weights import GPU_FORMATS, Uploader, grid
 
@@ -106,6 +106,7 @@ def rope_reference(x, positions, theta):
     from reference.model import ReferenceLlama
     ref = ReferenceLlama.__new__(ReferenceLlama)
     ref.head_dim, ref.theta = x.shape[-1], theta
+    ref.neox, ref.freq_factors = False, np.ones(x.shape[-1] // 2)   # llama's rope, no rope_freqs
     return ref.rope(x, positions)
 
 
@@ -133,7 +134,7 @@ def test_rope(gpu, heads, head_dim, tokens, pos0, at_pos):
     (9, 3, 64, 0, 1, 0), (9, 3, 64, 70, 1, 1), (4, 2, 16, 0, 13, 2), (8, 1, 32, 5, 3, 3),
     (3, 3, 128, 130, 2, 4), (14, 2, 64, 9, 2, 5), (2, 1, 256, 3, 2, 6)])
 def test_attention(gpu, heads, kv_heads, head_dim, pos0, tokens, seed):
-    from webgpu_llm.model import heads_per_workgroup
+    from webgpu_llm.ops import heads_per_workgroup
     per_group = heads_per_workgroup(heads, kv_heads, head_dim)
     rng = np.random.default_rng(seed)
     max_ctx = pos0 + tokens + 3
@@ -208,15 +209,43 @@ def test_topk_fewer_values_than_k(gpu):
 
 @pytest.mark.parametrize("type_name", sorted(GPU_FORMATS))
 def test_repack_keeps_values(gpu, type_name):
-    """Every uploaded format dequantizes (via embed of all rows) to what numpy reads from the file."""
+    """Every uploaded format dequantizes (via embed of all rows) to what numpy reads from the file;
+    for the K-quants and Q5 types numpy here is PyPI gguf's gguf.quants on random blocks."""
     rng = np.random.default_rng(11)
-    tensor, table = upload_matrix(gpu, rng, type_name, 130, 64)
+    cols = 512 if type_name.endswith("_K") else 64
+    tensor, table = upload_matrix(gpu, rng, type_name, 130, cols)
     ids = np.arange(130, dtype=np.uint32)
     x = gpu.zeros(table.size)
-    k = gpu.kernel("embed", FMT=tensor.fmt, H=64, N=130, ROW0=0)
+    k = gpu.kernel("embed", FMT=tensor.fmt, H=cols, N=130, ROW0=0)
     part = tensor.parts[0]
-    gpu.dispatch(k, [gpu.step(0, 130), part.quants, part.scales, gpu.array(ids, np.uint32), x], -(-260 // 64))
-    np.testing.assert_array_equal(gpu.read(x, table.size).reshape(table.shape), table)
+    gpu.dispatch(k, [gpu.step(0, 130), part.quants, part.scales, gpu.array(ids, np.uint32), x],
+                 -(-130 * cols // 32 // 64))
+    got = gpu.read(x, table.size).reshape(table.shape)
+    if type_name in GGUF_QUANTS:  # d*scale*q - dmin*min: the GPU may fuse a multiply-add
+        np.testing.assert_allclose(got, table, rtol=1e-6, atol=1e-6 * np.abs(table).max())
+    else:
+        np.testing.assert_array_equal(got, table)
+
+
+@pytest.mark.parametrize("type_name", sorted(GGUF_QUANTS))
+@pytest.mark.parametrize("rows,cols,tokens", [(77, 768, 9)])  # 3 parts (32, 32, 13 rows)
+def test_linear_new_types(gpu, type_name, rows, cols, tokens):
+    """Q5_0/Q5_1/Q4_K/Q5_K/Q6_K through matmul (prefill) and matvec (decode, both kernel sets),
+    split over several buffers, against x @ dequantize(W)."""
+    rng = np.random.default_rng(rows + cols + tokens)
+    row_bytes = cols // 256 * GGUF_QUANTS[type_name][1] * (256 // GGUF_QUANTS[type_name][0])
+    tensor, w = upload_matrix(gpu, rng, type_name, rows, cols, max_part_bytes=row_bytes * 32)
+    x = rng.standard_normal((tokens, cols)).astype(np.float32)
+    want = x @ w.T
+    tol = 1e-4 * np.abs(x).sum(1).max() * np.abs(w).max() + 1e-5
+    y = gpu.zeros(tokens * rows)
+    run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens, rows=8)
+    np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
+    for threads_per_row, workgroup, per_invocation in ((1, 8, 16), (8, 64, 4)):
+        y1 = gpu.zeros(rows)
+        run_linear(gpu, "matvec", tensor, gpu.array(x[-1]), y1, rows, 1, threads_per_row=threads_per_row,
+                   workgroup=workgroup, rows=per_invocation)
+        np.testing.assert_allclose(gpu.read(y1, rows), want[-1], atol=tol)
 
 
 @settings(max_examples=12, deadline=None, derandomize=True)

@@ -1,7 +1,8 @@
 """The whole model on tiny random-weight GGUFs (tools/tiny_model.py) against the numpy reference:
 every matrix type, batched prefill, split weight buffers, greedy decoding, load-time errors.
 Both kernel sets run here: the CPU-adapter set lavapipe would pick, and the real-GPU set
-(kernel_set="gpu": GPU attention, 8 threads a row, 64-wide workgroups, 8-token lookahead)."""
+(kernel_set="gpu": fused decode kernels (fused.py), parallel top-k, GPU attention for prefill,
+8-token lookahead)."""
 import numpy as np
 import pytest
 
@@ -42,7 +43,8 @@ def test_logits_match_reference(gpu, tiny, batch):
 @pytest.mark.parametrize("matrix_type", ["Q4_1", "Q4_0"])  # the real model's set runs in test_model_real
 def test_real_gpu_kernel_set_logits_match_reference(gpu, tmp_path, matrix_type):
     path = write_tiny_model(tmp_path / "tiny.gguf", seed=3, matrix_type=matrix_type)
-    assert not check_logits(gpu, path, batch=4, kernel_set="gpu").cpu_kernels
+    model = check_logits(gpu, path, batch=4, kernel_set="gpu")
+    assert not model.cpu_kernels and model.fused
 
 
 def test_split_weight_buffers_compute_the_same(gpu, tiny_model_path):
@@ -72,14 +74,17 @@ def test_kernel_set_is_checked(gpu, tiny_model_path):
         load(gpu, tiny_model_path, max_context=16, kernel_set="fast")
 
 
-def test_one_submit_per_decoded_token(gpu, tiny_model_path):
-    model, _ = load(gpu, tiny_model_path, max_context=64)
+@pytest.mark.parametrize("kernel_set,per_layer", [("cpu", 13), ("gpu", 4)])
+def test_one_submit_per_decoded_token(gpu, tiny_model_path, kernel_set, per_layer):
+    model, _ = load(gpu, tiny_model_path, max_context=64, kernel_set=kernel_set)
+    assert model.fused == (kernel_set == "gpu")
     gpu.run(model.prefill(PROMPT))
     before = gpu.device.submits
     gpu.run(model.decode_one_token(5))
     assert gpu.device.submits - before == 1
     layers = model.config.n_layers
-    assert model.dispatches_per_token == 1 + 13 * layers + 2 + 1  # embed, layers, norm+logits, topk
+    # embed, layers, norm + logits, one top-k pass (300 ids)
+    assert model.dispatches_per_token == 1 + per_layer * layers + 2 + 1
 
 
 def test_context_full_and_bad_ids_are_refused(gpu, tiny_model_path):
@@ -123,9 +128,9 @@ def rename_arch(meta, tensors):
 BAD_FILES = {
     "architecture": (rename_arch, "unsupported architecture 'qwen3'"),
     "missing tensor": (lambda m, t: t.pop(5), "tensor 'blk.0.attn_output.weight' is missing"),
-    "unsupported type": (lambda m, t: replace_tensor(t, "blk.1.ffn_up.weight", type_name=6,
-                                                    values=bytes(22 * 64 * 128 // 32)),
-                         "blk.1.ffn_up.weight.*Q5_0.*not supported"),
+    "unsupported type": (lambda m, t: replace_tensor(t, "blk.1.ffn_up.weight", type_name=20,
+                                                    values=bytes(18 * 64 * 128 // 32)),
+                         "blk.1.ffn_up.weight.*IQ4_NL.*not supported"),
     "wrong shape": (lambda m, t: replace_tensor(t, "blk.0.attn_k.weight", shape=(32, 64)),
                     r"'blk.0.attn_k.weight' has shape \(32, 64\), expected \(64, 32\)"),
 }
@@ -152,3 +157,43 @@ def test_truncated_model_file(gpu, tmp_path, tiny_model_path):
     gguf = read_gguf(BytesSource(data))
     with pytest.raises(GGUFError, match="truncated"):
         gpu.run(Model.load(gpu.device, gguf, BytesSource(data[:-1000])))
+
+
+@pytest.mark.parametrize("kernel_set", ["cpu", "gpu"])
+def test_destroy_frees_every_buffer_load_made(gpu, tiny_model_path, kernel_set, monkeypatch):
+    """Model.destroy() pairs with Model.load: loading again and again does not leak GPU memory."""
+    created, destroyed = {}, set()
+    create = gpu.device.create_buffer
+    buffer_class = type(create(4))
+    destroy = buffer_class.destroy
+
+    def counting_create(*args, **kwargs):
+        buffer = create(*args, **kwargs)
+        created[id(buffer)] = buffer  # kept alive, so ids stay unique
+        return buffer
+
+    def counting_destroy(buffer):
+        destroyed.add(id(buffer))
+        destroy(buffer)
+    monkeypatch.setattr(gpu.device, "create_buffer", counting_create)
+    monkeypatch.setattr(buffer_class, "destroy", counting_destroy)
+    for _ in range(2):
+        model, _ = load(gpu, tiny_model_path, max_context=32, kernel_set=kernel_set)
+        gpu.run(model.prefill(PROMPT))
+        gpu.run(model.decode_ahead(5, 3))
+        model.destroy()
+    leaked = [created[i].label for i in set(created) - destroyed]
+    assert len(created) > 20 and not leaked, leaked
+
+
+def test_real_gpu_set_falls_back_to_one_op_per_kernel_when_weights_are_split(gpu, tiny_model_path):
+    """The fused kernels need each fused group in one buffer pair; split weights keep the
+    one-op-per-kernel path (with the real-GPU set's constants and top-k) and compute the same."""
+    fused, _ = load(gpu, tiny_model_path, max_context=32, kernel_set="gpu")
+    split, _ = load(gpu, tiny_model_path, max_context=32, kernel_set="gpu", max_part_bytes=1000)
+    assert fused.fused and not split.fused
+    for model in (fused, split):
+        gpu.run(model.prefill(PROMPT))
+        gpu.run(model.decode_one_token(7))
+    np.testing.assert_allclose(logits(gpu, split), logits(gpu, fused), atol=1e-4)
+    assert split.dispatches_per_token > fused.dispatches_per_token

@@ -133,7 +133,7 @@ def test_rope(cpu, heads, head_dim, tokens, pos0, at_pos):
     k = cpu.kernel("rope", N_HEADS=heads, HEAD_DIM=head_dim, AT_POS=at_pos)
     cpu.dispatch(k, [cpu.step(pos0, tokens), buf, cpu.array(turns)], 1)
     ref = ReferenceLlama.__new__(ReferenceLlama)
-    ref.head_dim, ref.theta = head_dim, 1e5
+    ref.head_dim, ref.theta, ref.neox, ref.freq_factors = head_dim, 1e5, False, np.ones(head_dim // 2)
     want = x.copy()
     at = slice(pos0, pos0 + tokens) if at_pos else slice(0, tokens)
     want[at] = ref.rope(x[at], np.arange(pos0, pos0 + tokens))
@@ -288,3 +288,16 @@ def test_a_malformed_program_is_refused_before_anything_runs(cpu):
         WasmKernel("matvec", {"FMT": 5, "K": 32, "N": 1, "N_OUT": 1})
     with pytest.raises(Exception, match="do not repack ggml type 12"):
         WasmKernel("repack", {"SRC": 12})
+
+
+def test_a_matmul_stays_within_its_bound_buffers(cpu):
+    """n_tokens beyond the rows x and y hold (the prefill's logits of its last row) are not
+    computed: WebGPU drops such accesses, and here they would overwrite other buffers."""
+    rng = np.random.default_rng(3)
+    tensor, w = upload_matrix(cpu, rng, "Q8_0", 7, 64)
+    x = rng.standard_normal((1, 64)).astype(np.float32)
+    y = cpu.zeros(7 + 5)  # one row of y, then a neighbour that must stay zero
+    linear(cpu, "matmul", tensor, cpu.array(x), (y, 0, 28), 7, tokens=11)
+    got = cpu.read(y, 12)
+    np.testing.assert_allclose(got[:7], expected("Q8_0", x, w)[0], atol=1e-4)
+    assert not got[7:].any()

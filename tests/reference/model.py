@@ -21,6 +21,7 @@ class ReferenceLlama:
         self.head_dim = self.hidden // self.n_heads
         self.theta = float(meta[f"{arch}.rope.freq_base"])
         self.eps = float(meta[f"{arch}.attention.layer_norm_rms_epsilon"])
+        self.neox = arch == "qwen2"  # llama.cpp's rope mode for qwen2: pairs (i, i + d/2)
         self.w = {}
         self.quantized = set()  # names of tensors whose products see quantized activations
         for t in reader.tensors:
@@ -30,6 +31,7 @@ class ReferenceLlama:
                 self.quantized.add(t.name)
         self.output_name = "output.weight" if "output.weight" in self.w else "token_embd.weight"
         self.output = self.w[self.output_name]
+        self.freq_factors = self.w.get("rope_freqs.weight", np.ones(self.head_dim // 2)).ravel()
         self.reset()
 
     def linear(self, x, name):
@@ -50,22 +52,30 @@ class ReferenceLlama:
                 ).astype(np.float32) * weight
 
     def rope(self, x, positions):
-        """llama.cpp 'normal' mode: pairs (2i, 2i+1) rotate by pos * theta^(-2i/d)."""
+        """llama.cpp 'normal' mode: pairs (2i, 2i+1) rotate by pos * theta^(-2i/d) / factor_i;
+        'neox' mode (qwen2): pairs (i, i + d/2), same angles."""
         d = self.head_dim
-        freqs = self.theta ** (-np.arange(0, d, 2, dtype=np.float64) / d)
+        freqs = self.theta ** (-np.arange(0, d, 2, dtype=np.float64) / d) / self.freq_factors
         angle = positions[:, None, None] * freqs[None, None, :]
         cos, sin = np.cos(angle), np.sin(angle)
-        a, b = x[..., 0::2], x[..., 1::2]
+        first, second = (slice(0, d // 2), slice(d // 2, d)) if self.neox else (slice(0, d, 2), slice(1, d, 2))
+        a, b = x[..., first], x[..., second]
         out = np.empty_like(x)
-        out[..., 0::2] = a * cos - b * sin
-        out[..., 1::2] = a * sin + b * cos
+        out[..., first] = a * cos - b * sin
+        out[..., second] = a * sin + b * cos
         return out.astype(np.float32)
+
+    def project(self, layer, part, xn):
+        """xn W^T, plus the projection's bias where the model has one (qwen2's q, k, v)."""
+        y = self.linear(xn, f"blk.{layer}.{part}.weight")
+        bias = self.w.get(f"blk.{layer}.{part}.bias")
+        return y if bias is None else y + bias.ravel()
 
     def attention(self, layer, xn, positions):
         t, hd = len(xn), self.head_dim
-        q = self.linear(xn, f"blk.{layer}.attn_q.weight").reshape(t, self.n_heads, hd)
-        k = self.linear(xn, f"blk.{layer}.attn_k.weight").reshape(t, self.n_kv, hd)
-        v = self.linear(xn, f"blk.{layer}.attn_v.weight").reshape(t, self.n_kv, hd)
+        q = self.project(layer, "attn_q", xn).reshape(t, self.n_heads, hd)
+        k = self.project(layer, "attn_k", xn).reshape(t, self.n_kv, hd)
+        v = self.project(layer, "attn_v", xn).reshape(t, self.n_kv, hd)
         q, k = self.rope(q, positions), self.rope(k, positions)
         self.k_cache[layer].extend(k)
         self.v_cache[layer].extend(v)

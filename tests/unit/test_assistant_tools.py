@@ -111,11 +111,21 @@ def test_no_target_and_empty_list_say_so():
     assert actions.target_reply("delete", {}, tools.NO_TARGET, [], TODAY)["text"] == "Your list is empty."
 
 
-def test_candidates_keep_the_most_relevant_of_a_long_list_in_order():
+def test_candidates_of_a_long_list_are_the_titles_sharing_words_with_the_request():
+    long = [todo(f"x{i}", f"Task number {i}") for i in range(30)] + [todo("d", "Call the dentist"),
+                                                                     todo("f", "Get a flu shot")]
+    assert [t.id for t in tools.candidates(long, "mark the flu shot as completed")] == ["f"]
+    assert [t.id for t in tools.candidates(long, "I called the dentsit")] == ["d"]
+    # nothing in common: the list as it is (up to MAX_LISTED), so "the second one" still works
+    assert tools.candidates(long, "the second one") == long
+    assert tools.candidates(LIST, "anything") == LIST          # short lists are shown whole
+
+
+def test_answer_context_keeps_the_most_relevant_of_a_very_long_list_in_order():
     long = [todo(f"x{i}", f"Task number {i}") for i in range(100)] + [todo("d", "Call the dentist")]
-    shown = tools.candidates(long, "call the dentist")
+    shown = tools.answer_context(long, "call the dentist")
     assert len(shown) == 60 and shown[-1].id == "d" and shown[0].id == "x0"
-    assert tools.candidates(LIST, "anything") == LIST
+    assert tools.answer_context(LIST, "anything") == LIST
 
 
 def test_tool_names_start_with_distinct_tokens(smollm_tokenizer):
@@ -176,3 +186,54 @@ def test_rename_that_copied_the_old_title_takes_the_new_one_from_the_request():
     assert reply["actions"][0]["new_title"] == "buy oat milk"
     stuck = actions.target_reply("rename", {"title": "Buy milk", "request": "rename buy milk"}, "Buy milk", LIST, TODAY)
     assert stuck["actions"] == [] and "new title" in stuck["text"]
+
+
+@pytest.mark.parametrize("word, request_text, read", [
+    ("tomorrow", "shw me what is due tday", "today"),            # the request's misspelt day wins
+    ("tomorrow", "mvoe water the plants to firday", "friday"),
+    ("tomorrow", "ajoute du pain pour demain", "tomorrow"),      # said in French: agrees
+    ("in 2 days", "what's due the day after tomorrow", "in 2 days"),   # not a plain day word
+    ("monday", "move the dentist from tuesday to monday", "monday"),   # it says monday
+    ("friday", "move it from tuesday to wednesday", "friday"),   # two other days: no guess
+    ("today", "what is due", "today")])
+def test_a_day_word_is_checked_against_the_request(word, request_text, read):
+    assert dates.as_requested(word, request_text) == read
+
+
+def test_search_of_filler_words_searches_the_request():
+    reply = tools.read_reply("search", {"words": "task", "request": "find my dentist task"}, LIST, TODAY)
+    assert [i["id"] for i in reply["items"]] == ["t1"]
+
+
+def test_a_renames_new_title_does_not_pick_the_shortlist():
+    from todo_app.assistant.pipeline import _naming_words
+    said = "Call the shoes one 'order new hiking boots'"
+    assert _naming_words(said, {"title": "order new hiking boots"}) == "Call the shoes one ''"
+    assert _naming_words("delete the boots", {}) == "delete the boots"
+
+
+def test_phase_two_lists_what_fits_the_context_and_keeps_the_request(smollm_tokenizer, smollm_chat_template):
+    """60 long titles overflow SmolLM2's 2,048 tokens: the list is cut to fit, the request stays."""
+    from types import SimpleNamespace
+
+    from todo_app.assistant import grounding, pipeline
+    engine = SimpleNamespace(model=SimpleNamespace(max_context=2048), tokenizer=smollm_tokenizer,
+                             template=smollm_chat_template)
+    long_title = ("Prepare the slides for Thursday's quarterly review with the finance team, "
+                  "then send them to Anna and Bob")
+    many = [todo(f"x{i}", f"{long_title} {i}", due="2026-12-04") for i in range(80)]
+    timings = {}
+    select = lambda most: tools.answer_context(many, "translate my list", most)  # noqa: E731
+    shown = pipeline.fitting(engine, "translate my list", "tool: answer", select, TODAY, 200, timings)
+    messages = grounding.target_messages("translate my list", "tool: answer", shown, TODAY)
+    size = len(smollm_chat_template.prompt_ids(messages, smollm_tokenizer))
+    assert 20 < len(shown) < 60 and size <= 2048 - 200
+    bigger = grounding.target_messages("translate my list", "tool: answer",
+                                       select(len(shown) + 1), TODAY)
+    assert len(smollm_chat_template.prompt_ids(bigger, smollm_tokenizer)) > 2048 - 200  # as many as fit
+    assert messages[1]["content"] == "translate my list"
+    assert timings == {"listed": len(shown), "list_cut": 60 - len(shown)}
+    timings = {}
+    assert pipeline.fitting(engine, "x", "tool: answer", lambda most: tools.candidates(LIST, "x", most),
+                            TODAY, 200, timings) == LIST
+    assert timings == {"listed": len(LIST), "list_cut": 0}

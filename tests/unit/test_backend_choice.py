@@ -8,8 +8,9 @@ from webgpu_llm.gpu import GPUUnavailable
 
 
 class Device:
-    def __init__(self, name, is_fallback=False, is_cpu=False, threads=None):
+    def __init__(self, name, is_fallback=False, is_cpu=False, threads=None, dialect="tint"):
         self.name, self.is_fallback, self.is_cpu, self.threads = name, is_fallback, is_cpu, threads
+        self.dialect = dialect
         self.destroyed = False
 
     def destroy(self):
@@ -23,7 +24,7 @@ def opener(webgpu):
     async def open_device(backend, **options):
         opened.append((backend, options))
         if backend == "wasm":
-            return Device("WebAssembly SIMD128 on the CPU (2 threads)", is_cpu=True, threads=2)
+            return Device("WebAssembly SIMD128 on the CPU (2 threads)", is_cpu=True, threads=2, dialect="wasm")
         if isinstance(webgpu, Exception):
             raise webgpu
         return webgpu
@@ -43,11 +44,11 @@ def test_a_real_gpu_runs_webgpu():
     assert describe(device)["summary"] == "running on the GPU (NVIDIA H200)"
 
 
-@pytest.mark.parametrize("adapter", [Device("Google SwiftShader", is_fallback=True),
-                                     Device("llvmpipe (LLVM 15.0.6, 256 bits)")])
+@pytest.mark.parametrize("adapter", [Device("Google SwiftShader", is_fallback=True, is_cpu=True),
+                                     Device("llvmpipe (LLVM 15.0.6, 256 bits)", is_cpu=True)])
 def test_a_cpu_emulated_adapter_gives_way_to_the_wasm_kernels(adapter):
     device, reason, opened = choose("auto", adapter)
-    assert device.is_cpu and adapter.destroyed and adapter.name in reason
+    assert device.dialect == "wasm" and adapter.destroyed and adapter.name in reason
     assert opened[-1] == ("wasm", {"kernel_base": "k/", "threads": 2})
     assert describe(device) == {"backend": "wasm", "name": device.name, "threads": 2,
                                 "summary": "running on CPU (2 threads)"}
@@ -55,15 +56,15 @@ def test_a_cpu_emulated_adapter_gives_way_to_the_wasm_kernels(adapter):
 
 def test_no_webgpu_runs_on_the_cpu_and_says_why():
     device, reason, _ = choose("auto", GPUUnavailable("navigator.gpu is missing."))
-    assert device.is_cpu and reason.startswith("navigator.gpu is missing. ") and "CPU" in reason
+    assert device.dialect == "wasm" and reason.startswith("navigator.gpu is missing. ") and "CPU" in reason
 
 
 def test_a_forced_choice_is_kept():
-    swiftshader = Device("Google SwiftShader", is_fallback=True)
+    swiftshader = Device("Google SwiftShader", is_fallback=True, is_cpu=True)
     device, _, _ = choose("webgpu", swiftshader)
     assert device is swiftshader and not swiftshader.destroyed
     device, _, opened = choose("wasm", Device("NVIDIA H200"))
-    assert device.is_cpu and [b for b, _ in opened] == ["wasm"]
+    assert device.dialect == "wasm" and [b for b, _ in opened] == ["wasm"]
     with pytest.raises(GPUUnavailable):
         choose("webgpu", GPUUnavailable("no adapter"))
     with pytest.raises(ValueError, match="backend must be one of"):

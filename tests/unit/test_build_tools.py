@@ -34,3 +34,23 @@ def test_server_sends_mime_types_and_isolation_headers(tmp_path):
                          "a.webmanifest": "application/manifest+json"}
     finally:
         server.shutdown()
+
+
+def test_the_page_unpacks_our_wheel_with_bytecode_and_the_worker_gets_jinja(dist_dir):
+    """No micropip at start (issue #15): PyScript unpacks the wheels named in `files`; ours carries
+    unchecked-hash pycs (PEP 552 flags = 1) for Pyodide's CPython, one per module."""
+    import json
+    page = json.loads((dist_dir / "pyscript.json").read_text())["files"]
+    worker = json.loads((dist_dir / "pyscript-worker.json").read_text())["files"]
+    ours = [w for w in page if "/todo_assistant-" in w]
+    assert len(ours) == 1 and page[ours[0]] == "./*" and page["./build-info.json"] == "./build-info.json"
+    assert sorted(w.split("/")[-1].split("-")[0] for w in worker) == ["jinja2", "markupsafe", "todo_assistant"]
+    with zipfile.ZipFile(dist_dir / ours[0]) as wheel:
+        names = wheel.namelist()
+        sources = [n for n in names if n.endswith(".py")]
+        pycs = {n for n in names if n.endswith(".pyc")}
+        for source in sources:
+            folder, _, module = source.rpartition("/")
+            assert f"{folder}/__pycache__/{module[:-3]}.cpython-314.pyc" in pycs, source
+        header = wheel.read(sorted(pycs)[0])[:8]
+    assert int.from_bytes(header[4:8], "little") == 1  # hash-based, unchecked

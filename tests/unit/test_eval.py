@@ -238,3 +238,14 @@ def test_select_cases_and_cli():
     assert len(checks.select_cases(CASES, category="add", limit=3)) == 3
     args = parse_args(["--ci", "--category", "count", "--limit", "5", "--json", "--out", "x.json"])
     assert args.ci and args.category == "count" and args.limit == 5 and args.json and args.out == "x.json"
+
+
+def test_general_replies_are_judged_for_what_tuning_breaks():
+    from tools.eval import general
+    assert general.problems("What is 9 times 8?", "tool: count\nstatus: open") == ["tool syntax"]
+    assert general.problems("Name a planet.", "Add it to your to-do list: Mars.") == ["drifts into to-dos"]
+    assert general.problems("Name a planet.", "Mars.") == [] and general.problems("Name a planet.", " ") == ["empty"]
+    assert general.problems("x", "a b c a b c a b c a b c") == ["loops"]
+    base_loop = "1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1."
+    assert general.judge("Tips?", base_loop, base=base_loop) == []       # the base does it too
+    assert general.judge("Tips?", base_loop, base="Sleep early.") == ["loops"]

@@ -126,13 +126,13 @@ def test_type_table_matches_gguf_package():
         mine = GGML_TYPES[quant_type.value]
         assert (mine.name, mine.block_size, mine.block_bytes) == (quant_type.name, block, size)
     supported = {t.name for t in GGML_TYPES.values() if t.supported}
-    assert supported == {"F32", "F16", "Q4_0", "Q4_1", "Q8_0"}
+    assert supported == {"F32", "F16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K"}
 
 
 def test_check_supported_names_type_and_tensor():
-    q4k = GGML_TYPES_BY_NAME["Q4_K"]
-    tensor = TensorInfo("blk.3.ffn_down.weight", (256, 4), q4k.type_id, "Q4_K", 0, 576, 1024)
-    with pytest.raises(GGUFError, match=r"blk\.3\.ffn_down\.weight.*Q4_K"):
+    q3k = GGML_TYPES_BY_NAME["Q3_K"]
+    tensor = TensorInfo("blk.3.ffn_down.weight", (256, 4), q3k.type_id, "Q3_K", 0, 440, 1024)
+    with pytest.raises(GGUFError, match=r"blk\.3\.ffn_down\.weight.*Q3_K"):
         check_supported(tensor)
 
 

@@ -237,3 +237,14 @@ def test_todo_date_helpers():
     assert t.is_due_today("2026-11-24")
     t.done = True
     assert not t.is_overdue(dt.date(2026, 11, 25))
+
+
+def test_search_narrows_a_filter_by_every_word_case_insensitively():
+    todos = TodoList()
+    a, b, c = todos.add("Call the Dentist"), todos.add("dentist bill"), todos.add("Buy milk")
+    todos.set_done(b.id, True)
+    assert todos.visible("all", "DENTIST") == [a, b]
+    assert todos.visible("open", "dentist") == [a]
+    assert todos.visible("all", "  bill   dent ") == [b]
+    assert todos.visible("all", "") == todos.visible("all", "   ") == [a, b, c]
+    assert todos.visible("done", "milk") == []

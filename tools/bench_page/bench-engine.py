@@ -1,8 +1,8 @@
 # The engine side of `python3 build.py bench` (tools/bench.py), run by PyScript on the main thread.
 # Times are seconds since navigation start (performance.now()), so "ready_s" includes starting
-# Pyodide and installing our wheels: what a visitor waits for. Query: phase=cold|warm, tokens=N,
-# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1 (WebGPU only),
-# backend=auto|webgpu|wasm (chosen as the app does), threads=N (CPU kernels; 0 = all cores).
+# Pyodide and unpacking our wheels: what a visitor waits for. Query: phase=cold|warm, tokens=N,
+# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1 and profile=1 (WebGPU
+# only), backend=auto|webgpu|wasm (chosen as the app does), threads=N (CPU kernels; 0 = all cores).
 import json
 import traceback
 
@@ -29,9 +29,10 @@ base = str(location.href).split("?")[0].rsplit("/", 1)[0] + "/"
 result = {"phase": phase, "python_started_s": now()}
 
 try:
-    from boot import install_wheels
+    from pyodide.http import pyfetch
 
-    info = await install_wheels(base)
+    # The wheels are unpacked by PyScript before Python runs (pyscript-worker.json's `files`).
+    info = await (await pyfetch(base + "build-info.json", cache="no-store")).json()
     result["wheels_installed_s"] = now()
     from webgpu_llm import weights_cache
     from webgpu_llm.backend_choice import choose_device, describe
@@ -67,7 +68,8 @@ try:
         pieces, first, last, usage, cut = [], None, None, None, False
         start = now()
         stream = await engine.chat.completions.create(
-            messages=messages, stream=True, temperature=0, repetition_penalty=1.0, max_tokens=tokens)
+            messages=messages, stream=True, temperature=0, repetition_penalty=1.0, max_tokens=tokens,
+            ignore_eos=True)
         async for chunk in stream:
             t = now()
             piece = chunk.choices[0].delta.content
@@ -85,8 +87,13 @@ try:
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
 
-    if params.get("bandwidth") == "1" and result["backend"] == "webgpu":
-        from webgpu_llm import bandwidth
+    on_gpu = result["backend"] == "webgpu"
+    if params.get("profile") == "1" and on_gpu:
+        import kernel_profile  # tools/kernel_profile.py, fetched by bench-pyscript.json
+        say("timing every kernel")
+        result["profile"] = await kernel_profile.profile(engine.model)
+    if params.get("bandwidth") == "1" and on_gpu:
+        import bandwidth  # tools/bandwidth.py, fetched by bench-pyscript.json
         say("measuring bandwidth")
         result["bandwidth"] = await bandwidth.measure(device, engine.model)
     result["ok"] = True

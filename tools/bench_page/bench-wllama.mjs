@@ -45,6 +45,7 @@ try {
     const stream = await wllama.createCompletion({
       prompt: prompt.prompt_text, max_tokens: tokens, stream: true,
       temperature: 0, top_k: 1, repeat_penalty: 1.0, cache_prompt: false,
+      ignore_eos: true,  // both sides decode the same fixed number of tokens
     });
     for await (const chunk of stream) {
       const t = now();

@@ -36,7 +36,7 @@ async def run():
         start = now()
         stream = await engine.chat.completions.create(
             messages=prompt["messages"], stream=True, temperature=0, repetition_penalty=1.0,
-            max_tokens=params["tokens"])
+            max_tokens=params["tokens"], ignore_eos=True)
         async for chunk in stream:
             t = now()
             piece = chunk.choices[0].delta.content
@@ -56,8 +56,11 @@ async def run():
             # mapAsync calls [count, ms waiting]: call -> first token, first -> last token
             "readbacks_prefill": [b - a for a, b in zip(rb_start, rb_first)],
             "readbacks_decode": [b - a for a, b in zip(rb_first, rb_last)]}
+    if params.get("profile"):
+        import kernel_profile  # tools/kernel_profile.py, written in by bench-deno.mjs
+        result["profile"] = await kernel_profile.profile(engine.model)
     if params.get("bandwidth"):
-        from webgpu_llm import bandwidth
+        import bandwidth  # tools/bandwidth.py, written in by bench-deno.mjs
         result["bandwidth"] = await bandwidth.measure(device, engine.model)
 
 

@@ -1,6 +1,7 @@
 """`python3 build.py eval`: the assistant's eval, natively (wgpu-py), with the real model.
 
     python3 build.py eval [--model PATH] [--ci] [--category C] [--limit N] [--json] [--out FILE]
+    python3 build.py eval --general [--model PATH] [--base PATH]   (general abilities: general.py)
 
 Loads the engine once, runs every selected case of tools/eval/cases.jsonl through the app's own
 pipeline (`todo_app.assistant.pipeline.ask`, greedy: temperature 0), checks the tool call and the
@@ -37,6 +38,9 @@ def parse_args(argv):
     p.add_argument("--answer-tokens", type=int, default=None,
                    help="cap the length of `answer` texts (not checked; shortens the run)")
     p.add_argument("--quiet", action="store_true", help="no line per case")
+    p.add_argument("--general", action="store_true",
+                   help="instead: greedy answers to generic prompts, tuned vs base (tools/eval/general.py)")
+    p.add_argument("--base", help="with --general: the base GGUF (default: $TODO_BASE_GGUF or the pinned original)")
     return p.parse_args(argv)
 
 
@@ -101,8 +105,33 @@ def case_line(r):
     return f"{mark} {r['id']:<16} {r['seconds']:6.2f}s  want {wanted!s:<12} got {got!s:<11} {r['request'][:60]}{extra}"
 
 
+def base_model():
+    if os.environ.get("TODO_BASE_GGUF"):
+        return os.environ["TODO_BASE_GGUF"]
+    from tools import vendor
+    return str(vendor.default_model())
+
+
+def main_general(args):
+    """Generic prompts through the tuned and the base model; 1 when a tuned reply has a problem
+    the base's does not."""
+    from tools.eval import general
+    model, base = args.model or default_model(), args.base or base_model()
+
+    async def replies(path):
+        engine = await load_engine(path)
+        return await general.answers(engine, general.PROMPTS, args.answer_tokens or 48)
+    result = general.report(general.PROMPTS, asyncio.run(replies(model)), asyncio.run(replies(base)))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if k != "rows"}) if args.json else general.format_report(result))
+    return 1 if result["with_problems"] else 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.general:
+        return main_general(args)
     cases = checks.select_cases(checks.load_cases(), ci=args.ci, category=args.category, limit=args.limit)
     lists = checks.load_lists()
     model = args.model or default_model()

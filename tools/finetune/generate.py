@@ -13,13 +13,13 @@ import argparse
 import datetime as dt
 import json
 import random
-import re
 import zlib
 from dataclasses import dataclass
 
-from todo_app.assistant import dates, grounding, tools
+from todo_app.assistant import grounding, tools
 
 from . import words as W
+from .phrasing import date_phrase, dress, new_title, refer, verb_parts, verb_slots
 
 HOLD_EVERY = 6          # a template is held out when crc32(tool + text) % HOLD_EVERY == 0
 
@@ -69,57 +69,6 @@ def random_list(rng, today):
     return todos
 
 
-# -- request pieces ------------------------------------------------------------------------------
-def date_phrase(rng, today):
-    """(phrase as the user says it, the vocabulary word the model must pick)."""
-    kind = rng.choice(["today", "tomorrow", "weekday", "weekday", "next week", "in", "month", "iso"])
-    if kind in ("today", "tomorrow", "next week"):
-        return rng.choice(W.DATE_PHRASES[kind]), kind
-    if kind == "weekday":
-        day = rng.choice(dates.WEEKDAYS)
-        shown = day.capitalize() if rng.random() < 0.4 else day
-        return rng.choice(W.DATE_PHRASES[kind]).format(x=shown), day
-    if kind == "in":
-        n = rng.choice(list(dates.IN_DAYS))
-        return f"in {n} days", f"in {n} days"
-    if kind == "month":
-        day = today + dt.timedelta(days=rng.randint(1, 300))
-        month = dates.MONTHS[day.month - 1]
-        shown = month.capitalize() if rng.random() < 0.5 else month
-        return rng.choice(W.DATE_PHRASES[kind]).format(m=shown, n=day.day), f"{month} {day.day}"
-    iso = (today + dt.timedelta(days=rng.randint(-30, 200))).isoformat()
-    return rng.choice(W.DATE_PHRASES[kind]).format(x=iso), iso
-
-
-def typo(rng, text):
-    """One small slip in one longer word (swap, drop or double a letter)."""
-    parts = text.split(" ")
-    spots = [i for i, p in enumerate(parts) if len(p) >= 5 and p.isalpha()]
-    if not spots:
-        return text
-    i = rng.choice(spots)
-    w, j = parts[i], rng.randrange(1, len(parts[i]) - 2)
-    parts[i] = rng.choice([w[:j] + w[j + 1] + w[j] + w[j + 2:], w[:j] + w[j + 1:], w[:j] + w[j] + w[j:]])
-    return " ".join(parts)
-
-
-def refer(rng, todo, shown):
-    """How the user names a to-do: exact, lower case, its object, or with a slip."""
-    title = todo.title
-    r = rng.random()
-    if r < 0.25:
-        low = title.lower()
-        if sum(t.title.lower() == low for t in shown) == 1:
-            return low
-    elif r < 0.5 and " " in title:
-        tail = title.split(" ", 1)[1]
-        if sum(tail.lower() in t.title.lower() for t in shown) == 1:
-            return rng.choice([tail, f"the {tail} one", tail.lower()])
-    elif r < 0.62:
-        return typo(rng, title)
-    return title
-
-
 def absent_title(rng, todos):
     present = {tools.normalize(t.title) for t in todos}
     for _ in range(20):
@@ -128,22 +77,6 @@ def absent_title(rng, todos):
                 tools.normalize(title) not in p and p not in tools.normalize(title) for p in present):
             return title
     return None
-
-
-def new_title(rng):
-    verb, objects = rng.choice(W.VERBS_OBJECTS)
-    text = f"{verb} {rng.choice(objects)}"
-    return text.lower() if rng.random() < 0.6 else text
-
-
-def dress(rng, text):
-    """Chatty prefixes/suffixes and sometimes a slip in the template's own words (no suffix after a
-    slot the target copies)."""
-    if rng.random() < 0.15:
-        text = typo(rng, text)
-    suffix = "" if text.endswith(("{new}", "{w}", "{d}")) else rng.choice(W.SUFFIXES)
-    text = rng.choice(W.PREFIXES) + text + suffix
-    return text.lower() if rng.random() < 0.1 else text
 
 
 # -- phase-2 answers -----------------------------------------------------------------------------
@@ -179,55 +112,17 @@ def answer_text(kind, todos, today):
 TOOL_WEIGHTS = {"count": 5, "list": 8, "duplicates": 4, "search": 6, "add": 10, "complete": 15,
                 "reopen": 12, "delete": 11, "rename": 6, "set_due": 11, "answer": 10, "decline": 12}
 ANSWER = {k: W.ANSWER.get(k, []) + W.ANSWER_MORE.get(k, []) for k in {**W.ANSWER, **W.ANSWER_MORE}}
-DECLINE = W.DECLINE + W.DECLINE_MORE
+ANSWER["order"] = ANSWER["order"] + W.ANSWER_PLAN
+DECLINE = W.DECLINE + W.DECLINE_MORE + W.DECLINE_WORLD
+LIST = {k: W.LIST[k] + W.LIST_MORE.get(k, []) for k in W.LIST}
 COMPLETE_POOLS = ((0.4, W.COMPLETE_PAST), (0.35, W.COMPLETE_STATUS), (0.25, W.COMPLETE))
 ACT_POOLS = {"reopen": W.REOPEN + W.REOPEN_MORE, "delete": W.DELETE + W.DELETE_MORE, "rename": W.RENAME,
              "set_due": W.SET_DUE + W.SET_DUE_MORE + W.SET_DUE_MORE + W.UNDUE + W.UNDUE_MORE}
 VERB_SLOTS = ("{past}", "{pp}", "{obj}", "{inf}")
-NO_ARTICLE = {"mom", "grandma", "rent", "taxes", "passport", "kevin", "jonas", "my", "the", "a", "an",
-              "to", "kids", "library", "photos", "slides", "dinner", "chapter", "phone", "next"}
 SECOND = {k: [t for t in v if not any(x in t for x in VERB_SLOTS)] for k, v in {
     "add": W.ADD, "complete": W.COMPLETE + W.COMPLETE_STATUS, "delete": W.DELETE,
     "set_due": W.SET_DUE + W.SET_DUE_MORE, "list": W.LIST["open"] + W.LIST["overdue"],
     "count": W.COUNT["open"]}.items()}
-
-
-def verb_parts(title):
-    """(verb, object) when a title starts with one of the word lists' verbs."""
-    for verb in sorted(W.PAST, key=len, reverse=True):
-        if title.lower().startswith(verb.lower() + " ") and len(title) > len(verb) + 1:
-            return verb, title[len(verb) + 1:]
-    return None
-
-
-def object_ref(rng, obj, todos):
-    """How the user names the object of a to-do ("the flights", "milk", "mom"), unique in the list
-    (case-insensitive substring of exactly one title), or None."""
-    short = re.split(r" (?:to|for|about|from|with|in|on|at) ", obj, maxsplit=1)[0]
-    options = [short, obj] if rng.random() < 0.7 else [obj, short]
-    for core in options:
-        low = core.lower()
-        if sum(low in t.title.lower() for t in todos) != 1:
-            continue
-        first = core.split(" ")[0]
-        if first.lower() not in NO_ARTICLE and not first[:1].isupper() and rng.random() < 0.65:
-            core = "the " + core
-        return core
-    return None
-
-
-def verb_slots(rng, todo, todos):
-    parts = verb_parts(todo.title)
-    if not parts:
-        return None
-    verb, obj = parts
-    ref = object_ref(rng, obj, todos)
-    if ref is None:
-        return None
-    past, pp = W.PAST[verb]
-    if rng.random() < 0.1:
-        ref = ref.lower()
-    return {"past": f"{past} {ref}", "pp": pp, "obj": ref, "inf": f"{verb.lower()} {ref}"}
 
 
 def second_intent(rng, todos, today):
@@ -249,23 +144,36 @@ def scenario(rng):
         status = rng.choice(list(W.COUNT))
         template, call = rng.choice(W.COUNT[status]), f"tool: count\nstatus: {status}"
     elif tool == "list":
-        key = rng.choice(list(W.LIST) + ["date"])
-        template = rng.choice(W.LIST[key])
-        word = key
+        key = rng.choice(list(LIST) + ["date"])
+        template, word = rng.choice(LIST[key]), key
         if key == "date":
             slots["d"], word = date_phrase(rng, today)
+        if rng.random() < 0.08:    # in another language
+            word = rng.choice(list(W.FOREIGN_LIST))
+            template = rng.choice(W.FOREIGN_LIST[word])
+            slots["fd"] = rng.choice(W.FOREIGN_DATE_WORDS.get(word, [""]))
         call = f"tool: list\nfilter: {word}"
     elif tool == "duplicates":
         template, call = rng.choice(W.DUPLICATES), "tool: duplicates"
     elif tool == "search":
         verb, objects = rng.choice(W.VERBS_OBJECTS)
         slots["w"] = rng.choice(objects).split(" ")[-1]
-        template, call = rng.choice(W.SEARCH), f"tool: search\nwords: {slots['w']}"
+        template = rng.choice(W.SEARCH + W.SEARCH_MORE)
+        verbal = [t for t in todos if verb_parts(t.title)] if rng.random() < 0.15 else []
+        did = verb_slots(rng, rng.choice(verbal), todos) if verbal else None
+        if did:    # "did I already call the dentist?" looks the to-do up
+            template = rng.choice(W.SEARCH_DID)
+            slots.update(did)
+            slots["w"] = did["obj"].removeprefix("the ").split(" ")[-1]
+        call = f"tool: search\nwords: {slots['w']}"
     elif tool == "add":
         template = rng.choice(W.ADD + W.ADD_MORE)
         slots["new"] = new_title(rng)
         due = "none"
-        if "{d}" in template:
+        if rng.random() < 0.06:    # in another language, with its word for today/tomorrow
+            template, due = rng.choice(W.FOREIGN_ADD), rng.choice(list(W.FOREIGN_DATE_WORDS))
+            slots["fd"] = rng.choice(W.FOREIGN_DATE_WORDS[due])
+        elif "{d}" in template:
             slots["d"], due = date_phrase(rng, today)
         call = f"tool: add\ntitle: {slots['new']}\ndue: {due}"
     elif tool in ("answer", "decline"):
@@ -347,7 +255,7 @@ def examples(s):
             out.append({**base, "kind": "target", "titles": titles, "target": f"todo: {s['target']}",
                         "messages": grounding.target_messages(s["request"], s["call"], shown, s["today"])})
     if s["tool"] == "answer" and s["answer_kind"] != "translate":     # no made-up translations
-        shown = tools.candidates(todos, s["request"])
+        shown = tools.answer_context(todos, s["request"])
         out.append({**base, "kind": "answer", "target": answer_text(s["answer_kind"], shown, s["today"]),
                     "messages": grounding.target_messages(s["request"], s["call"], shown, s["today"])})
     return out

@@ -251,3 +251,63 @@ DELETE_MORE = ["remove {t} from my list", "delete the {t} task", "{t} is no long
                "{t} isn't needed anymore", "cancel {t}", "elimina {t}", "cancella {t}", "apague {t}",
                "verwijder {t}", "entferne {t}", "efface {t}", "retire {t} de la liste", "quita {t}",
                "lösch {t} bitte", "excluir {t}"]
+
+# -- second round (after the first full eval): forms the first data lacked -----------------------
+# counting by date is a list (it shows "(N)"); count only knows open/done/all
+LIST_MORE = {
+    "open": ["list all my open to-dos", "what's still on my plate", "what have I got left to do",
+             "what's still open", "anything left to do?", "show me the open ones", "what's pending?",
+             "remaining tasks", "what do i have left", "todo list please, open ones only"],
+    "all": ["show me all of it", "everything on the list please", "list every task, finished or not"],
+    "overdue": ["how many are late?", "how many tasks are past due", "count what's overdue",
+                "anything I'm behind on?", "which ones did I let slip", "what's late"],
+    "week": ["how many are due this week", "what's coming up", "anything due soon?",
+             "what do the next few days look like"],
+    "date": ["how many are due {d}?", "{d} - what's due then?", "what about {d}, anything due?",
+             "is anything due {d}?", "{d} looks full, what's on?", "anything for {d}", "what's due for {d}",
+             "my tasks {d}", "{d}?", "which to-dos are for {d}"],
+}
+SEARCH_MORE = ["which to-dos mention {w}", "anything that mentions {w}?", "do I have a {w} task",
+               "is {w} on my list?", "did I already add {w}?", "got anything with {w}?",
+               "show the tasks with {w} in them", "is there something on {w}", "find the {w} stuff",
+               "have I got a to-do for {w}", "busca {w}", "cerca {w}", "zoek {w}"]
+SEARCH_DID = ["did I already {inf}?", "have I {pp} {obj} yet?", "did I {inf} yet", "is {obj} {pp} already?"]
+DECLINE_WORLD = ["book me a table for two tonight", "order a pizza for me", "call my mom for me",
+                 "send a text to Sarah saying I'm late", "email the landlord about the heating",
+                 "buy me a train ticket to Berlin", "set a timer for 10 minutes", "turn off the lights",
+                 "book a flight to Rome for me", "pay my electricity bill online",
+                 "send my boss a message", "call a taxi", "order groceries online for me",
+                 "text Tom that I'm on my way", "reserve a hotel room in Madrid",
+                 "schedule a meeting with Anna in my calendar", "remind Sarah about dinner",
+                 "open spotify", "buy concert tickets for Saturday", "message the team on slack"]
+ANSWER_PLAN = ["make a plan for my weekend using my list", "plan my weekend from these tasks",
+               "what should I do this weekend from my list", "build me a schedule for tomorrow",
+               "put my to-dos into a plan for the week", "help me plan tomorrow with my tasks",
+               "which of these can I do today and which can wait?", "what can I skip?",
+               "what's the smartest order for today?", "make me a to-do plan for Saturday"]
+# the user names a to-do by its object + a word for "task": "the passport task's title"
+REFER_TASK = ["the {x} task", "the {x} one", "the {x} to-do", "my {x} task", "the {x} item", "that {x} thing"]
+SHORT_TYPOS = {"done": ["dnoe", "don", "doen"], "open": ["opne", "opn", "oepn"], "today": ["tday", "tdoay", "todya"],
+               "show": ["shw", "sohw"], "please": ["plz", "pls", "plse"], "many": ["mnay", "mny"],
+               "what": ["waht", "wht"], "list": ["lsit", "lst"], "mark": ["makr", "mrk"], "the": ["teh", "hte"],
+               "task": ["taks", "tsak"], "tasks": ["taks", "tasls"], "delete": ["delet", "dleete"],
+               "rename": ["renmae", "rname"], "reopen": ["reopne", "repoen"], "add": ["ad", "addd"],
+               "tomorrow": ["tomorow", "tmorrow", "tomorro"], "remove": ["remvoe", "rmove"],
+               "due": ["deu", "du"], "overdue": ["overdeu", "ovredue"], "my": ["ym", "mi"]}
+PREFIXES_MORE = ["so... ", "quick question - ", "hmm, ", "ok, ", "right, ", "by the way, ", "sorry, ",
+                 "I was wondering, ", "so ", "alright so ", "yo ", "hello! ", "one thing: "]
+SUFFIXES_MORE = [" right now", " real quick", " if you can", " - thanks!", " please and thank you",
+                 " I think", ", cheers", " ok?"]
+EXTRA_DATE_PHRASES = {"in 2 days": ["the day after tomorrow", "in two days", "day after tomorrow"],
+                      "in 3 days": ["in three days"], "in 7 days": ["in a week", "a week from today"],
+                      "in 14 days": ["in two weeks", "two weeks from today"], "today": ["tonight", "later today"]}
+FOREIGN_DATE_WORDS = {"tomorrow": ["demain", "mañana", "morgen", "domani", "amanhã"],
+                      "today": ["aujourd'hui", "hoy", "heute", "oggi", "hoje"]}
+FOREIGN_ADD = ["ajoute {new} pour {fd}", "añade {new} para {fd}", "füge {new} für {fd} hinzu",
+               "aggiungi {new} per {fd}", "adicione {new} para {fd}", "nouvelle tâche {new} {fd}"]
+FOREIGN_LIST = {"today": ["montre-moi les tâches d'{fd}", "¿qué hay para {fd}?", "was steht {fd} an?",
+                          "cosa devo fare {fd}?", "o que tenho {fd}?"],
+                "tomorrow": ["qu'est-ce que j'ai {fd} ?", "¿qué tengo {fd}?", "was ist {fd} fällig?",
+                             "cosa scade {fd}?"],
+                "open": ["muéstrame mis tareas pendientes", "montre mes tâches ouvertes", "zeig mir was offen ist",
+                         "mostra le attività aperte", "mostre minhas tarefas abertas"]}

@@ -93,7 +93,7 @@ class WorkerAssistant(AssistantClient):
     async def _start_worker(self):
         from pyscript import create_named_worker
         worker = await create_named_worker(src=self.base_url + "engine_worker.py", name="engine",
-                                           config=self.base_url + "pyscript.json")
+                                           config=self.base_url + "pyscript-worker.json")
         from js import location
         await worker.init(self.base_url, self.model_id, "testhooks" in str(location.search))
         return worker
@@ -129,9 +129,11 @@ class WorkerAssistant(AssistantClient):
 
     async def download(self, progress_cb):
         await self._job(P.DOWNLOAD, progress_cb)
+        await _keep_stored()
 
     async def load(self, progress_cb, **options):
         await self._job(P.LOAD, progress_cb, **options)
+        await _keep_stored()  # a browser that said no at the download may agree on a later visit
         return (await self._call(P.STATUS)).get("device")
 
     async def ask(self, request, todos, today, force_tool=None):
@@ -154,6 +156,13 @@ class WorkerAssistant(AssistantClient):
     async def reset(self):
         if self.worker is not None:
             await self._call(P.RESET)
+
+
+async def _keep_stored():
+    """Ask the browser to keep the stored model under storage pressure (navigator.storage.persist).
+    StorageManager.persist() is offered to pages only, not to the engine's worker: the page asks."""
+    from webgpu_llm.weights_cache import request_persistence
+    await request_persistence()
 
 
 def create_client(build_info=None):

@@ -11,6 +11,8 @@ The assistant never writes a date itself. Its grammar offers this closed vocabul
 """
 import datetime as _dt
 
+from .matching import word_matches, words_of
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december")
@@ -133,3 +135,19 @@ def split_trailing(title, today):
                 head = head[:-1]
             return " ".join(head), iso
     return title, None
+
+
+SIMPLE = tuple(RELATIVE) + WEEKDAYS
+
+
+def as_requested(word, request):
+    """The model's date word, unless it is a plain day word (today, friday…) the request does not
+    say while the request names exactly one other, perhaps misspelt ("move it to firday",
+    "what is due tday"): then that one. Python reads the date the person wrote."""
+    if word not in SIMPLE:
+        return word
+    tokens = words_of(request)
+    if word in tokens or any(_word(t) == word for t in tokens):
+        return word
+    named = {w for t in tokens for w in SIMPLE if word_matches(t, w)}
+    return named.pop() if len(named) == 1 else word

@@ -10,10 +10,11 @@ computes every fact and every date (tools.py, actions.py, dates.py).
 import math
 import time
 
-from . import actions, answers, grounding, tools
+from . import actions, answers, dates, grounding, tools
 
 UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
 ANSWER_OPTIONS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 200, "repetition_penalty": 1.15}
+PICK_RESERVE = 64    # tokens left free for phase 2's pick (a title of at most 120 characters)
 
 
 def tool_odds(call):
@@ -41,6 +42,7 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     call = await engine.constrained(grounding.request_messages(request), tools.tool_grammar(today, force_tool))
     timings = {"tool_s": round(time.perf_counter() - start, 4), "prefilled_tokens": call.prefilled,
                "model_steps": call.model_steps}
+    call.values.update(_dates_as_requested(call.values, request))
     tool = call.values["tool"]
     odds = tool_odds(call) if force_tool is None else [(tool, 1.0)]
     choices = unsure_choices(odds)
@@ -50,9 +52,10 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     elif tool == "add":
         result = actions.add_reply(call.values, today)
     elif tool == "answer":
-        result = await _answer(engine, request, call, todos, today, on_text, answer_options, skip=bool(choices))
+        result = await _answer(engine, request, call, todos, today, on_text, answer_options, timings,
+                               skip=bool(choices))
     else:
-        result = tools.read_reply(tool, call.values, todos, today)
+        result = tools.read_reply(tool, {**call.values, "request": request}, todos, today)
     timings["phase2_s"] = round(time.perf_counter() - phase2, 4)
     timings["total_s"] = round(time.perf_counter() - start, 4)
     result.update(choices=choices, unsure=bool(choices), timings=timings,
@@ -60,10 +63,48 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     return result
 
 
+def fitting(engine, request, tool_text, select, today, reserve, timings):
+    """What phase 2 shows: select(most), the to-dos tools.py picks (at most `most`), cut to the
+    most that fit the model's context with `reserve` tokens to spare. Long titles can overflow it
+    (60 titles of ~95 characters do for SmolLM2's 2,048): the list is cut, never the request.
+    timings["listed"] and ["list_cut"] say how many were shown and left out."""
+    limit = engine.model.max_context - reserve
+
+    def fits(shown):
+        messages = grounding.target_messages(request, tool_text, shown, today)
+        return len(engine.template.prompt_ids(messages, engine.tokenizer)) <= limit
+
+    shown = select(grounding.MAX_LISTED)
+    full = len(shown)
+    if not fits(shown):  # the largest count that fits, by bisection (a few tokenizations)
+        low, high = 0, full - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if fits(select(middle)) else (low, middle - 1)
+        shown = select(low)
+    timings["listed"], timings["list_cut"] = len(shown), full - len(shown)
+    return shown
+
+
+def _dates_as_requested(values, request):
+    """A day word the model chose checked against the request's own words (dates.as_requested)."""
+    return {key: dates.as_requested(values[key], request) for key in ("due", "filter") if key in values}
+
+
+def _naming_words(request, values):
+    """The part of the request that names the to-do: without a rename's new title, whose words
+    would otherwise pull look-alike titles onto the shortlist."""
+    new_title = values.get("title", "").strip()
+    at = request.casefold().rfind(new_title.casefold()) if new_title else -1
+    return request[:at] + request[at + len(new_title):] if at >= 0 else request
+
+
 async def _target(engine, request, call, tool, todos, today, timings):
     if not todos:
         return actions.target_reply(tool, call.values, tools.NO_TARGET, todos, today)
-    shown = tools.candidates(todos, request)
+    naming = _naming_words(request, call.values)
+    shown = fitting(engine, request, call.text, lambda most: tools.candidates(todos, naming, most),
+                    today, PICK_RESERVE, timings)
     pick = await engine.constrained(grounding.target_messages(request, call.text, shown, today),
                                     tools.target_grammar(shown))
     timings["prefilled_tokens"] += pick.prefilled
@@ -72,7 +113,7 @@ async def _target(engine, request, call, tool, todos, today, timings):
     return actions.target_reply(tool, values, pick.values["target"], shown, today)
 
 
-async def _answer(engine, request, call, todos, today, on_text, options, skip):
+async def _answer(engine, request, call, todos, today, on_text, options, timings, skip):
     """An order, a summary or groups by due date computed from the list (answers.py); anything
     else as the model's free text over the list, streamed through on_text(piece). Skipped when
     unsure (the person picks first)."""
@@ -81,10 +122,11 @@ async def _answer(engine, request, call, todos, today, on_text, options, skip):
     kind = answers.kind_of(request)
     if kind is not None:
         return answers.grounded(kind, call.values, todos, today)
-    shown = tools.candidates(todos, request)
+    options = {**ANSWER_OPTIONS, **(options or {})}
+    shown = fitting(engine, request, call.text, lambda most: tools.answer_context(todos, request, most),
+                    today, options["max_tokens"], timings)
     messages = grounding.target_messages(request, call.text, shown, today)
-    stream = await engine.chat.completions.create(messages=messages, stream=True,
-                                                  **{**ANSWER_OPTIONS, **(options or {})})
+    stream = await engine.chat.completions.create(messages=messages, stream=True, **options)
     pieces = []
     async for chunk in stream:
         piece = chunk.choices[0].delta.content

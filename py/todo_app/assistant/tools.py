@@ -13,11 +13,10 @@ A reply is plain data (JSON-able), the same in the app's worker, `build.py ask` 
      "values": {...}}                      # what the model chose (tool, status, filter, date words…)
 """
 import datetime as _dt
-import difflib
 
 from webgpu_llm.constrain import Choice, Free, Option, literal
 
-from . import dates
+from . import dates, matching
 from .grounding import MAX_LISTED, clip_title
 
 READ_TOOLS = ("count", "list", "duplicates", "search")
@@ -66,11 +65,20 @@ def tool_grammar(today, only=None):
     return _GRAMMARS[key]
 
 
+_TARGET_GRAMMARS = {}
+
+
 def target_grammar(shown):
-    """Phase 2: `todo: TITLE`, one of the shown to-dos' titles, or `none`."""
-    titles = list(dict.fromkeys(clip_title(t.title) for t in shown))
-    options = [Option(f" {title}", title) for title in titles if title != NO_TARGET]
-    return literal("todo:", Choice("target", options + [Option(f" {NO_TARGET}", NO_TARGET)]))
+    """Phase 2: `todo: TITLE`, one of the shown to-dos' titles, or `none`. The same titles give
+    the same grammar object: the engine keeps each grammar's token tries by object, so a new one
+    per question grew the worker's memory by ~400 Python objects a question (bench --soak)."""
+    titles = tuple(dict.fromkeys(clip_title(t.title) for t in shown))
+    if titles not in _TARGET_GRAMMARS:
+        if len(_TARGET_GRAMMARS) > 8:
+            _TARGET_GRAMMARS.clear()
+        options = [Option(f" {title}", title) for title in titles if title != NO_TARGET]
+        _TARGET_GRAMMARS[titles] = literal("todo:", Choice("target", options + [Option(f" {NO_TARGET}", NO_TARGET)]))
+    return _TARGET_GRAMMARS[titles]
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -95,28 +103,21 @@ def reply(tool, text, items=(), actions=(), choices=(), values=None):
             "choices": list(choices), "values": dict(values or {})}
 
 
-def _words_of(text):
-    return [w for w in "".join(c if c.isalnum() else " " for c in normalize(text)).split() if w]
+def candidates(todos, request, most=MAX_LISTED):
+    """The to-dos phase 2 shows to pick a target from: a short list whole; of a long one, the
+    few whose titles share words with the request (matching.py), so the model chooses among
+    likely targets instead of reading 60 titles. `most`: at most that many (fewer when the
+    pipeline must fit them into the model's context)."""
+    return matching.shortlist(todos, request, most)[:most]
 
 
-def _word_matches(word, title_words):
-    return any(word == w or (len(word) >= 4 and w.startswith(word)) or
-               (len(word) >= 4 and difflib.SequenceMatcher(None, word, w).ratio() >= 0.8) for w in title_words)
-
-
-def relevance(todo, request):
-    """How many of the request's words the title shares (typo-tolerant): to pick what to show."""
-    title_words = _words_of(todo.title)
-    return sum(_word_matches(w, title_words) for w in set(_words_of(request)))
-
-
-def candidates(todos, request):
-    """The to-dos shown to the model in phase 2: all of them, or the MAX_LISTED most relevant."""
+def answer_context(todos, request, most=MAX_LISTED):
+    """The to-dos an `answer` is written over: all of them, or the `most` most relevant."""
     todos = list(todos)
-    if len(todos) <= MAX_LISTED:
+    if len(todos) <= most:
         return todos
-    ranked = sorted(range(len(todos)), key=lambda i: (-relevance(todos[i], request), i))
-    keep = sorted(ranked[:MAX_LISTED])
+    scores = matching.relevance(todos, request)
+    keep = sorted(sorted(range(len(todos)), key=lambda i: -scores[i])[:most])
     return [todos[i] for i in keep]
 
 
@@ -186,19 +187,12 @@ def _duplicates(values, todos, today):
     return reply("duplicates", f"Listed more than once: {names}.", items)
 
 
-def search(words, todos):
-    """To-dos whose titles hold all the words (typo-tolerant), else any of them."""
-    wanted = _words_of(words)
-    if not wanted:
-        return []
-    scored = [(sum(_word_matches(w, _words_of(t.title)) for w in wanted), t) for t in todos]
-    best = max((s for s, _ in scored), default=0)
-    return [t for s, t in scored if s and s == best]
+search = matching.search
 
 
 def _search(values, todos, today):
     words = values.get("words", "")
-    found = search(words, todos)
+    found = search(words, todos, values.get("request", ""))
     if not found:
         return reply("search", f"No to-do matches {_quoted(words)}.")
     return reply("search", f"Matching {_quoted(words)} ({len(found)}):", found)

@@ -3,7 +3,7 @@ clear completed, export/import. Every change is saved (one IndexedDB transaction
 Rows are built by todo_item.py, the toast by toast.py, export/import by todo_transfer.py.
 
 Test hooks (stable ids): #todo-new-title, #todo-new-due, #todo-add, #todo-form-error,
-[data-testid=filter-all|filter-open|filter-done], #todo-counts, #todo-list > li[data-id]
+[data-testid=filter-all|filter-open|filter-done], #todo-search, #todo-counts, #todo-list > li[data-id]
 (.todo-title, [data-action=toggle|edit|delete], edit form: [data-field=title|due],
 [data-action=save|cancel]), #todo-empty, #todo-clear-done, #todo-export, #todo-import-file,
 #todo-message, #toast, #toast-text, #toast-undo.
@@ -14,7 +14,8 @@ from ..todos import FILTERS, TodoError, TodoList
 from . import snapshot
 from .dom import closest_data, h, listen, local_today, run_task, set_attr
 from .toast import Toast
-from .todo_item import count_todos, todo_row
+from .row_list import RowList
+from .todo_item import count_todos
 from .todo_transfer import (ImportFailed, fill_message_area, import_chosen_file, save_json_file,
                             transfer_controls)
 
@@ -28,6 +29,7 @@ class TodoView:
         self.todos = todos
         self.store = store
         self.filter = "all"
+        self.query = ""  # the search box's text
         self.editing = None  # id of the to-do being edited
         self.on_change = on_change
         self.on_saved = None  # called with True when a save kept another tab's later change
@@ -45,7 +47,11 @@ class TodoView:
         form = self._build_add_form()
         filters = self._build_filters()
         self.counts = h("p", {"id": "todo-counts", "class": "counts", "aria-live": "polite"})
+        self.search_input = h("input", {"id": "todo-search", "type": "search", "class": "search",
+                                        "aria-label": "Search to-dos", "placeholder": "Search",
+                                        "autocomplete": "off", "maxlength": "300"})
         self.list = h("ul", {"id": "todo-list", "class": "todo-list", "aria-label": "To-dos"})
+        self.rows = RowList(self.list)
         self.empty = h("p", {"id": "todo-empty", "class": "muted empty"})
         self.clear_button = h("button", {"type": "button", "id": "todo-clear-done", "class": "button"},
                               text="Clear completed")
@@ -56,7 +62,7 @@ class TodoView:
                                  "aria-live": "polite"})
         self.storage_note = h("p", {"id": "todo-storage-note", "class": "form-error", "hidden": True})
         self.root.dataset.owner = "python"
-        self.root.replaceChildren(form, self.form_error, h("div", {"class": "toolbar"}, filters, self.counts),
+        self.root.replaceChildren(form, self.form_error, h("div", {"class": "toolbar"}, filters, self.search_input, self.counts),
                                   self.list, self.empty, actions, self.message, self.storage_note)
         self.toast = Toast(self.root)
         self._listen(form, filters)
@@ -91,6 +97,7 @@ class TodoView:
         listen(form, "submit", self._on_add)
         listen(self.title_input, "input", lambda ev: self._form_error(None))
         listen(filters, "click", self._on_filter)
+        listen(self.search_input, "input", self._on_search)
         for event, handler in (("change", self._on_list_change), ("click", self._on_list_click),
                                ("dblclick", self._on_list_dblclick), ("submit", self._on_edit_submit),
                                ("keydown", self._on_list_keydown)):
@@ -111,13 +118,15 @@ class TodoView:
         """Redraw list, counts and filters. focus: (todo id, selector in its <li>), "new", or None."""
         self.today = local_today()
         self._render_counts(self.todos.counts(self.today))
-        visible = self.todos.visible(self.filter)
-        self.list.replaceChildren(*[todo_row(t, self.today, self.editing == t.id) for t in visible])
+        visible = self.shown()
+        self.rows.show(visible, self.today, self.editing, {t.id for t in self.todos})
         self.list.hidden = not visible
         if visible:
             self.empty.textContent = ""
         elif not len(self.todos):
             self.empty.textContent = "Nothing here yet. Add your first to-do above."
+        elif self.query.strip():
+            self.empty.textContent = f"No to-dos match “{self.query.strip()}”."
         else:
             self.empty.textContent = EMPTY_FILTER_TEXT.get(self.filter, "")
         self.clear_button.disabled = False
@@ -202,6 +211,8 @@ class TodoView:
         self.due_input.value = ""
         if self.filter == "done":
             self.filter = "all"  # show where the new to-do went
+        if todo not in self.shown():
+            self.query = self.search_input.value = ""
         self.changed("new")
 
     def _on_filter(self, ev):
@@ -210,8 +221,16 @@ class TodoView:
             self.filter = name
             self.render()
 
+    def shown(self):
+        """The to-dos on screen: the filter's, narrowed by the search box."""
+        return self.todos.visible(self.filter, self.query)
+
+    def _on_search(self, ev):
+        self.query = str(self.search_input.value)
+        self.render()
+
     def _visible_index(self, todo_id):
-        ids = [t.id for t in self.todos.visible(self.filter)]
+        ids = [t.id for t in self.shown()]
         return ids.index(todo_id) if todo_id in ids else 0
 
     def _on_list_change(self, ev):
@@ -221,7 +240,7 @@ class TodoView:
         index = self._visible_index(todo_id)
         todo = self.todos.set_done(todo_id, bool(ev.target.checked))
         self.render()
-        still_visible = any(t.id == todo_id for t in self.todos.visible(self.filter))
+        still_visible = any(t.id == todo_id for t in self.shown())
         focus = (todo_id, "[data-action=toggle]") if still_visible else self._focus_after_removal(index)
         self.changed(focus)
         if not still_visible:

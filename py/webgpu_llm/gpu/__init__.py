@@ -36,5 +36,12 @@ async def open_device(backend="webgpu", **options):
     return await NativeDevice.open(**options)
 
 
+def cpu_backed(name, is_fallback):
+    """WebGPU run by the CPU: SwiftShader (browsers' fallback adapter) or Mesa's lavapipe. Such
+    adapters pay per load and per barrier, so the model builds another kernel set for them."""
+    name = name.lower()
+    return bool(is_fallback) or "llvmpipe" in name or "swiftshader" in name
+
+
 class GPUUnavailable(RuntimeError):
     """No WebGPU adapter or device could be had; the message says why and what to do."""

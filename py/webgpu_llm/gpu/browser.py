@@ -7,11 +7,10 @@ from js import GPUBufferUsage, GPUMapMode, Object, Uint8Array, fetch, navigator
 from pyodide.code import run_js
 from pyodide.ffi import to_js
 
-from . import GPUUnavailable
+from . import GPUUnavailable, cpu_backed
 from .limits import WANTED_FEATURES, WANTED_LIMITS
 from .replay_source import REPLAY_JS
 from .sequence import Sequence, capture
-from .shaders import prepare, uses_subgroups
 
 
 def _replay_function():
@@ -34,6 +33,11 @@ def js(value):
     return to_js(value, dict_converter=Object.fromEntries)
 
 
+class Timestamps:
+    def __init__(self, query_set, buffer):
+        self.query_set, self.buffer = query_set, buffer
+
+
 class BrowserKernel:
     def __init__(self, name, pipeline):
         self.name = name
@@ -49,13 +53,26 @@ class BrowserRecorder:
         self.pass_ = None
         self.dispatches = 0
 
-    def dispatch(self, kernel, group, x, y=1, z=1):
-        if self.pass_ is None:
+    def dispatch(self, kernel, group, x, y=1, z=1, timestamps=None):
+        """timestamps=(query set, i): alone in a pass whose start and end go to queries i, i+1."""
+        if timestamps is not None:
+            self._end_pass()
+            query_set, i = timestamps
+            self.pass_ = self.encoder.beginComputePass(js({"timestampWrites": {
+                "querySet": query_set, "beginningOfPassWriteIndex": i, "endOfPassWriteIndex": i + 1}}))
+        elif self.pass_ is None:
             self.pass_ = self.encoder.beginComputePass()
         self.pass_.setPipeline(kernel.pipeline)
         self.pass_.setBindGroup(0, group)
         self.pass_.dispatchWorkgroups(x, y, z)
         self.dispatches += 1
+        if timestamps is not None:
+            self._end_pass()
+
+    def resolve(self, timestamps, count):
+        """Timestamps 0 .. count-1 (ns) into timestamps.buffer, to read as u64."""
+        self._end_pass()
+        self.encoder.resolveQuerySet(timestamps.query_set, 0, count, timestamps.buffer, 0)
 
     def copy(self, src, src_offset, dst, dst_offset, size):
         self._end_pass()
@@ -78,7 +95,6 @@ class BrowserRecorder:
 
 
 class BrowserDevice:
-    dialect = "tint"
 
     def __init__(self, adapter, device, kernel_base):
         self.adapter = adapter
@@ -88,11 +104,12 @@ class BrowserDevice:
         info = adapter.info
         self.name = f"{info.vendor or '?'} {info.architecture or info.description or ''}".strip()
         self.is_fallback = bool(getattr(info, "isFallbackAdapter", False))
+        self.is_cpu = cpu_backed(self.name, self.is_fallback)
         self.features = {f for f in WANTED_FEATURES if device.features.has(f)}
         self.has_f16 = "shader-f16" in self.features
-        self.has_subgroups = "subgroups" in self.features
         self.limits = {k: int(getattr(device.limits, k)) for k in WANTED_LIMITS}
         self.max_binding_size = self.limits["maxStorageBufferBindingSize"]
+        self.max_buffer_size = self.limits["maxBufferSize"]
         self.submits = 0
         self._staging = {}
         self.lost = None  # set to the reason when the device is lost
@@ -134,18 +151,26 @@ class BrowserDevice:
             self.queue.writeBuffer(buffer, dst_offset, tail.buffer, 0, padded)
 
     async def read(self, buffer, offset, size):
+        return await self.read_start(buffer, offset, size)
+
+    def read_start(self, buffer, offset, size):
+        """Start reading `size` bytes (the copy is queued behind the work submitted so far); await
+        the returned coroutine for them. Several may be pending: each has its own staging buffer."""
         padded = (size + 3) & ~3
-        staging = self._staging.get(padded)
-        if staging is None:
-            staging = self.device.createBuffer(js({"size": padded, "usage": _STAGING}))
-            self._staging[padded] = staging
+        pool = self._staging.setdefault(padded, [])
+        staging = pool.pop() if pool else self.device.createBuffer(js({"size": padded, "usage": _STAGING}))
         encoder = self.device.createCommandEncoder()
         encoder.copyBufferToBuffer(buffer, offset, staging, 0, padded)
         self.queue.submit(to_js([encoder.finish()]))
-        await staging.mapAsync(GPUMapMode.READ)
-        data = Uint8Array.new(staging.getMappedRange()).to_bytes()
-        staging.unmap()
-        return data[:size]
+        mapped = staging.mapAsync(GPUMapMode.READ)
+
+        async def finish():
+            await mapped
+            data = Uint8Array.new(staging.getMappedRange()).to_bytes()
+            staging.unmap()
+            pool.append(staging)
+            return data[:size]
+        return finish()
 
     # -- kernels -----------------------------------------------------------------------------
     async def kernel_source(self, name):
@@ -156,9 +181,7 @@ class BrowserDevice:
 
     async def kernel(self, name, source=None, constants=None):
         source = source if source is not None else await self.kernel_source(name)
-        if uses_subgroups(source) and not self.has_subgroups:
-            raise GPUUnavailable(f"kernel {name} needs subgroups, which this adapter lacks")
-        module = self.device.createShaderModule(js({"code": prepare(source, self.dialect), "label": name}))
+        module = self.device.createShaderModule(js({"code": source, "label": name}))
         stage = {"module": module, "entryPoint": "main"}
         if constants:
             stage["constants"] = dict(constants)
@@ -173,6 +196,14 @@ class BrowserDevice:
             buf, offset, size = b if isinstance(b, tuple) else (b, 0, b.size)
             entries.append({"binding": i, "resource": {"buffer": buf, "offset": offset, "size": size}})
         return self.device.createBindGroup(js({"layout": kernel.layout, "entries": entries}))
+
+    def timestamps(self, count):
+        """`count` timestamp queries and a buffer to resolve them into (None: no timestamp-query)."""
+        if "timestamp-query" not in self.features:
+            return None
+        query_set = self.device.createQuerySet(js({"type": "timestamp", "count": count}))
+        usage = GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC
+        return Timestamps(query_set, self.device.createBuffer(js({"size": 8 * count, "usage": usage})))
 
     # -- execution ---------------------------------------------------------------------------
     def record(self):

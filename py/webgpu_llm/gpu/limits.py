@@ -11,7 +11,7 @@ WANTED_LIMITS = (
     "maxComputeWorkgroupsPerDimension",
 )
 
-WANTED_FEATURES = ("shader-f16", "subgroups")
+WANTED_FEATURES = ("shader-f16", "timestamp-query")
 
 
 def kebab(name):

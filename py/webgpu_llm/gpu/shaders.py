@@ -1,23 +1,42 @@
-"""WGSL sources by name, with the one place that smooths over compiler dialects.
+"""Kernels by name: the one place WGSL sources are found, assembled and compiled.
 
-Chrome's Tint requires `enable subgroups;` before using subgroup built-ins while naga (wgpu-py)
-rejects the line; kernels write the directive and this module drops it for naga.
+    kernel = await load_kernel(device, "matvec", {"K": 576, ...})
+
+Kernels are wasm-kernels/NAME.wgsl (fetched from kernels/ in the browser: device.kernel_source).
+A kernel may paste in libraries with a `// #include NAME` line (dequant, coop, ...). The same text
+compiles with Chrome's Tint and wgpu's naga: no kernel uses a feature whose directive they
+disagree on (subgroups: Tint requires `enable subgroups;`, naga rejects it).
 """
 import re
 from pathlib import Path
 
-_SUBGROUPS = re.compile(r"^\s*enable\s+subgroups\s*;\s*$", re.MULTILINE)
+_INCLUDE = re.compile(r"^// #include (\w+)\s*$", re.MULTILINE)
 
 
-def prepare(source, dialect):
-    """Adapt a kernel's text for the compiler: 'tint' (browsers) or 'naga' (wgpu-py)."""
-    if dialect == "naga":
-        source = _SUBGROUPS.sub("", source)
-    return source
+# dequant_k.wgsl's one entry point per FMT, generated here so that a kernel holds only its own
+# format's code: every include is inlined at each call site, and unused format code doubled
+# compile times on lavapipe. Kernels for other formats get a stub that is never called.
+K_FORMAT_ENTRY = {6: "dequant_q5(g)", 12: "dequant_k45(g, false)", 13: "dequant_k45(g, true)",
+                  14: "dequant_q6k(g)"}
+_DEQUANT_K = "fn dequant_k(g: u32) -> array<vec4<f32>, 8> {{\n    return {};\n}}\n"
 
 
-def uses_subgroups(source):
-    return bool(_SUBGROUPS.search(source))
+async def _library(device, name, constants):
+    if name != "dequant_k":
+        return await device.kernel_source(name)
+    entry = K_FORMAT_ENTRY.get((constants or {}).get("FMT"))
+    if entry is None:
+        return _DEQUANT_K.format("array<vec4<f32>, 8>()")
+    return await device.kernel_source(name) + _DEQUANT_K.format(entry)
+
+
+async def load_kernel(device, name, constants=None):
+    """Compile wasm-kernels/NAME.wgsl, first pasting in the libraries it `// #include`s."""
+    source = await device.kernel_source(name)
+    while (match := _INCLUDE.search(source)):
+        library = await _library(device, match.group(1), constants)
+        source = source[:match.start()] + library + source[match.end():]
+    return await device.kernel(name, source=source, constants=constants)
 
 
 def local_kernel_dir():

@@ -27,7 +27,7 @@ def _linear(one_token):
     def args(c, b, wg):
         return [b[0][0], b[1][0], b[2][0], b[3][0], b[4][0], c["FMT"], c["K"], c["N"], c["N_OUT"],
                 c.get("ROW0", 0), int(c.get("ACCUMULATE", False)), int(c.get("OUT_AT_POS", False)),
-                int(one_token)]
+                int(one_token), b[3][1], b[4][1]]
     return args
 
 

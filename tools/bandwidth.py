@@ -1,4 +1,5 @@
-"""Achieved memory bandwidth on the current device: a plain copy kernel as the yardstick, and the
+"""Achieved memory bandwidth on the current device (a bench tool, not shipped in the wheel; the
+bench pages load it as the top-level module `bandwidth`): a plain copy kernel as the yardstick, and the
 model's quantized matrix x vector kernels (matvec.wgsl, what a decode step spends its time in).
 
     result = await measure(device)                 # synthetic SmolLM2-shaped Q4 matrices
@@ -23,7 +24,8 @@ import math
 import struct
 import time
 
-from .weights import grid, load_kernel
+from webgpu_llm.gpu.shaders import load_kernel
+from webgpu_llm.weights import grid
 
 COPY_BYTES = 64 << 20       # large enough to leave CPU caches on software adapters
 COPY_ITEMS = 4              # vec4s per invocation (copy.wgsl ITEMS)
@@ -31,9 +33,8 @@ MIN_SECONDS = 0.25          # aim each timed submit at least this long
 TRIALS = 3
 MAX_DISPATCHES = 20_000     # per timed submit
 
-# Layer field (model.Layer) of each GGUF matrix, in forward order; which of them accumulate.
-MATRIX_KINDS = {"attn_q": "q", "attn_k": "k", "attn_v": "v", "attn_output": "out",
-                "ffn_gate": "gate", "ffn_up": "up", "ffn_down": "down"}
+# Each GGUF matrix of a layer, in forward order; which of them accumulate.
+MATRIX_KINDS = ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down")
 ACCUMULATING = {"attn_output", "ffn_down"}
 # (K, N) of SmolLM2-135M's matrices: the synthetic default.
 SMOLLM2_SHAPES = {"attn_q": (576, 576), "attn_k": (576, 192), "attn_v": (576, 192),
@@ -130,9 +131,8 @@ async def verify_copy(device, src, dst, nbytes, sample=4096):
 # -- matrix x vector batches ----------------------------------------------------------------------
 
 def _buffer_bytes(part):
-    """Bytes of the GPU buffers a weight part lives in (quants + scales, or one buffer)."""
-    return sum(int(getattr(part, name).size) for name in ("buffer", "quants", "scales")
-               if getattr(part, name, None) is not None)
+    """Bytes of the GPU buffers (or slices of one: (buffer, offset, size)) a weight part lives in."""
+    return sum(int(b[2] if isinstance(b, tuple) else b.size) for b in (part.quants, part.scales))
 
 
 def vector_bytes(k, rows, accumulate=False):
@@ -150,19 +150,32 @@ def _add_linear(batches, op, tensor, accumulate):
             batch.add(kernel, group, workgroups(1), nbytes)
 
 
-def model_batches(model):
-    """Per kind of matrix, the loaded model's own decode dispatches over all layers; plus the
-    output head and "decode" (everything a token's matrices move)."""
-    config, weights = model.config, model.weights
+async def model_batches(model):
+    """Per kind of matrix, matvec.wgsl over the loaded model's own weights in all layers (into
+    scratch vectors: the KV cache is not touched); plus the output head and "decode" (all of a
+    token's matrices). The real-GPU set decodes the layers with fused kernels (fused.py) instead:
+    `build.py bench --profile` times those."""
+    from webgpu_llm.ops import Builder
+    config, weights, device = model.config, model.weights, model.device
+    builder = Builder(device, model.step, model.cpu_kernels)
+    vectors = {}
+
+    def vector(role, size):
+        if (role, size) not in vectors:
+            vectors[role, size] = device.create_buffer(4 * size, label=f"{role} {size}")
+        return vectors[role, size]
+
     batches = {kind: Batch(kind) for kind in MATRIX_KINDS}
     decode = Batch("decode")
-    for i, layer in enumerate(model.layers):
-        for kind, field in MATRIX_KINDS.items():
-            _add_linear([batches[kind], decode], getattr(layer, field),
-                        weights[f"blk.{i}.{kind}.weight"], kind in ACCUMULATING)
+    for i in range(config.n_layers):
+        for kind in MATRIX_KINDS:
+            tensor = weights[f"blk.{i}.{kind}.weight"]
+            op = await builder.linear(tensor, vector("x", tensor.cols), vector("y", tensor.rows),
+                                      accumulate=kind in ACCUMULATING)
+            _add_linear([batches[kind], decode], op, tensor, kind in ACCUMULATING)
     head = Batch("output")
     output = weights["token_embd.weight" if config.tied_embeddings else "output.weight"]
-    _add_linear([head, decode], model.head[1], output, False)  # head: [norm, logits]
+    _add_linear([head, decode], model.logits, output, False)
     batches["output"] = head
     batches["decode"] = decode
     return batches
@@ -178,9 +191,9 @@ async def synthetic_batches(device, shapes=None, layers=30):
     """Like model_batches, on made-up Q4_1 matrices of the given {kind: (K, N)} shapes, uploaded
     and bound by the engine's own code (weights.Uploader, model.Builder.linear). Native only:
     the browser backend uploads from a JS ArrayBuffer (use a loaded model there)."""
-    from .gguf import BytesSource, TensorInfo
-    from .model import Builder
-    from .weights import Uploader
+    from webgpu_llm.gguf import BytesSource, TensorInfo
+    from webgpu_llm.ops import Builder
+    from webgpu_llm.weights import Uploader
     shapes = shapes or SMOLLM2_SHAPES
     step = device.create_buffer(16, label="step")
     device.write(step, struct.pack("<II", 0, 1))
@@ -230,7 +243,7 @@ async def measure(device, model=None, copy_bytes=COPY_BYTES, min_seconds=MIN_SEC
         if model.pos >= model.max_context:
             model.reset(model.max_context - 1)
         device.write(model.step, struct.pack("<II", model.pos, 1))
-        batches = model_batches(model)
+        batches = await model_batches(model)
     else:
         batches = await synthetic_batches(device, shapes=shapes, layers=layers)
     matvec = {}

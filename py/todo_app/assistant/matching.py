@@ -1,0 +1,111 @@
+"""Which to-dos a request's words point at: typo-tolerant word matching, search, and the shortlist
+of likely targets shown to the model in phase 2.
+
+Matching is deliberately plain and explainable: two words match when they are equal, share a stem
+("booked" / "book", "taxes" / "tax"), the request's word starts the title's ("print" finds "printer", for
+words of four letters or more), or differ by one typo (two for long words; in four-letter words only a dropped, added or swapped
+letter). Loose similarity ratios matched
+"printer" to "print" and "stamps" to "stems"; edit distance with a length rule does not.
+"""
+STOP_WORDS = frozenset("""
+a an the and or but to of for in on at by with from into onto about as is are was were be been it
+its this that these those my me i i'm im you your we our us he she they them his her their please
+can could would will shall should may might must do does did done just now then so up out off all
+any some one ones thing things item items task tasks todo todos to-do to-dos list mark set make
+get got put take want need needs let lets what which who how when where there here not no yes
+""".split())
+SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
+SHORTLIST = 10          # most relevant to-dos shown in phase 2 of a long list
+SHORTLIST_FROM = 8      # lists shorter than this are always shown whole
+
+
+def words_of(text):
+    """Lowercase words (letters and digits of any script) of a text."""
+    return "".join(c if c.isalnum() else " " for c in str(text).casefold()).split()
+
+
+def stem(word):
+    for suffix, replacement in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) + len(replacement) >= 3:
+            if suffix == "s" and word.endswith("ss"):
+                return word
+            return word[: len(word) - len(suffix)] + replacement
+    return word
+
+
+def typo_distance(a, b, limit):
+    """Edit distance (insert, delete, substitute, swap two neighbours), or limit + 1 once over it."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return row[-1]
+
+
+def word_matches(word, other):
+    """Whether a request word and a title word name the same thing (see the module's rules)."""
+    if word == other or stem(word) == stem(other):
+        return True
+    if len(word) >= 4 and other.startswith(word):  # a word typed in part: "print" finds "printer"
+        return True
+    shorter = min(len(word), len(other))
+    if shorter < 4:
+        return False
+    if shorter == 4 and len(word) == len(other) and sorted(word) != sorted(other):
+        return False    # four letters, one changed, is another word as often as a typo: bank/back
+    limit = 2 if shorter >= 8 else 1
+    return typo_distance(word, other, limit) <= limit
+
+
+def matches_any(word, title_words):
+    return any(word_matches(word, w) for w in title_words)
+
+
+def content_words(text):
+    return [w for w in dict.fromkeys(words_of(text)) if w not in STOP_WORDS]
+
+
+def search(words, todos, request=""):
+    """To-dos whose titles hold all the searched words, else the most of them. When the words are
+    only filler ("task") the request's own words are searched ("find my tulip task")."""
+    wanted = content_words(words) or content_words(request) or words_of(words)
+    if not wanted:
+        return []
+    scored = [(sum(matches_any(w, words_of(t.title)) for w in wanted), t) for t in todos]
+    best = max((s for s, _ in scored), default=0)
+    return [t for s, t in scored if s and s == best]
+
+
+def relevance(todos, request):
+    """A score per to-do: each content word of the request counts 1/(titles it matches), so a
+    word found in one title says more than one found in ten."""
+    titles = [words_of(t.title) for t in todos]
+    scores = [0.0] * len(todos)
+    for word in dict.fromkeys(words_of(request)):
+        if word in STOP_WORDS:
+            continue
+        hits = [i for i, title in enumerate(titles) if matches_any(word, title)]
+        if hits and len(hits) <= max(2, len(todos) // 2):
+            for i in hits:
+                scores[i] += 1 / len(hits)
+    return scores
+
+
+def shortlist(todos, request, most):
+    """The to-dos phase 2 shows, in list order: a short list whole (up to `most`); of a long one,
+    the SHORTLIST whose titles share words with the request, or the first `most` when none do."""
+    todos = list(todos)
+    if len(todos) < SHORTLIST_FROM:
+        return todos[:most]
+    scores = relevance(todos, request)
+    ranked = [i for i in sorted(range(len(todos)), key=lambda i: -scores[i]) if scores[i] > 0]
+    keep = sorted(ranked[:SHORTLIST]) if ranked else range(min(most, len(todos)))
+    return [todos[i] for i in keep]

@@ -1,0 +1,163 @@
+"""The real-GPU kernel set's fused decode kernels (fused.py) against numpy, on shapes that are not
+the model's (odd head counts, rows that leave workgroups part-filled, several formats), and its
+parallel top-k against numpy's ordering. One activation buffer holds every vector, as in the model."""
+import numpy as np
+import pytest
+
+from webgpu_llm.weights import fuse_rows
+
+from .test_kernels import TYPES, rope_reference, turns_table, upload_matrix
+
+EPS = 1e-5
+
+
+def rmsnorm(x, weight):
+    return x / np.sqrt((x.astype(np.float64) ** 2).mean(-1, keepdims=True) + EPS) * weight
+
+
+def silu(g):
+    return g / (1 + np.exp(-g))
+
+
+def tolerance(x, *ws):
+    return 2e-4 * np.abs(x).sum() * max(np.abs(w).max() for w in ws) + 1e-4
+
+
+def fused_matrices(gpu, rng, type_name, shapes):
+    """Matrices of {rows, cols} shapes through the uploader, then fused into one buffer pair."""
+    tensors, dense = zip(*(upload_matrix(gpu, rng, type_name, rows, cols) for rows, cols in shapes))
+    return fuse_rows(gpu.device, list(tensors), "test"), tensors, dense
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+@pytest.mark.parametrize("hidden,heads,kv_heads,head_dim,parts,pos0,rows_wg", [
+    (64, 4, 2, 16, 0, 0, 32), (96, 3, 1, 32, 3, 17, 32), (576, 9, 3, 64, 24, 1000, 32), (160, 5, 5, 8, 2, 3, 6)])
+def test_qkv(gpu, type_name, hidden, heads, kv_heads, head_dim, parts, pos0, rows_wg):
+    rng = np.random.default_rng(hidden + parts)
+    n_q, n_kv = heads * head_dim, kv_heads * head_dim
+    fused, tensors, (wq, wk, wv) = fused_matrices(gpu, rng, type_name, [(n_q, hidden), (n_kv, hidden),
+                                                                         (n_kv, hidden)])
+    assert fused.blocks[0] == 0 and all(b % 64 == 0 for b in fused.blocks)
+    x_in, x_out, parts_at, q_at = 0, hidden, 2 * hidden, (2 + parts) * hidden
+    act = rng.standard_normal(q_at + n_q).astype(np.float32)
+    norm = rng.standard_normal(hidden).astype(np.float32)
+    ctx = pos0 + 2
+    act_buf, k_cache, v_cache = gpu.array(act), gpu.zeros(ctx * n_kv), gpu.zeros(ctx * n_kv)
+    kernel = gpu.kernel("qkv", FMT=fused.fmt, K=hidden, EPS=EPS, X_IN=x_in, X_OUT=x_out, PARTS=parts,
+                        PARTS_AT=parts_at, Q_AT=q_at, N_Q=n_q, N_KV=n_kv, HEAD_DIM=head_dim,
+                        K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2], ROWS_WG=rows_wg)
+    gpu.dispatch(kernel, [gpu.step(pos0, 1), fused.quants, fused.scales, act_buf, gpu.array(norm), k_cache,
+                          v_cache, gpu.array(turns_table(head_dim, 1e5))], -(-(n_q + 2 * n_kv) // rows_wg))
+    x = act[x_in:x_in + hidden] + act[parts_at:parts_at + parts * hidden].reshape(parts, hidden).sum(0)
+    xn = rmsnorm(x, norm)
+    pos = np.array([pos0])
+    want_q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5).ravel()
+    want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5).ravel()
+    tol = tolerance(xn, wq, wk, wv)
+    got = gpu.read(act_buf, act.size)
+    np.testing.assert_allclose(got[q_at:], want_q, atol=tol)
+    np.testing.assert_allclose(gpu.read(k_cache, ctx * n_kv)[pos0 * n_kv:(pos0 + 1) * n_kv], want_k, atol=tol)
+    np.testing.assert_allclose(gpu.read(v_cache, ctx * n_kv)[pos0 * n_kv:(pos0 + 1) * n_kv], xn @ wv.T, atol=tol)
+    cache = gpu.read(k_cache, ctx * n_kv)
+    assert not cache[:pos0 * n_kv].any() and not cache[(pos0 + 1) * n_kv:].any()  # other rows untouched
+    want_x = x if parts else act[x_out:2 * hidden]     # the residual sum is stored only with parts
+    np.testing.assert_allclose(got[x_out:2 * hidden], want_x, rtol=1e-5, atol=1e-5)
+    # The fused tensors' parts now point at their slices: the batched path reads the same rows.
+    assert isinstance(tensors[1].parts[0].quants, tuple)
+
+
+def attention_reference(q, k, v, n_keys):
+    out = np.empty_like(q)
+    group = q.shape[0] // k.shape[1]
+    for h in range(q.shape[0]):
+        s = k[:n_keys, h // group] @ q[h] / np.sqrt(q.shape[1])
+        p = np.exp(s - s.max())
+        out[h] = p / p.sum() @ v[:n_keys, h // group]
+    return out
+
+
+@pytest.mark.parametrize("heads,kv_heads,head_dim,pos0,splits,type_name", [
+    (9, 3, 64, 0, 16, "Q4_1"), (9, 3, 64, 150, 16, "Q8_0"), (4, 2, 16, 999, 16, "F16"), (3, 1, 32, 7, 5, "Q4_0"),
+    (2, 2, 128, 40, 3, "F32"), (5, 1, 256, 1200, 3, "Q4_1")])
+def test_attention_split_and_out_proj(gpu, heads, kv_heads, head_dim, pos0, splits, type_name):
+    """Split-K attention over the cache, merged by out_proj into x += attn W_o^T."""
+    rng = np.random.default_rng(pos0 + heads)
+    hidden, q_dim, ctx = 96, heads * head_dim, pos0 + 3
+    q = rng.standard_normal((heads, head_dim)).astype(np.float32)
+    k = rng.standard_normal((ctx, kv_heads, head_dim)).astype(np.float32)
+    v = rng.standard_normal((ctx, kv_heads, head_dim)).astype(np.float32)
+    slots = heads * splits
+    q_at, ap_m = hidden, hidden + q_dim
+    ap_l, ap_acc = ap_m + slots, ap_m + 2 * slots
+    act = np.concatenate([rng.standard_normal(hidden), q.ravel(), np.zeros(slots * (2 + head_dim))])
+    act_buf = gpu.array(act)
+    kernel = gpu.kernel("attention_split", N_HEADS=heads, N_KV_HEADS=kv_heads, HEAD_DIM=head_dim, SPLITS=splits,
+                        Q_AT=q_at, AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc)
+    gpu.dispatch(kernel, [gpu.step(pos0, 1), act_buf, gpu.array(k), gpu.array(v)], heads, splits)
+    tensor, wo = upload_matrix(gpu, rng, type_name, hidden, q_dim)
+    part = tensor.parts[0]
+    kernel = gpu.kernel("out_proj", FMT=tensor.fmt, K=q_dim, N=hidden, HEAD_DIM=head_dim, SPLITS=splits,
+                        AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc, X=0, ROWS_WG=32)
+    gpu.dispatch(kernel, [part.quants, part.scales, act_buf], -(-hidden // 32))
+    attn = attention_reference(q, k, v, pos0 + 1).ravel()
+    want = act[:hidden] + attn @ wo.T
+    np.testing.assert_allclose(gpu.read(act_buf, hidden), want, atol=tolerance(attn, wo))
+    got_l = gpu.read(act_buf, ap_l + slots)[ap_l:]
+    assert (got_l >= 0).all() and (got_l[:splits] > 0).any()  # empty splits sum to 0, never NaN
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+@pytest.mark.parametrize("hidden,ffn,slice_", [(64, 128, 64), (96, 160, 32), (576, 1536, 64)])
+def test_ffn_partials_and_final_norm(gpu, type_name, hidden, ffn, slice_):
+    """ffn leaves x's down projection as one partial vector per workgroup; final_norm adds them."""
+    rng = np.random.default_rng(ffn)
+    fused, _, (wg, wu, wd) = fused_matrices(gpu, rng, type_name, [(ffn, hidden), (ffn, hidden), (hidden, ffn)])
+    parts = ffn // slice_
+    x = rng.standard_normal(hidden).astype(np.float32)
+    act_buf = gpu.array(np.concatenate([x, np.zeros(parts * hidden)]))
+    norm = rng.standard_normal(hidden).astype(np.float32)
+    kernel = gpu.kernel("ffn", FMT=fused.fmt, K=hidden, FFN=ffn, EPS=EPS, X_IN=0, PARTS_AT=hidden, SLICE=slice_,
+                        UP_BLK0=fused.blocks[1], DOWN_BLK0=fused.blocks[2])
+    gpu.dispatch(kernel, [fused.quants, fused.scales, act_buf, gpu.array(norm)], parts)
+    xn = rmsnorm(x, norm)
+    h = silu(xn @ wg.T) * (xn @ wu.T)
+    got = gpu.read(act_buf, hidden * (1 + parts))[hidden:].reshape(parts, hidden)
+    want = np.einsum("pj,ipj->pi", h.reshape(parts, slice_), wd.reshape(hidden, parts, slice_))
+    np.testing.assert_allclose(got, want, atol=tolerance(h, wd) + tolerance(xn, wg, wu))
+    out_norm = rng.standard_normal(hidden).astype(np.float32)
+    out = gpu.zeros(hidden)
+    kernel = gpu.kernel("final_norm", K=hidden, EPS=EPS, X_IN=0, PARTS=parts, PARTS_AT=hidden)
+    gpu.dispatch(kernel, [act_buf, gpu.array(out_norm), out], 1)
+    np.testing.assert_allclose(gpu.read(out, hidden), rmsnorm(x + got.sum(0), out_norm), rtol=1e-5, atol=1e-5)
+
+
+def wide_topk(gpu, values, k):
+    """The chain of topk_wide passes the model uses, ending in one workgroup."""
+    n, buf, pairs = len(values), gpu.array(values), False
+    while True:
+        chunks = -(-n // 512)
+        out = gpu.zeros(2 * chunks * k, np.uint32)
+        gpu.dispatch(gpu.kernel("topk_wide", N=n, K=k, PAIRS=pairs), [buf, out], chunks)
+        n, buf, pairs = chunks * k, out, True
+        if chunks == 1:
+            result = gpu.read(out, 2 * k, np.uint32).reshape(k, 2)
+            return result[:, 0], result[:, 1].view(np.float32)
+
+
+@pytest.mark.parametrize("n,k,seed", [(49152, 40, 0), (1000, 40, 1), (300, 64, 2), (5000, 1, 3),
+                                      (512 * 240 + 3, 40, 4), (1024, 40, 5)])
+def test_topk_wide(gpu, n, k, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(n).astype(np.float32)
+    values[rng.integers(0, n, 20)] = values.max()  # ties go to the lower id
+    values[rng.integers(0, n, 50)] = np.sort(values)[-k // 2]
+    ids, top = wide_topk(gpu, values, k)
+    want = np.lexsort((np.arange(n), -values))[:k]
+    np.testing.assert_array_equal(ids, want)
+    np.testing.assert_array_equal(top, values[want])
+
+
+def test_topk_wide_fewer_values_than_k(gpu):
+    ids, top = wide_topk(gpu, np.array([1.0, 3.0, 2.0], np.float32), 5)
+    assert list(ids[:3]) == [1, 2, 0] and all(i == 0xFFFFFFFF for i in ids[3:])
+    assert (top[3:] < -1e38).all()

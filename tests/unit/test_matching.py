@@ -1,0 +1,53 @@
+"""Word matching behind search and phase 2's shortlist (todo_app/assistant/matching.py)."""
+import pytest
+
+from todo_app.assistant import matching
+from todo_app.todos import Todo
+
+
+def todo(id_, title):
+    return Todo(id=id_, title=title, done=False, due=None)
+
+
+@pytest.mark.parametrize("word, other", [
+    ("booked", "book"), ("taxes", "tax"), ("groceries", "grocery"), ("calling", "call"),
+    ("print", "printer"), ("dentsit", "dentist"), ("apointment", "appointment"),
+    ("recieve", "receive"), ("Über".casefold(), "über")])
+def test_words_that_name_the_same_thing_match(word, other):
+    assert matching.word_matches(word, other)
+
+
+@pytest.mark.parametrize("word, other", [
+    ("printer", "print"), ("stamps", "stems"), ("car", "carrots"), ("cat", "car"), ("mum", "mud"),
+    ("paint", "plant")])
+def test_different_words_do_not_match(word, other):
+    assert not matching.word_matches(word, other)
+
+
+def test_typo_distance_counts_swaps_as_one_and_stops_past_the_limit():
+    assert matching.typo_distance("dentsit", "dentist", 1) == 1
+    assert matching.typo_distance("kitten", "sitting", 1) == 2        # limit + 1
+    assert matching.typo_distance("abc", "abc", 0) == 0
+
+
+def test_search_finds_all_words_first_and_ignores_filler_words():
+    todos = [todo("a", "Order printer ink"), todo("b", "Print boarding passes"), todo("c", "Renew car insurance"),
+             todo("d", "Vacuum the car"), todo("e", "Buy carrots")]
+    assert [t.id for t in matching.search("printer", todos)] == ["a"]
+    assert [t.id for t in matching.search("the car", todos)] == ["c", "d"]
+    assert [t.id for t in matching.search("car insurance", todos)] == ["c"]
+    assert matching.search("zebra", todos) == [] and matching.search("", todos) == []
+
+
+def test_rare_words_weigh_more_than_common_ones():
+    todos = [todo(f"c{i}", f"Call person {i}") for i in range(6)] + [todo("m", "Call mum about Sunday")]
+    scores = matching.relevance(todos, "call mum")
+    assert scores[-1] == max(scores) and scores[0] < scores[-1]
+
+
+def test_the_shortlist_keeps_list_order_and_its_size():
+    todos = [todo(f"t{i}", f"Water plant {i}") for i in range(40)]
+    shown = matching.shortlist(todos, "water the plants", most=60)
+    assert shown == todos     # a word in every title says nothing: the list as it is
+    shown = matching.shortlist(todos + [todo("x", "Plant tulip bulbs")], "tulip", most=60)
+    assert [t.id for t in shown] == ["x"]
