@@ -197,3 +197,21 @@ def test_real_gpu_set_falls_back_to_one_op_per_kernel_when_weights_are_split(gpu
         gpu.run(model.decode_one_token(7))
     np.testing.assert_allclose(logits(gpu, split), logits(gpu, fused), atol=1e-4)
     assert split.dispatches_per_token > fused.dispatches_per_token
+
+
+def test_fused_kernels_only_where_they_apply(gpu, tiny_model_path):
+    """fused.fusable: plain llama attention in the 32-value block formats; anything else (biases,
+    other rope pairings or scalings, other formats) keeps one op per kernel on GPUs."""
+    from dataclasses import asdict, replace
+    from types import SimpleNamespace
+
+    from webgpu_llm.fused import fusable
+    model, _ = load(gpu, tiny_model_path, max_context=32, kernel_set="gpu")
+    config, weights = model.config, model.weights
+    assert fusable(config, weights)
+    assert not fusable(replace(config, qkv_bias=True), weights)
+    assert not fusable(SimpleNamespace(**{**asdict(config), "rope_neox": True}), weights)
+    assert not fusable(SimpleNamespace(**{**asdict(config), "rope_scale": 2.0}), weights)
+    odd = dict(weights)
+    odd["blk.1.ffn_down.weight"] = replace(weights["blk.1.ffn_down.weight"], type_name="Q6_K")
+    assert not fusable(config, odd)
