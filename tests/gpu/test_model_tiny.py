@@ -215,3 +215,18 @@ def test_fused_kernels_only_where_they_apply(gpu, tiny_model_path):
     odd = dict(weights)
     odd["blk.1.ffn_down.weight"] = replace(weights["blk.1.ffn_down.weight"], type_name="Q6_K")
     assert not fusable(config, odd)
+
+
+@pytest.mark.parametrize("kernel_set", ["cpu", "gpu"])
+def test_the_head_computes_one_row_after_a_batch(gpu, tiny_model_path, kernel_set):
+    """After a prefill batch only the last token's logits are computed: the logits and top-k
+    dispatches are the decode step's (a regression once ran the batched matmul over the vocab)."""
+    from tools.kernel_profile import ListRecorder
+    model, _ = load(gpu, tiny_model_path, max_context=64, kernel_set=kernel_set)
+
+    def head(n, decode):
+        rec = ListRecorder()
+        model.forward(rec, n, decode=decode)
+        tail = [e for e in rec.entries if e[0] == "dispatch"][-2:]  # logits, top-k (300 ids: one pass)
+        return [(e[1].name, e[3]) for e in tail]
+    assert head(20, False) == head(1, True) and head(20, False)[0][0] == "matvec"
