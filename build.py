@@ -2,6 +2,7 @@
 """The one task runner: build, serve, test, ask, eval, chat, tokenize, bench (standard library only).
 
     python3 build.py serve            build dist/ and serve it on http://127.0.0.1:8000/
+    python3 build.py wasm             compile the CPU kernels (pinned zig cc) into build/wasm/
     python3 build.py test [ARGS]      set up .venv + system packages, build, run all test tiers
 """
 import argparse
@@ -26,6 +27,12 @@ sys.path.insert(0, str(ROOT))
 def cmd_dist(args):
     from tools.site import build
     build()
+
+
+def cmd_wasm(args):
+    from tools.wasm_build import ROOT as root, build
+    for path in build().values():
+        print(f"[wasm] {path.relative_to(root)}: {path.stat().st_size} bytes")
 
 
 def cmd_serve(args):
@@ -143,6 +150,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("dist", help="build the static site into dist/").set_defaults(func=cmd_dist)
+    sub.add_parser("wasm", help="compile the CPU kernels (wasm-kernels/*.c) into build/wasm/"
+                   ).set_defaults(func=cmd_wasm)
     serve = sub.add_parser("serve", help="build dist/ and serve it on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)

@@ -34,7 +34,7 @@ async def testhook(name, args_json):
     if name == "chat_options":
         from todo_app.assistant import pipeline
         pipeline.ANSWER_OPTIONS.update(args)
-    elif name == "lose_device":
+    elif name == "lose_device":  # WebGPU only (the page forces it with ?backend=webgpu)
         host.engine.model.device.device.destroy()
     elif name == "engine_stats":
         from todo_app.assistant.engine_probe import engine_stats

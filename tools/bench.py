@@ -91,6 +91,11 @@ def parse_args(argv):
                         f"(default {BROWSER_BUDGET_S:.0f}; 0: no limit)")
     p.add_argument("--wllama-threads", type=int, default=os.cpu_count() or 1,
                    help="wllama's n_threads (default: the CPU count)")
+    p.add_argument("--backend", choices=["auto", "webgpu", "wasm"], default="auto",
+                   help="our engine in the browser: auto (as the app: a real GPU's WebGPU, else the "
+                        "CPU kernels), webgpu, or wasm (default auto)")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                   help="threads of our CPU kernels in the browser (default: the core count)")
     p.add_argument("--max-context", type=int, default=MAX_CONTEXT)
     p.add_argument("--no-bandwidth", action="store_true", help="skip the kernel bandwidth measurement")
     p.add_argument("--profile", action="store_true",

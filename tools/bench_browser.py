@@ -55,7 +55,8 @@ def run_in_chromium(args, model_path, prompt, results):
 def run_both_engines(browser, args, results):
     """Ours first; wllama then gets as many tokens as ours produced if ours hit the time budget."""
     run, bw = run_browser_engine(browser, args.browser_tokens, args.max_context, args.browser_budget,
-                                 getattr(args, "profile", False))
+                                 getattr(args, "profile", False), getattr(args, "backend", "auto"),
+                                 getattr(args, "threads", 0))
     if "profile" in run:
         results.setdefault("profile", {})["browser"] = run.pop("profile")
     results["runs"]["browser"] = run
@@ -163,14 +164,18 @@ def cold_then_warm(browser, page_name, who, cold_query, warm_query):
     return cold, warm
 
 
-def run_browser_engine(browser, tokens, max_context, budget=BROWSER_BUDGET_S, with_profile=False):
-    """Our engine (download into the Cache API, then load; warm: completion and bandwidth)."""
+def run_browser_engine(browser, tokens, max_context, budget=BROWSER_BUDGET_S, with_profile=False,
+                       backend="auto", threads=0):
+    """Our engine (download into the Cache API, then load; warm: completion and, on WebGPU,
+    bandwidth) on `backend` as the app chooses it (webgpu_llm.backend_choice)."""
+    device = {"backend": backend, "threads": threads or 0}
     cold, warm = cold_then_warm(browser, "bench-engine.html",
                                 "browser/ours: download into the Cache API, then load",
-                                {"ctx": max_context},
+                                {"ctx": max_context, **device},
                                 {"tokens": tokens, "ctx": max_context, "budget": budget, "bandwidth": 1,
-                                 "profile": int(with_profile)})
-    run = two_phase_run("Pyodide + WebGPU in Chromium", warm["adapter"], cold, warm,
+                                 "profile": int(with_profile), **device})
+    kernels = "WebGPU" if warm.get("backend") == "webgpu" else f"wasm SIMD, {warm.get('threads')} threads"
+    run = two_phase_run(f"Pyodide + {kernels} in Chromium", warm["adapter"], cold, warm,
                         {"cold": without(cold, "bandwidth", "completion", "profile"),
                          "warm": without(warm, "bandwidth", "completion", "profile")})
     if "profile" in warm:

@@ -1,4 +1,4 @@
-"""Build the static site into dist/: shell, vendored runtime, our wheel, kernels.
+"""Build the static site into dist/: shell, vendored runtime, our wheel, kernels (WGSL and wasm).
 
 dist/ is deployable as is to any static host. File names that change with the code carry a
 content hash (the project wheel), so a browser never runs a stale build's Python.
@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tools import csp, pwa, vendor
+from tools import csp, pwa, vendor, wasm_build
 from tools.wheel import write_wheel
 
 ROOT = vendor.ROOT
@@ -67,6 +67,8 @@ def _copy_site_and_kernels(dist):
                 target.write_text(csp.add_meta(path.read_text(), path.name))
     for path in sorted((ROOT / "wasm-kernels").glob("*.wgsl")):
         _copy(path, dist / "kernels" / path.name)
+    for name, path in wasm_build.build().items():  # the CPU kernels, compiled from wasm-kernels/*.c
+        _copy(path, dist / "kernels" / name)
 
 
 def _wheels(dist):
@@ -129,8 +131,8 @@ def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     _vendor_runtime(dist)
     _copy_site_and_kernels(dist)
     wheels = _wheels(dist)
-    replay = _replay_module(dist)
-    _write_configs(dist, wheels, replay)
+    modules = {**_replay_module(dist), "./wasm-cpu.mjs": "wasm_cpu"}  # site/wasm-cpu.mjs: the CPU pool
+    _write_configs(dist, wheels, modules)
     pwa.write_icons(dist)
     models = pwa.shard_models(dist, [vendor.tuned_model(), vendor.default_model()] if models is None else models, shard_size)
     info = {"build": _build_hash(dist), "wheels": wheels, "models": models}

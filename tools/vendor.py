@@ -28,6 +28,9 @@ PYPI_PINS = {
     # Only an sdist is platform-free; its pure-Python fallback is packed into a wheel.
     "markupsafe": ("3.0.3", "markupsafe-3.0.3.tar.gz",
                    "722695808f4b6457b320fdc131280796bdceb04ab50fe1795cd540799ebe1698"),
+    # The C -> WebAssembly compiler of wasm-kernels/ (tools/wasm_build.py): linux x86_64 wheel.
+    "ziglang": ("0.17.1", "ziglang-0.17.1-py3-none-manylinux_2_12_x86_64.manylinux2010_x86_64.musllinux_1_1_x86_64.whl",
+                "ea6cc5d87b033cf0aedfbc8f9549a908cae6c50ac31f1698188fa48a74524b54"),
 }
 # The opt-in big model (#14; never shipped, never the default: the packages state no licence):
 # Qwen2.5-Coder-0.5B-Instruct GGUF in six pieces, concatenated in order.

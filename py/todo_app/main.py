@@ -2,7 +2,8 @@
 
 Boot order: load the list from IndexedDB and show it (usable at once); only then import and build
 the assistant panel (its modules are not needed for the list: issue #15, a faster start), check
-WebGPU (diagnostics + "unsupported" state) and ask the assistant client for its status.
+WebGPU (diagnostics; without it the model runs on the CPU, and only a browser without WebAssembly
+SIMD either is "unsupported") and ask the assistant client for its status.
 """
 import asyncio
 import inspect
@@ -37,6 +38,21 @@ async def check_webgpu():
         return {"ok": False, "error": f"{type(error).__name__}: {error}"}
 
 
+# (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid only where wasm SIMD is.
+_SIMD_PROBE = bytes([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0,
+                     253, 12] + [0] * 16 + [11])
+
+
+def wasm_simd_supported():
+    """Whether the CPU kernels (WebAssembly SIMD128) can run here."""
+    from js import Uint8Array, WebAssembly
+    from pyodide.ffi import to_js
+    try:
+        return bool(WebAssembly.validate(Uint8Array.new(to_js(_SIMD_PROBE))))
+    except Exception:
+        return False
+
+
 async def start(build_info, client=None):
     """Start the app. `client`: the AssistantClient (or an awaitable of one) for the assistant panel;
     default: assistant.client.create_client()."""
@@ -53,14 +69,16 @@ async def start(build_info, client=None):
 
     from .assistant.session import AssistantSession
     from .ui.chat_panel import ChatPanel
+    from .ui.backend_choice import BackendChoice
     from .ui.storage_info import StorageInfo
     session = AssistantSession(None, lambda: todos.items, local_today,  # client set in start_assistant
                                apply_action=view.apply_action)
     gpu_line = h("p", {"id": "gpu-check"}, text="Checking WebGPU…")
     build_line = h("p", {"class": "muted small"}, text=f"Build {build_info['build']}.")
     storage = StorageInfo()
+    backend = BackendChoice(session)
     panel = ChatPanel(document.getElementById("assistant-root"), session,
-                      [gpu_line, storage.line, build_line])
+                      [gpu_line, backend.element, storage.line, build_line])
     storage.watch(session, panel.diagnostics)
     APP.update(todos=todos, view=view, store=store, session=session, panel=panel, build=build_info,
                sync=sync)
@@ -70,11 +88,13 @@ async def start(build_info, client=None):
 
     set_status("Checking WebGPU…", "booting")
     report = await check_webgpu()
+    report["cpu_kernels"] = wasm_simd_supported()
     gpu_line.dataset.report = json.dumps(report)
     if report.get("ok"):
         gpu_line.textContent = f"WebGPU ready on {report['adapter']}: kernel check passed."
     else:
-        gpu_line.textContent = f"WebGPU unavailable: {report.get('error', 'kernel check failed')}"
+        gpu_line.textContent = (f"WebGPU unavailable: {report.get('error', 'kernel check failed')} "
+                                "The assistant runs on the CPU instead.")
     run_task(start_assistant(session, report, client, build_info))
     set_status("Ready.", "ready")
 
@@ -85,7 +105,7 @@ async def start_assistant(session, report, client=None, build_info=None):
     `client`, or what create_client() returns, may be an AssistantClient or an awaitable of one
     (e.g. a worker that must boot first); while it connects the panel says "Checking…".
     """
-    if report.get("unsupported"):
+    if report.get("unsupported") and not report.get("cpu_kernels"):
         session.set_unsupported(report.get("error", ""))
         return
     from .assistant.client import UnavailableAssistant, create_client

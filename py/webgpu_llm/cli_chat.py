@@ -43,6 +43,8 @@ def parse_args(argv):
     p.add_argument("--kernel-set", choices=["cpu", "gpu"],
                    help="the CPU-adapter or the real-GPU kernel set (default: by adapter)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    p.add_argument("--backend", choices=["webgpu", "wasm"], default="webgpu",
+                   help="webgpu (wgpu-py) or wasm (the CPU kernels under wasmtime, one thread)")
     args = p.parse_args(argv)
     args.model = args.model or default_model_path()
     if not os.path.isfile(args.model):
@@ -58,7 +60,7 @@ async def chat(args, out=sys.stdout):
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + \
         [{"role": "user", "content": args.prompt}]
     prompt_ids = ChatTemplate.from_gguf(gguf).prompt_ids(messages, tokenizer)
-    device = await open_device()
+    device = await open_device(args.backend)
     model = await Model.load(device, gguf, source, max_context=args.max_context, kernel_set=args.kernel_set)
     loaded = time.perf_counter()
     sampler = Sampler(args.temperature, args.top_k, args.top_p, args.repeat_penalty, seed=args.seed)

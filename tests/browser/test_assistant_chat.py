@@ -29,14 +29,18 @@ await app["session"].client.worker.testhook("chat_options", '{"seed": 11, "max_t
 
 
 @pytest.fixture
-def ready_page(browser, pwa_site, serve):
+def ready_page(request, browser, pwa_site, serve):
+    """The app with the tiny model loaded on WebGPU (SwiftShader): the seeded replies these tests
+    follow are the WebGPU kernels' (the CPU kernels' int8 activations sample other tokens); a test
+    may name another backend by parametrizing this fixture (indirect). The CPU path's own app
+    tests are in test_no_webgpu.py and test_wasm_browser.py."""
     dist, _, _ = pwa_site
     server = serve(dist)
     context = browser.new_context()
     recorded = RecordedPage(context.new_page())
     page = recorded.page
     page.set_default_timeout(120_000)
-    page.goto(server.url + "?testhooks")
+    page.goto(server.url + "?testhooks&backend=" + getattr(request, "param", "webgpu"))
     assert wait_booted(page) == "ready"
     page.wait_for_selector("#model-state[data-state=not-downloaded]")
     page.click("#model-download")

@@ -1,10 +1,14 @@
-"""Without WebGPU (Chromium started without --enable-unsafe-webgpu: no adapter) the assistant panel
-explains what is needed, and the to-do list still works fully."""
+"""Without WebGPU (Chromium started without --enable-unsafe-webgpu: no adapter) the to-do list
+works fully, and the assistant runs on the CPU kernels (WebAssembly SIMD, a worker pool): it
+downloads the model, says it runs on the CPU, answers about the list, and Stop works."""
 import json
 
 import pytest
 
-from .conftest import CHROMIUM, QUIET, add_todo, boot, item, reload_after_saves, states, titles
+from .conftest import CHROMIUM, QUIET, RecordedPage, add_todo, boot, item, reload_after_saves, states, titles
+from .test_assistant_chat import LAST_REPLY, SEEDED, ask, ask_with_tool
+from .test_engine_browser import page_run
+from .test_pwa import pwa_site, serve  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -14,22 +18,17 @@ def browser_without_webgpu(playwright_instance):
     b.close()
 
 
-def test_no_webgpu_message_and_the_list_still_works(browser_without_webgpu, server):
+def test_no_webgpu_the_list_works_and_the_assistant_is_offered(browser_without_webgpu, server):
     context = browser_without_webgpu.new_context()
     try:
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         boot(page, server)
-        page.wait_for_selector("#model-state[data-state=unsupported]")
-        message = page.text_content("#model-state-text")
-        assert "needs WebGPU" in message
-        assert "Chrome or Edge, version 113 or newer" in message
-        assert "--enable-unsafe-webgpu" in message
-        assert "to-do list works fully without it" in message
-        assert page.is_disabled("#chat-input") and page.is_hidden("#model-download")
+        page.wait_for_selector("#model-state[data-state=not-downloaded]")
         report = json.loads(page.get_attribute("#gpu-check", "data-report"))
-        assert report["ok"] is False and report["unsupported"] is True
+        assert report["ok"] is False and report["unsupported"] is True and report["cpu_kernels"] is True
+        assert page.text_content("#gpu-check").endswith("The assistant runs on the CPU instead.")
 
         add_todo(page, "Works offline")
         add_todo(page, "Without a GPU")
@@ -40,5 +39,36 @@ def test_no_webgpu_message_and_the_list_still_works(browser_without_webgpu, serv
         reload_after_saves(page)
         assert titles(page) == ["Works offline", "Without a GPU"]
         assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_no_webgpu_the_assistant_answers_on_the_cpu_and_stop_works(browser_without_webgpu, pwa_site, serve):
+    dist, _, _ = pwa_site
+    server = serve(dist)
+    context = browser_without_webgpu.new_context()
+    recorded = RecordedPage(context.new_page())
+    page = recorded.page
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(server.url + "?testhooks")
+        page.wait_for_selector("#boot-status[data-state=ready]")
+        add_todo(page, "Call the dentist")
+        page.click("#model-download")
+        page.wait_for_selector("#model-state[data-state=ready], #model-state[data-state=error]")
+        assert "running on CPU (" in page.text_content("#model-state-text")
+        assert page.get_attribute("#backend-line", "data-backend") == "wasm"
+        assert "The model runs on the CPU instead." in page.text_content("#backend-line")  # and why
+        page_run(page, SEEDED)
+
+        ask(page, "How many to-dos are open?")
+        page.wait_for_selector(f"{LAST_REPLY}[data-status=done]")
+        assert page.locator(f"{LAST_REPLY} .form-error").count() == 0
+        ask_with_tool(page, "Write a long story about my list", "answer")
+        page.wait_for_function(f"() => (document.querySelector('{LAST_REPLY} .msg-body')?.textContent.length ?? 0) > 3")
+        page.click("#chat-stop")
+        page.wait_for_selector(f"{LAST_REPLY}[data-status=stopped]", timeout=10_000)
+        assert recorded.foreign_requests(server.url) == []
+        assert not [e for e in recorded.errors if "Error" in e], recorded.errors
     finally:
         context.close()

@@ -23,10 +23,10 @@ for path in (ROOT / "py", ROOT, ROOT / "tests"):
 class Gpu:
     """The device plus small helpers to move numpy arrays in and out."""
 
-    def __init__(self):
+    def __init__(self, backend="webgpu", **options):
         self.loop = asyncio.new_event_loop()
         from webgpu_llm.gpu import open_device
-        self.device = self.run(open_device())
+        self.device = self.run(open_device(backend, **options))
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -62,6 +62,19 @@ class Gpu:
 @pytest.fixture(scope="session")
 def gpu():
     return Gpu()
+
+
+def wasm_cpu(variant=None):
+    """The wasm CPU backend (wasm-kernels/*.c under wasmtime), kernels built first if needed;
+    variant: a build/wasm file name (default: what the backend picks, relaxed SIMD here)."""
+    from tools.wasm_build import build
+    built = build()
+    return Gpu("wasm", wasm_path=built[variant] if variant else None)
+
+
+@pytest.fixture(scope="session")
+def cpu():
+    return wasm_cpu()
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,15 @@
 """A plain numpy llama forward pass over a GGUF file (read with the PyPI `gguf` package, so it
 shares no code with the engine). Float32 weights, float64 where it costs nothing; a KV cache so
-greedy generation stays cheap."""
+greedy generation stays cheap. With quantize_activations, the inputs of products with quantized
+weights are first rounded to int8 per 32-block (quants.quantize_blocks), as the CPU kernels do."""
 import numpy as np
 from gguf import GGUFReader
 
-from .quants import dequantize
+from .quants import QUANTIZED, dequantize, quantize_blocks
 
 
 class ReferenceLlama:
-    def __init__(self, path):
+    def __init__(self, path, quantize_activations=False):
         reader = GGUFReader(path)
         meta = {name: field.contents() for name, field in reader.fields.items()
                 if not name.startswith("tokenizer.ggml.")}
@@ -22,14 +23,26 @@ class ReferenceLlama:
         self.eps = float(meta[f"{arch}.attention.layer_norm_rms_epsilon"])
         self.neox = arch == "qwen2"  # llama.cpp's rope mode for qwen2: pairs (i, i + d/2)
         self.w = {}
+        self.quantized = set()  # names of tensors whose products see quantized activations
         for t in reader.tensors:
             shape = [int(d) for d in t.shape]
             self.w[t.name] = dequantize(bytes(t.data), t.tensor_type.name, shape)
-        self.output = self.w.get("output.weight", self.w["token_embd.weight"])
+            if quantize_activations and t.tensor_type.name in QUANTIZED:
+                self.quantized.add(t.name)
+        self.output_name = "output.weight" if "output.weight" in self.w else "token_embd.weight"
+        self.output = self.w[self.output_name]
         self.freq_factors = self.w.get("rope_freqs.weight", np.ones(self.head_dim // 2)).ravel()
         self.reset()
 
+    def linear(self, x, name):
+        """x W^T for the weight `name`."""
+        if name in self.quantized:
+            x, margin = quantize_blocks(x)
+            self.rounding_margin = min(self.rounding_margin, margin)
+        return x @ self.w[name].T
+
     def reset(self):
+        self.rounding_margin = 0.5  # of the activation quantization since the reset (see linear)
         self.k_cache = [[] for _ in range(self.n_layers)]
         self.v_cache = [[] for _ in range(self.n_layers)]
         self.pos = 0
@@ -54,12 +67,11 @@ class ReferenceLlama:
 
     def project(self, layer, part, xn):
         """xn W^T, plus the projection's bias where the model has one (qwen2's q, k, v)."""
-        y = xn @ self.w[f"blk.{layer}.{part}.weight"].T
+        y = self.linear(xn, f"blk.{layer}.{part}.weight")
         bias = self.w.get(f"blk.{layer}.{part}.bias")
         return y if bias is None else y + bias.ravel()
 
     def attention(self, layer, xn, positions):
-        w = self.w
         t, hd = len(xn), self.head_dim
         q = self.project(layer, "attn_q", xn).reshape(t, self.n_heads, hd)
         k = self.project(layer, "attn_k", xn).reshape(t, self.n_kv, hd)
@@ -75,15 +87,14 @@ class ReferenceLlama:
             scores[positions[:, None] < np.arange(len(keys))[None, :]] = -np.inf
             p = np.exp(scores - scores.max(-1, keepdims=True))
             out[:, h] = (p / p.sum(-1, keepdims=True)) @ values[:, h // group]
-        return out.reshape(t, -1) @ w[f"blk.{layer}.attn_output.weight"].T
+        return self.linear(out.reshape(t, -1), f"blk.{layer}.attn_output.weight")
 
     def ffn(self, layer, xn):
-        w = self.w
-        gate = xn @ w[f"blk.{layer}.ffn_gate.weight"].T
-        up = xn @ w[f"blk.{layer}.ffn_up.weight"].T
+        gate = self.linear(xn, f"blk.{layer}.ffn_gate.weight")
+        up = self.linear(xn, f"blk.{layer}.ffn_up.weight")
         hidden = gate / (1 + np.exp(-gate.astype(np.float64))) * up
         hidden[np.abs(hidden) < 1e-30] = 0  # subnormals make BLAS crawl; they add nothing here
-        return hidden.astype(np.float32) @ w[f"blk.{layer}.ffn_down.weight"].T
+        return self.linear(hidden.astype(np.float32), f"blk.{layer}.ffn_down.weight")
 
     def forward(self, tokens):
         """Logits (float32, vocab) after the last of `tokens`, continuing from the cache."""
@@ -94,7 +105,7 @@ class ReferenceLlama:
                                    positions)
             x = x + self.ffn(layer, self.rms_norm(x, self.w[f"blk.{layer}.ffn_norm.weight"]))
         self.pos += len(tokens)
-        return self.rms_norm(x[-1:], self.w["output_norm.weight"])[0] @ self.output.T
+        return self.linear(self.rms_norm(x[-1:], self.w["output_norm.weight"])[0], self.output_name)
 
     def greedy(self, prompt, n):
         """n greedy tokens after `prompt`, with each step's top1 - top2 logit margin."""

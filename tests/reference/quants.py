@@ -12,6 +12,7 @@ TYPE_IDS = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q5_0": 6, "Q5_1": 7, "Q8_
 # our kernels): (block elements, block bytes, byte offsets of the f16 scales we set to sane values).
 GGUF_QUANTS = {"Q5_0": (32, 22, (0,)), "Q5_1": (32, 24, (0, 2)), "Q4_K": (256, 144, (0, 2)),
                "Q5_K": (256, 176, (0, 2)), "Q6_K": (256, 210, (208,))}
+QUANTIZED = ("Q4_0", "Q4_1", "Q8_0")   # the types whose products the CPU kernels take in int8
 
 
 def _nibbles(qs):
@@ -78,3 +79,18 @@ def _random_blocks(rng, type_name, n, scale):
             value *= rng.choice([-1.0, 1.0], len(blocks))
         blocks[:, at:at + 2] = value.astype("<f2").view(np.uint8).reshape(-1, 2)
     return blocks.tobytes()
+
+
+def quantize_blocks(x):
+    """x (float32, last axis a multiple of 32) as the CPU kernels see it before a product with
+    quantized weights: per 32-block, d = max|x| / 127 and q = round(x * (1/d)) (half to even,
+    all in float32). Returns (q * d, the smallest distance of any x * (1/d) from a rounding
+    boundary: near 0, a last-bit difference in x may legitimately round the other way)."""
+    x = np.asarray(x, np.float32)
+    blocks = x.reshape(*x.shape[:-1], -1, 32)
+    d = np.abs(blocks).max(-1, keepdims=True) / np.float32(127)
+    inv = np.float32(1) / np.where(d > 0, d, np.float32(1))
+    scaled = np.where(d > 0, blocks * inv, np.float32(0))
+    q = np.rint(scaled)
+    margin = float(np.abs(np.abs(scaled - np.floor(scaled)) - 0.5).min())
+    return (q * d).astype(np.float32).reshape(x.shape), margin

@@ -40,12 +40,13 @@ class Scripted(ac.AssistantClient):
             self.clock.t += 0.5
             progress_cb(done, 1_000_000)
 
-    async def load(self, progress_cb):
-        self.calls.append("load")
+    async def load(self, progress_cb, **options):
+        self.calls.append("load" if not options else ("load", options))
         if "load" in self.fail:
             raise RuntimeError(self.fail.pop("load"))
         progress_cb(1, 2)
         progress_cb(2, 2)
+        return {"backend": options.get("backend", "webgpu"), "summary": "running somewhere"}
 
     async def ask(self, request, todos, today, force_tool=None):
         self.seen = {"request": request, "todos": [t.title for t in todos], "today": today,
@@ -307,3 +308,23 @@ def test_choosing_an_offered_tool_asks_again_with_it_forced():
     assert client.seen["force_tool"] == "list" and client.seen["request"] == "overdue?"
     assert [m["role"] for m in s.conversation] == ["user", "assistant", "assistant"]
     assert s.conversation[1]["outcomes"]["choice"] == "list"
+
+
+def test_a_backend_choice_reloads_a_loaded_model_there():
+    s, _ = session_with(Scripted(P.DOWNLOADED))
+    asyncio.run(s.refresh())
+    assert s.state == S.READY and s.device["backend"] == "webgpu"
+    asyncio.run(s.use_backend("wasm"))
+    assert s.state == S.READY and s.device["backend"] == "wasm"
+    assert s.client.calls[-1] == ("load", {"backend": "wasm"})
+    asyncio.run(s.retry())  # later loads keep the choice
+    assert s.load_options == {"backend": "wasm"}
+
+
+def test_a_backend_choice_before_loading_only_waits_for_the_load():
+    s, _ = session_with(Scripted(P.NOT_DOWNLOADED))
+    asyncio.run(s.refresh())
+    asyncio.run(s.use_backend("wasm"))
+    assert s.state == S.NOT_DOWNLOADED and "load" not in str(s.client.calls)
+    asyncio.run(s.download())
+    assert s.client.calls[-1] == ("load", {"backend": "wasm"}) and s.device["backend"] == "wasm"

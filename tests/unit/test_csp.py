@@ -101,8 +101,8 @@ def test_every_built_page_carries_the_policy_first_and_has_no_inline_script(dist
 
 def test_the_replay_loop_ships_as_a_js_module(dist_dir):
     config = json.loads((dist_dir / "pyscript.json").read_text())
-    assert config["js_modules"] == {"main": {"./gpu-replay.mjs": "webgpu_replay"},
-                                    "worker": {"./gpu-replay.mjs": "webgpu_replay"}}
+    modules = {"./gpu-replay.mjs": "webgpu_replay", "./wasm-cpu.mjs": "wasm_cpu"}  # + the CPU pool
+    assert config["js_modules"] == {"main": modules, "worker": modules}
     module = (dist_dir / "gpu-replay.mjs").read_text()
     source = (ROOT / "py/webgpu_llm/gpu/replay_source.py").read_text()
     body = module.split("export const replay = ", 1)[1].rstrip().rstrip(";")

@@ -1,7 +1,8 @@
 # The engine side of `python3 build.py bench` (tools/bench.py), run by PyScript on the main thread.
 # Times are seconds since navigation start (performance.now()), so "ready_s" includes starting
 # Pyodide and unpacking our wheels: what a visitor waits for. Query: phase=cold|warm, tokens=N,
-# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1, profile=1.
+# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1 (WebGPU only), profile=1,
+# backend=auto|webgpu|wasm (chosen as the app does), threads=N (CPU kernels; 0 = all cores).
 import json
 import traceback
 
@@ -34,8 +35,8 @@ try:
     info = await (await pyfetch(base + "build-info.json", cache="no-store")).json()
     result["wheels_installed_s"] = now()
     from webgpu_llm import weights_cache
+    from webgpu_llm.backend_choice import choose_device, describe
     from webgpu_llm.engine import Engine
-    from webgpu_llm.gpu import open_device
 
     manifest = base + info["models"][0]
     if phase == "cold":
@@ -50,10 +51,13 @@ try:
     result["open_s"] = now() - start
     say("loading the engine")
     start = now()
-    device = await open_device()
+    device, reason = await choose_device(params.get("backend") or "auto", kernel_base=base + "kernels/",
+                                         threads=int(params.get("threads") or 0) or None)
     engine = await Engine.load(source, device=device, max_context=max_context)
     result["engine_load_s"] = now() - start
     result["ready_s"] = now()
+    result.update(backend=describe(device)["backend"], threads=getattr(device, "threads", None),
+                  backend_reason=reason)
     result["adapter"] = device.name + (" (fallback adapter)" if device.is_fallback else "")
     result["features"] = sorted(device.features)
 
@@ -83,11 +87,11 @@ try:
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
 
-    if params.get("profile") == "1":
+    if params.get("profile") == "1" and result["backend"] == "webgpu":
         import kernel_profile  # tools/kernel_profile.py, fetched by bench-pyscript.json
         say("timing every kernel")
         result["profile"] = await kernel_profile.profile(engine.model)
-    if params.get("bandwidth") == "1":
+    if params.get("bandwidth") == "1" and result["backend"] == "webgpu":
         import bandwidth  # tools/bandwidth.py, fetched by bench-pyscript.json
         say("measuring bandwidth")
         result["bandwidth"] = await bandwidth.measure(device, engine.model)

@@ -2,7 +2,7 @@
 
     status = await client.model_status()          # protocol.ModelStatus
     await client.download(progress_cb)            # progress_cb(done, total) in bytes
-    await client.load(progress_cb)                # weights -> GPU
+    device = await client.load(progress_cb, backend="auto")  # weights -> GPU or CPU; protocol DEVICE
     async for event in client.ask(request, todos, today, force_tool=None):
         ...                                       # {"text": piece} while an answer streams,
                                                   # then {"reply": tools.py reply}
@@ -30,7 +30,8 @@ class AssistantClient:
     async def download(self, progress_cb) -> None:
         raise NotImplementedError
 
-    async def load(self, progress_cb) -> None:
+    async def load(self, progress_cb, **options) -> dict | None:
+        """options: backend, threads (protocol LOAD); returns the protocol's DEVICE, if known."""
         raise NotImplementedError
 
     def ask(self, request, todos, today, force_tool=None):
@@ -56,7 +57,7 @@ class UnavailableAssistant(AssistantClient):
     async def download(self, progress_cb):
         raise AssistantError(self.reason)
 
-    async def load(self, progress_cb):
+    async def load(self, progress_cb, **options):
         raise AssistantError(self.reason)
 
     async def ask(self, request, todos, today, force_tool=None):
@@ -112,10 +113,10 @@ class WorkerAssistant(AssistantClient):
         state = status["state"]
         if state not in (P.NOT_DOWNLOADED, P.DOWNLOADED, P.READY):
             return ModelStatus(P.ERROR, self.name, reason=status.get("reason", "unknown model state"))
-        return ModelStatus(state, self.name, size_bytes=status.get("size"))
+        return ModelStatus(state, self.name, size_bytes=status.get("size"), device=status.get("device"))
 
-    async def _job(self, method, progress_cb):
-        await self._call(method)
+    async def _job(self, method, progress_cb, **args):
+        await self._call(method, **args)
         while True:
             progress = await self._call(P.PROGRESS)
             if progress["total"]:
@@ -130,9 +131,10 @@ class WorkerAssistant(AssistantClient):
         await self._job(P.DOWNLOAD, progress_cb)
         await _keep_stored()
 
-    async def load(self, progress_cb):
-        await self._job(P.LOAD, progress_cb)
+    async def load(self, progress_cb, **options):
+        await self._job(P.LOAD, progress_cb, **options)
         await _keep_stored()  # a browser that said no at the download may agree on a later visit
+        return (await self._call(P.STATUS)).get("device")
 
     async def ask(self, request, todos, today, force_tool=None):
         await self._call(P.ASK, request=request, todos=P.todo_records(todos), today=today.isoformat(),

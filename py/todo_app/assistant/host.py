@@ -9,8 +9,9 @@ import datetime as _dt
 import time
 
 from webgpu_llm import weights_cache
+from webgpu_llm.backend_choice import choose_device, describe
 from webgpu_llm.engine import Engine
-from webgpu_llm.gpu import GPUUnavailable, open_device
+from webgpu_llm.gpu import GPUUnavailable
 
 from ..todos import Todo
 from . import protocol as P
@@ -25,6 +26,7 @@ class EngineHost:
         self.job = None          # the running download/load task
         self.progress = {"stage": "idle", "done": 0, "total": 0, "error": None, "finished": True}
         self.reply = None        # the running reply: {"queue": asyncio.Queue, "task": Task}
+        self.device = None       # protocol's device info of the loaded model (backend_choice.describe)
 
     async def handle(self, method, args):
         if method not in P.METHODS:
@@ -48,15 +50,17 @@ class EngineHost:
         if lost:
             return {"state": P.ERROR, "reason": lost}
         if self.engine is not None:
-            return {"state": P.READY}
+            return {"state": P.READY, "device": self.device}
         return await P.cached_status(self.manifest_url)
 
     async def rpc_download(self):
         self._start("downloading", weights_cache.download_model(self.manifest_url, self._progress))
         return True
 
-    async def rpc_load(self):
-        self._start("loading", self._load())
+    async def rpc_load(self, backend="auto", threads=None):
+        """Load the cached model onto the device backend_choice picks ("auto"), or the one forced
+        ("webgpu", "wasm"; threads for the CPU: None = the core count); a loaded model is let go."""
+        self._start("loading", self._load(backend, threads))
         return True
 
     async def rpc_progress(self):
@@ -79,14 +83,20 @@ class EngineHost:
     def _progress(self, done, total):
         self.progress["done"], self.progress["total"] = done, total
 
-    async def _load(self):
+    async def _load(self, backend, threads):
+        if self.engine is not None:  # a reload on another backend: free the old device first
+            self.engine.model.device.destroy()
+            self.engine = self.device = None
         source = await weights_cache.open_model(self.manifest_url, self._progress)
         try:
-            device = await open_device(kernel_base=self.base_url + "kernels/")
+            device, reason = await choose_device(backend, kernel_base=self.base_url + "kernels/",
+                                                 threads=threads)
         except GPUUnavailable as error:
             raise RuntimeError(str(error)) from None
-        self.progress["stage"] = "loading onto the GPU"
+        info = {**describe(device), "reason": reason, "choice": backend}
+        self.progress["stage"] = "loading onto the " + ("CPU" if info["backend"] == "wasm" else "GPU")
         self.engine = await Engine.load(source, device=device)
+        self.device = info
 
     # -- replies -------------------------------------------------------------------------------
     async def rpc_ask(self, request, todos, today, force_tool=None):

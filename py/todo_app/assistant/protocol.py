@@ -3,8 +3,10 @@
 The page (client.py) calls the worker (host.py, in a PyScript worker: site/engine_worker.py) with
 `call(method, json_args)`; the worker answers `{"ok": result}` or `{"error": sentence}`.
 
-    status                        -> {"state": STATE, "size"?: bytes, "reason"?: sentence}
-    download | load               -> True; then poll:
+    status                        -> {"state": STATE, "size"?: bytes, "reason"?: sentence,
+                                      "device"?: DEVICE (when READY)}
+    download                      -> True; then poll:
+    load {backend?, threads?}     -> True; then poll (backend: BACKENDS; threads: None = all cores):
     progress                      -> {"stage", "done", "total", "error", "finished"}
     ask {request, todos, today, force_tool?}  -> True; then poll:
     ask_next                      -> {"text": streamed answer text since the last call,
@@ -13,7 +15,9 @@ The page (client.py) calls the worker (host.py, in a PyScript worker: site/engin
     stop                          -> True   (ends a streamed answer soon)
     reset                         -> True   (forget the KV cache)
 
-`todos` travel as [{"id", "title", "done", "due"}]; `today` as "YYYY-MM-DD".
+`todos` travel as [{"id", "title", "done", "due"}]; `today` as "YYYY-MM-DD". DEVICE says what runs
+the model: {"backend": "webgpu"|"wasm", "name", "threads", "summary": e.g. "running on CPU (2
+threads)", "reason": why this backend, "choice": the BACKENDS entry asked for}.
 """
 from dataclasses import dataclass
 
@@ -22,6 +26,10 @@ DOWNLOADED = "downloaded"           # cached on this device but not on the GPU y
 READY = "ready"                     # loaded: ask() works
 ERROR = "error"                     # unusable; `reason` says why
 STATES = (NOT_DOWNLOADED, DOWNLOADED, READY, ERROR)
+
+BACKENDS = ("auto", "webgpu", "wasm")  # Diagnostics' choices: auto = a real GPU, else the CPU
+BACKEND_LABELS = {"auto": "Automatic (a real GPU, else the CPU)", "webgpu": "WebGPU",
+                  "wasm": "CPU (WebAssembly)"}
 
 STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET = (
     "status", "download", "load", "progress", "ask", "ask_next", "stop", "reset")
@@ -41,6 +49,7 @@ class ModelStatus:
     model_name: str = ""          # e.g. "SmolLM2-135M-Instruct (4-bit)"
     size_bytes: int | None = None # download size, shown on the Download button
     reason: str = ""              # for ERROR: a sentence for the user
+    device: dict | None = None    # for READY: DEVICE (see above)
 
     def __post_init__(self):
         if self.state not in STATES:

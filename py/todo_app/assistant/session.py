@@ -68,6 +68,8 @@ class AssistantSession:
         self.reason = ""
         self.model_name = ""
         self.size_bytes = None
+        self.device = None         # protocol DEVICE of the loaded model: what runs it, and why
+        self.load_options = {}     # protocol LOAD's backend/threads (Diagnostics' choice)
         self.progress = Progress(clock)
         self.conversation = []  # {"role", "content", "status": done|streaming|stopped|error, "error"?}
         self.generating = False
@@ -137,12 +139,20 @@ class AssistantSession:
         self.progress = Progress(self.clock)
         self._set(LOADING)
         try:
-            await self.client.load(self._progress_cb)
+            self.device = await self.client.load(self._progress_cb, **self.load_options)
         except Exception as error:
             self._fail(error, self.load)
             return
         self._retry = None
         self._set(READY)
+
+    async def use_backend(self, backend):
+        """Diagnostics' choice (protocol BACKENDS): kept for later loads (Retry included); a
+        loaded model is loaded again on it now."""
+        options = {k: v for k, v in self.load_options.items() if k != "backend"}
+        self.load_options = options if backend == "auto" else {**options, "backend": backend}
+        if self.state == READY and not self.generating:
+            await self.load()
 
     async def retry(self):
         action, self._retry = self._retry or self.refresh, None

@@ -186,8 +186,9 @@ class ChatPanel:
                                                f"It is a one-time download{size}; after that it works "
                                                f"offline and nothing you type leaves this device.")],
             S.DOWNLOADING: [h("p", {}, text=f"Downloading {name}…")],
-            S.LOADING: [h("p", {}, text=f"Loading {name} onto the GPU…")],
-            S.READY: [h("p", {}, text=f"Ready: {name} runs on this device.")],
+            S.LOADING: [h("p", {}, text=f"Loading {name}…")],
+            S.READY: [h("p", {}, text=f"Ready: {name} runs on this device"
+                                    + (f", {s.device['summary']}." if s.device else "."))],
             S.ERROR: [h("p", {}, text="The assistant is unavailable: " + (s.reason or "unknown error."))],
             S.UNSUPPORTED: unsupported_message(s.reason),
         }
@@ -235,7 +236,7 @@ class ChatPanel:
         self.stop_button.disabled = not s.generating
         self.clear_button.disabled = not s.conversation
         if s.state == S.UNSUPPORTED:
-            hint = "Chat needs WebGPU (see above). Your to-do list works without it."
+            hint = "Chat needs WebGPU or WebAssembly SIMD (see above). Your to-do list works without them."
         elif not ready:
             hint = "Chat opens once the model is ready."
         elif s.generating:
@@ -304,7 +305,7 @@ def unsupported_message(reason):
                h("code", {}, text="--enable-unsafe-webgpu"),
                " (or turn on ", h("code", {}, text="chrome://flags/#enable-unsafe-webgpu"), ")."))
     return [h("p", {"class": "unsupported-title"},
-              text="The assistant needs WebGPU, which this browser does not offer."),
+              text="The assistant needs WebGPU or WebAssembly SIMD, and this browser offers neither."),
             tips,
             h("p", {"class": "muted small"}, text=f"Details: {reason}") if reason else None,
             h("p", {}, text="Your to-do list works fully without it.")]

@@ -1,4 +1,6 @@
-"""One small GPU interface with two backends; nothing above this package knows which one runs.
+"""One small GPU interface with three backends; nothing above this package knows which one runs:
+WebGPU in the browser (browser.py), WebGPU natively (native.py, wgpu-py), and WebAssembly SIMD
+kernels on the CPU (wasm_cpu.py: wasmtime natively, a Web Worker pool in the browser).
 
     device = await open_device()
     buf = device.create_buffer(nbytes)                  # storage, copy src/dst
@@ -16,8 +18,17 @@ def in_browser():
     return sys.platform == "emscripten"
 
 
-async def open_device(**options):
-    """The best GPU device of the runtime we are in (see the backends for options)."""
+BACKENDS = ("webgpu", "wasm")
+
+
+async def open_device(backend="webgpu", **options):
+    """The device of `backend` in the runtime we are in (see the backends for options):
+    "webgpu" the best GPU adapter, "wasm" the CPU kernels."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    if backend == "wasm":
+        from .wasm_cpu import WasmCpuDevice
+        return await WasmCpuDevice.open(**options)
     if in_browser():
         from .browser import BrowserDevice
         return await BrowserDevice.open(**options)

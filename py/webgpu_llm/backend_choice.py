@@ -1,0 +1,45 @@
+"""Which device runs the model: WebGPU on a real GPU, otherwise the CPU kernels (wasm).
+
+A WebGPU adapter that is itself run by the CPU (the browser's fallback adapter, SwiftShader, or
+Mesa's lavapipe) emulates a GPU on the CPU and is several times slower than the wasm kernels
+doing the same work directly; no `navigator.gpu` or no adapter leaves only the CPU anyway.
+"""
+from .gpu import GPUUnavailable, open_device
+from .model import is_cpu_adapter
+
+CHOICES = ("auto", "webgpu", "wasm")
+
+
+def describe(device):
+    """What the status line and Diagnostics say about a device."""
+    if getattr(device, "is_cpu", False):
+        threads = getattr(device, "threads", 1)
+        return {"backend": "wasm", "name": device.name, "threads": threads,
+                "summary": f"running on CPU ({threads} thread{'s' * (threads != 1)})"}
+    return {"backend": "webgpu", "name": device.name, "threads": None,
+            "summary": f"running on the GPU ({device.name})"}
+
+
+async def choose_device(choice="auto", opener=open_device, **options):
+    """(device, the reason for it, in a sentence). choice: "auto", or "webgpu" / "wasm" to force
+    one (a forced WebGPU that is missing raises GPUUnavailable). options go to the backend that
+    opens (kernel_base for both, threads for wasm)."""
+    if choice not in CHOICES:
+        raise ValueError(f"backend must be one of {CHOICES}, not {choice!r}")
+    wasm_options = {k: v for k, v in options.items() if k in ("kernel_base", "threads")}
+    if choice == "wasm":
+        return await opener("wasm", **wasm_options), "The CPU was chosen in Diagnostics."
+    try:
+        device = await opener("webgpu", **{k: v for k, v in options.items() if k != "threads"})
+    except GPUUnavailable as error:
+        if choice == "webgpu":
+            raise
+        return await opener("wasm", **wasm_options), f"{error} The model runs on the CPU instead."
+    if choice == "webgpu":
+        return device, "WebGPU was chosen in Diagnostics."
+    if is_cpu_adapter(device):
+        name = device.name
+        device.destroy()
+        return (await opener("wasm", **wasm_options),
+                f"WebGPU offers only a CPU-emulated adapter ({name}); the CPU kernels are faster.")
+    return device, f"WebGPU runs on a GPU ({device.name})."
