@@ -21,7 +21,10 @@ async def decode(model, first, tokens):
         from webgpu_llm.generate import Stepper
     except ImportError:  # an engine from before decode_ahead (to measure "before" the same way)
         from webgpu_llm.lookahead import Stepper
-    stepper = Stepper(model, greedy=True)
+    try:
+        stepper = Stepper(model, greedy=True, limit=tokens)  # no batch decoded past the last token
+    except TypeError:  # the engine from before: no limit
+        stepper = Stepper(model, greedy=True)
     token, start = first, time.perf_counter()
     for _ in range(tokens):
         token = (await stepper.next(token)).ids[0]

@@ -68,15 +68,15 @@ async def start(build_info, client=None):
         sync = TabSync(view, store)
 
     from .assistant.session import AssistantSession
-    from .ui.backend_choice import BackendChoice
     from .ui.chat_panel import ChatPanel
+    from .ui.backend_choice import BackendChoice
     from .ui.storage_info import StorageInfo
     session = AssistantSession(None, lambda: todos.items, local_today,  # client set in start_assistant
                                apply_action=view.apply_action)
     gpu_line = h("p", {"id": "gpu-check"}, text="Checking WebGPU…")
     build_line = h("p", {"class": "muted small"}, text=f"Build {build_info['build']}.")
-    backend = BackendChoice(session)
     storage = StorageInfo()
+    backend = BackendChoice(session)
     panel = ChatPanel(document.getElementById("assistant-root"), session,
                       [gpu_line, backend.element, storage.line, build_line])
     storage.watch(session, panel.diagnostics)

@@ -36,9 +36,20 @@ def splits_for(max_context):
     return max(MIN_SPLITS, ceil_div(max_context, MAX_CHUNK))
 
 
+FUSED_TYPES = {"F32", "F16", "Q4_0", "Q4_1", "Q8_0"}  # 32-value blocks that coop_dot's block_dot8 reads
+
+
 def fusable(config, weights):
-    """Whether this model fits the fused kernels' limits (else the GPU runs one op per kernel)."""
-    if config.hidden > MAX_VECTOR or config.n_heads * config.head_dim > MAX_VECTOR:
+    """Whether this model fits the fused kernels (else the GPU runs one op per kernel): llama's
+    plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled), vectors of at most
+    2,048, each fused group in one format of FUSED_TYPES and one buffer part."""
+    if config.hidden > MAX_VECTOR or config.n_heads * config.head_dim > MAX_VECTOR or config.qkv_bias:
+        return False
+    # Rope variants other engines' models bring (read with defaults: older configs lack them).
+    if getattr(config, "rope_neox", False) or getattr(config, "rope_freqs", False) \
+            or getattr(config, "rope_scale", 1.0) != 1.0:
+        return False
+    if any(t.type_name not in FUSED_TYPES for name, t in weights.items() if name.startswith("blk.")):
         return False
     for i in range(config.n_layers):
         w = lambda part: weights[f"blk.{i}.{part}.weight"]  # noqa: E731

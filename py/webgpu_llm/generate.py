@@ -37,7 +37,7 @@ async def generate(model, tokenizer, prompt_ids, max_tokens, sampler, stop_ids=N
     top = await model.prefill(prompt_ids[cached:])
     decoder = StreamDecoder(tokenizer, skip_special=True)
     history = list(prompt_ids)
-    stepper = Stepper(model, greedy=sampler.temperature == 0)
+    stepper = Stepper(model, greedy=sampler.temperature == 0, limit=max_tokens - 1)
     try:
         for produced in range(1, max_tokens + 1):
             token = sampler.pick(top, history)
@@ -69,18 +69,28 @@ class Stepper:
     already submitted, chained to the last pick, before the current one is awaited; where the
     caller's pick differs, the in-flight batch is dropped and the cache rewound."""
 
-    def __init__(self, model, greedy):
+    def __init__(self, model, greedy, limit=None):
+        """limit: next() will be called at most this often (no batch is decoded past it)."""
         self.model = model
         self.n = lookahead_tokens(model) if greedy else 1
         self.batch, self.base, self.k = [], 0, 0
         self.in_flight = None   # the chained batch after self.batch, submitted, not yet read
+        self.limit, self.calls = limit, 0
 
     @property
     def pos(self):
         """Tokens in the cache that belong to the sequence (lookahead beyond it excluded)."""
         return self.base + self.k + 1 if self.batch else self.model.pos
 
+    def _room(self):
+        """Steps for the next batch: up to the limit (and the context). Its first step serves this
+        call, or with a batch in hand the call after that batch's last step."""
+        first = self.calls + (len(self.batch) - self.k if self.batch else 0)
+        wanted = self.n if self.limit is None else self.limit - first + 1
+        return min(self.n, wanted, self.model.max_context - self.model.pos)
+
     async def next(self, token):
+        self.calls += 1
         if self.batch and self.batch[self.k].ids[0] == token:
             if self.k + 1 < len(self.batch):
                 self.k += 1
@@ -90,13 +100,15 @@ class Stepper:
         await self.settle()
         if self.n == 1:
             return await self.model.decode_one_token(token)
-        return await self._take(self.model.submit_ahead(token, self.n))
+        return await self._take(self.model.submit_ahead(token, max(1, self._room())))
 
     async def _take(self, batch):
-        """Chain the next batch behind `batch` (if the context has room), then read `batch`."""
+        """Chain the next batch behind `batch` (if the limit and the context leave room), then
+        read `batch`."""
         model = self.model
-        self.in_flight = model.submit_ahead(None, self.n) if model.pos < model.max_context else None
-        self.base, self.k = batch.base, 0
+        self.base, self.k, self.batch = batch.base, 0, [None] * batch.n
+        room = self._room()
+        self.in_flight = model.submit_ahead(None, room) if room > 0 else None
         self.batch = await model.ahead_tops(batch)
         return self.batch[0]
 

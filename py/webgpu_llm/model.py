@@ -139,10 +139,10 @@ class Model:
             run(layer.attention)        # attn = softmax(q K^T / sqrt(d)) V, causal, grouped heads
             run(layer.out)              # x += attn Wo^T
             run(layer.ffn)              # x += (silu(xn Wg^T) * xn Wu^T) Wd^T, xn = rmsnorm(x)
-        if logits:                      # only the last token's
+        if logits:                      # only the last token's: one row from here on
             run(self.final_norm)        # rmsnorm(x[n-1]) * output_norm
-            run(self.logits)
-            run(self.masked_top_k_op if masked else self.top_k_op)
+            self.logits.record(rec, 1)
+            (self.masked_top_k_op if masked else self.top_k_op).record(rec, 1)
 
     # -- steps ---------------------------------------------------------------------------------
     async def prefill(self, tokens, allowed=None):

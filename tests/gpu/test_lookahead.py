@@ -93,3 +93,18 @@ def test_dispatches_per_token_is_reported_with_lookahead(tiny):
         return model.dispatches_per_token, model.config.n_layers
     dispatches, layers = asyncio.run(run())
     assert dispatches > 5 * layers
+
+
+def test_no_batch_is_decoded_past_max_tokens(tiny):
+    """generate's limit: 11 tokens with 4-token batches decode 10 steps after the prompt (the
+    first token comes from the prefill), not a whole extra batch in flight."""
+    async def run():
+        model, tokenizer = await load(tiny, "gpu", max_context=64)
+        model.lookahead = 4
+        steps = []
+        submit = model.submit_ahead
+        model.submit_ahead = lambda token, n: steps.append(n) or submit(token, n)
+        out = [t async for t, _ in generate(model, tokenizer, PROMPT, 11, Sampler(), stop_ids=set())]
+        return steps, out
+    steps, out = asyncio.run(run())
+    assert len(out) == 11 and sum(steps) == 10 and steps == [4, 4, 2]

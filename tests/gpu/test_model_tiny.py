@@ -197,3 +197,36 @@ def test_real_gpu_set_falls_back_to_one_op_per_kernel_when_weights_are_split(gpu
         gpu.run(model.decode_one_token(7))
     np.testing.assert_allclose(logits(gpu, split), logits(gpu, fused), atol=1e-4)
     assert split.dispatches_per_token > fused.dispatches_per_token
+
+
+def test_fused_kernels_only_where_they_apply(gpu, tiny_model_path):
+    """fused.fusable: plain llama attention in the 32-value block formats; anything else (biases,
+    other rope pairings or scalings, other formats) keeps one op per kernel on GPUs."""
+    from dataclasses import asdict, replace
+    from types import SimpleNamespace
+
+    from webgpu_llm.fused import fusable
+    model, _ = load(gpu, tiny_model_path, max_context=32, kernel_set="gpu")
+    config, weights = model.config, model.weights
+    assert fusable(config, weights)
+    assert not fusable(replace(config, qkv_bias=True), weights)
+    assert not fusable(SimpleNamespace(**{**asdict(config), "rope_neox": True}), weights)
+    assert not fusable(SimpleNamespace(**{**asdict(config), "rope_scale": 2.0}), weights)
+    odd = dict(weights)
+    odd["blk.1.ffn_down.weight"] = replace(weights["blk.1.ffn_down.weight"], type_name="Q6_K")
+    assert not fusable(config, odd)
+
+
+@pytest.mark.parametrize("kernel_set", ["cpu", "gpu"])
+def test_the_head_computes_one_row_after_a_batch(gpu, tiny_model_path, kernel_set):
+    """After a prefill batch only the last token's logits are computed: the logits and top-k
+    dispatches are the decode step's (a regression once ran the batched matmul over the vocab)."""
+    from tools.kernel_profile import ListRecorder
+    model, _ = load(gpu, tiny_model_path, max_context=64, kernel_set=kernel_set)
+
+    def head(n, decode):
+        rec = ListRecorder()
+        model.forward(rec, n, decode=decode)
+        tail = [e for e in rec.entries if e[0] == "dispatch"][-2:]  # logits, top-k (300 ids: one pass)
+        return [(e[1].name, e[3]) for e in tail]
+    assert head(20, False) == head(1, True) and head(20, False)[0][0] == "matvec"

@@ -1,8 +1,8 @@
 # The engine side of `python3 build.py bench` (tools/bench.py), run by PyScript on the main thread.
 # Times are seconds since navigation start (performance.now()), so "ready_s" includes starting
 # Pyodide and unpacking our wheels: what a visitor waits for. Query: phase=cold|warm, tokens=N,
-# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1 and profile=1 (WebGPU
-# only), backend=auto|webgpu|wasm (chosen as the app does), threads=N (CPU kernels; 0 = all cores).
+# ctx=N, budget=S (interrupt the generation after S seconds), bandwidth=1 (WebGPU only), profile=1,
+# backend=auto|webgpu|wasm (chosen as the app does), threads=N (CPU kernels; 0 = all cores).
 import json
 import traceback
 
@@ -87,12 +87,11 @@ try:
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
 
-    on_gpu = result["backend"] == "webgpu"
-    if params.get("profile") == "1" and on_gpu:
+    if params.get("profile") == "1" and result["backend"] == "webgpu":
         import kernel_profile  # tools/kernel_profile.py, fetched by bench-pyscript.json
         say("timing every kernel")
         result["profile"] = await kernel_profile.profile(engine.model)
-    if params.get("bandwidth") == "1" and on_gpu:
+    if params.get("bandwidth") == "1" and result["backend"] == "webgpu":
         import bandwidth  # tools/bandwidth.py, fetched by bench-pyscript.json
         say("measuring bandwidth")
         result["bandwidth"] = await bandwidth.measure(device, engine.model)

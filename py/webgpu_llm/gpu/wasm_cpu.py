@@ -146,6 +146,10 @@ class WasmCpuDevice:
         self._check(buffer, offset, size)
         return self.runtime.read(buffer.addr + offset, size)
 
+    def read_start(self, buffer, offset, size):
+        """A read to await later (the interface's; here the work is done when submit returns)."""
+        return self.read(buffer, offset, size)
+
     @staticmethod
     def _check(buffer, offset, size):
         if offset < 0 or offset + size > buffer.size:
