@@ -159,7 +159,7 @@ def run(url, args):
             page = context.new_page()
             page.set_default_timeout(180_000)
             cdp = context.new_cdp_session(page)
-            page.goto(url + "?testhooks")
+            page.goto(url + "?testhooks&backend=webgpu")  # the buffer census counts WebGPU buffers
             page.wait_for_selector("#boot-status[data-state=ready]")
             D.prepare(page, args.todos, args.max_tokens)
             started = time.perf_counter()

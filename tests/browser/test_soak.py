@@ -22,7 +22,7 @@ def test_fifteen_questions_create_no_gpu_buffers_and_keep_the_heap_bounded(brows
     page = recorded.page
     page.set_default_timeout(120_000)
     cdp = context.new_cdp_session(page)
-    page.goto(server.url + "?testhooks")
+    page.goto(server.url + "?testhooks&backend=webgpu")  # the GPU buffer census needs WebGPU
     assert wait_booted(page) == "ready"
     D.prepare(page, todos=40, max_tokens=24)
 

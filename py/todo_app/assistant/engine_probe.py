@@ -75,7 +75,8 @@ def count_trims(engine):
 def engine_stats(engine):
     """The figures above, as a dict (a full Python garbage collection first)."""
     gc.collect()
-    return {"buffers": census_of(engine.model.device.device).counts(),
+    gpu = getattr(engine.model.device, "device", None)   # the JS GPUDevice; None on the CPU kernels
+    return {"buffers": census_of(gpu).counts() if gpu is not None else None,
             "trims": count_trims(engine),
             "kv_tokens": len(engine.model.tokens),
             "python_objects": len(gc.get_objects()),
