@@ -237,3 +237,10 @@ def test_phase_two_lists_what_fits_the_context_and_keeps_the_request(smollm_toke
     assert pipeline.fitting(engine, "x", "tool: answer", lambda most: tools.candidates(LIST, "x", most),
                             TODAY, 200, timings) == LIST
     assert timings == {"listed": len(LIST), "list_cut": 0}
+
+
+def test_answer_selection_cuts_like_answer_context_at_every_size():
+    long = [todo(f"x{i}", f"Task number {i}") for i in range(80)] + [todo("d", "Call the dentist")]
+    select = tools.answer_selection(long, "call the dentist")
+    for most in (100, 81, 60, 7, 1, 0):
+        assert select(most) == tools.answer_context(long, "call the dentist", most)

@@ -103,7 +103,8 @@ async def _target(engine, request, call, tool, todos, today, timings):
     if not todos:
         return actions.target_reply(tool, call.values, tools.NO_TARGET, todos, today)
     naming = _naming_words(request, call.values)
-    shown = fitting(engine, request, call.text, lambda most: tools.candidates(todos, naming, most),
+    candidates = tools.candidates(todos, naming)   # matched once; fitting only cuts it shorter
+    shown = fitting(engine, request, call.text, lambda most: candidates[:most],
                     today, PICK_RESERVE, timings)
     pick = await engine.constrained(grounding.target_messages(request, call.text, shown, today),
                                     tools.target_grammar(shown))
@@ -123,7 +124,7 @@ async def _answer(engine, request, call, todos, today, on_text, options, timings
     if kind is not None:
         return answers.grounded(kind, call.values, todos, today)
     options = {**ANSWER_OPTIONS, **(options or {})}
-    shown = fitting(engine, request, call.text, lambda most: tools.answer_context(todos, request, most),
+    shown = fitting(engine, request, call.text, tools.answer_selection(todos, request),
                     today, options["max_tokens"], timings)
     messages = grounding.target_messages(request, call.text, shown, today)
     stream = await engine.chat.completions.create(messages=messages, stream=True, **options)

@@ -113,12 +113,22 @@ def candidates(todos, request, most=MAX_LISTED):
 
 def answer_context(todos, request, most=MAX_LISTED):
     """The to-dos an `answer` is written over: all of them, or the `most` most relevant."""
-    todos = list(todos)
-    if len(todos) <= most:
-        return todos
-    scores = matching.relevance(todos, request)
-    keep = sorted(sorted(range(len(todos)), key=lambda i: -scores[i])[:most])
-    return [todos[i] for i in keep]
+    return answer_selection(todos, request)(most)
+
+
+def answer_selection(todos, request):
+    """answer_context as select(most), for cutting one list to several sizes: the relevance
+    ranking is computed once (at the first cut that needs it), not at every size tried."""
+    todos, order = list(todos), []
+
+    def select(most):
+        if len(todos) <= most:
+            return todos
+        if not order:
+            scores = matching.relevance(todos, request)
+            order.extend(sorted(range(len(todos)), key=lambda i: -scores[i]))
+        return [todos[i] for i in sorted(order[:most])]
+    return select
 
 
 # -- read tools --------------------------------------------------------------------------------
