@@ -59,5 +59,8 @@ void op_gather_logits(const Team *team, const uint32_t *a);
 void op_topk(const Team *team, const uint32_t *a);
 // cpu_attention.c:
 void op_attention(const Team *team, const uint32_t *a);
+// cpu_kv.c (the int8 KV cache):
+void op_kv_store(const Team *team, const uint32_t *a);
+void op_attention_q8(const Team *team, const uint32_t *a);
 
 #endif

@@ -11,6 +11,7 @@ a V cache of max_context rows per layer, and the activations of one prefill batc
 from dataclasses import dataclass
 
 from .gguf import GGUFError
+from .kv_cache import layer_bytes
 from .weights import GPU_FORMATS, REPACKED, SCALE_BYTES_PER_256, expected_shapes
 
 MIB = 1 << 20
@@ -43,7 +44,8 @@ def gpu_bytes(type_name, n_elements):
     return blocks * quant_bytes + scales
 
 
-def plan_memory(gguf, config, max_context, batch=64):
+def plan_memory(gguf, config, max_context, batch=64, kv_block=None):
+    """kv_block: the int8 KV cache's values per scale (kv_cache.py), None for f32 rows."""
     max_context = min(max_context, config.context)
     weights, largest_row = 0, ("", 0)
     for name in expected_shapes(config):
@@ -52,8 +54,7 @@ def plan_memory(gguf, config, max_context, batch=64):
         weights += size
         row = size // max(1, info.n_elements // info.shape[0])
         largest_row = max(largest_row, (name, row), key=lambda r: r[1])
-    kv_dim = config.n_kv_heads * config.head_dim
-    kv_buffer = 4 * max_context * kv_dim
+    kv_buffer = layer_bytes(config, max_context, kv_block)
     q_dim = config.n_heads * config.head_dim
     per_token = 4 * (2 * config.hidden + 2 * q_dim + 2 * config.ffn)
     activations = batch * per_token + 16 * batch * config.n_heads * max_context + 4 * config.vocab

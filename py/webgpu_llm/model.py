@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .fused import FusedDecode, Layout, fusable, splits_for
 from .gguf import model_config
+from .kv_cache import KvCache, int8_block
 from .memory_plan import check_fits, plan_memory
 from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup
 from .weights import check_model, grid, load_weights
@@ -111,7 +112,8 @@ class Model:
         config = model_config(gguf)
         check_model(gguf, config, source.size)  # #14: names an unsupported arch/type first
         batch = batch or (PREFILL_BATCH if cpu_kernels else PREFILL_BATCH_GPU)
-        plan = plan_memory(gguf, config, max_context, batch)  # #14: before any upload
+        kv_block = int8_block(device, config) if cpu_kernels else None  # the KV cache's rows (kv_cache.py)
+        plan = plan_memory(gguf, config, max_context, batch, kv_block)  # #14: before any upload
         check_fits(plan, getattr(device, "max_buffer_size", device.max_binding_size),
                    device.max_binding_size, memory_budget)
         weights = await load_weights(device, gguf, config, source, max_part_bytes)
@@ -119,6 +121,7 @@ class Model:
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
         model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
+        model.kv_block = kv_block
         model.memory_plan = plan  # #14: what the UI can show (plan.describe())
         model.rope_factors = rope_factors(gguf, config)  # #14: Llama 3 rope_freqs (else all 1)
         # The fused kernels know neither biases nor neox rope (qwen2): such models run one op a kernel.
@@ -286,7 +289,7 @@ class Model:
 
     def _allocate(self):
         c, b, ctx = self.config, self.batch, self.max_context
-        q_dim, kv_dim = c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim
+        q_dim = c.n_heads * c.head_dim
 
         def floats(n, label):
             return self._buffer(4 * n, label)
@@ -297,9 +300,9 @@ class Model:
         self.q, self.attn = floats(b * q_dim, "q"), floats(b * q_dim, "attention out")
         self.gate, self.up = floats(b * c.ffn, "ffn gate"), floats(b * c.ffn, "ffn up")
         groups = c.n_heads // heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
-        self.scores = floats(4 * b * groups * ctx, "attention scores")
-        self.k_cache = [floats(ctx * kv_dim, f"k cache {i}") for i in range(c.n_layers)]
-        self.v_cache = [floats(ctx * kv_dim, f"v cache {i}") for i in range(c.n_layers)]
+        self.kv = KvCache(c, ctx, b, getattr(self, "kv_block", None), self._buffer)
+        self.k_cache, self.v_cache = self.kv.k, self.kv.v  # f32 rows unless kv.block (the CPU kernels)
+        self.scores = floats(4 * b * groups * ctx if self.kv.block is None else 1, "attention scores")
         self.last, self.last_norm = floats(c.hidden, "last x"), floats(c.hidden, "last xn")
         self.logits_buffer = floats(c.vocab, "logits")
         self.allowed = floats(1 + MAX_ALLOWED, "allowed token ids: count, ids")
@@ -359,18 +362,18 @@ class Model:
         c = self.config
         w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
         norm = lambda part: w(part).parts[0].quants  # noqa: E731
-        k_cache, v_cache = self.k_cache[i], self.v_cache[i]
+        k_out, v_out, at_pos = self.kv.targets(i)  # the cache rows, or the step's rows to store
         layer = Layer(
             qkv=Op.chain(await self._norm(b, norm("attn_norm"), self.x, self.xn),
                          await self._biased(b, i, "attn_q", await b.linear(w("attn_q"), self.xn, self.q), self.q),
-                         await self._biased(b, i, "attn_k", await b.linear(w("attn_k"), self.xn, k_cache, at_pos=True),
-                                            k_cache, at_pos=True),
-                         await self._biased(b, i, "attn_v", await b.linear(w("attn_v"), self.xn, v_cache, at_pos=True),
-                                            v_cache, at_pos=True),
+                         await self._biased(b, i, "attn_k", await b.linear(w("attn_k"), self.xn, k_out, at_pos=at_pos),
+                                            k_out, at_pos=at_pos),
+                         await self._biased(b, i, "attn_v", await b.linear(w("attn_v"), self.xn, v_out, at_pos=at_pos),
+                                            v_out, at_pos=at_pos),
                          await self._rope(b, self.q, c.n_heads, at_pos=False),
-                         await self._rope(b, k_cache, c.n_kv_heads, at_pos=True)),
-            attention=await b.attention(self.config, self.max_context, self.step, self.q, k_cache, v_cache,
-                                        self.attn, self.scores),
+                         await self._rope(b, k_out, c.n_kv_heads, at_pos=at_pos),
+                         await self.kv.store(b, i, self.step)),
+            attention=await self.kv.attention(b, i, self.max_context, self.step, self.q, self.attn, self.scores),
             out=await b.linear(w("attn_output"), self.attn, self.x, accumulate=True),
             ffn=Op.chain(await self._norm(b, norm("ffn_norm"), self.x, self.xn),
                          await b.linear(w("ffn_gate"), self.xn, self.gate),

@@ -139,11 +139,13 @@ class Uploader:
 
     async def _split(self, source, offset, size, blocks, quant_bytes, info):
         device = self.device
-        raw = device.create_buffer(size, label=info.name + " (file bytes)")
-        device.upload(raw, source, offset, size)
         quants = device.create_buffer(blocks * quant_bytes, label=info.name + " quants")
         scales = device.create_buffer(blocks * SCALE_BYTES_PER_256.get(info.type_name, 32) // 8,
                                       label=info.name + " scales")
+        # The file bytes last: on the CPU backend (one linear memory, first fit) the freed scratch
+        # is then the top of the heap again, not a hole between this tensor and the next.
+        raw = device.create_buffer(size, label=info.name + " (file bytes)")
+        device.upload(raw, source, offset, size)
         src = REPACKED[info.type_name]
         if src not in self.repack:
             self.repack[src] = await load_kernel(device, "repack", {"SRC": src})

@@ -1,7 +1,9 @@
 """A plain numpy llama forward pass over a GGUF file (read with the PyPI `gguf` package, so it
 shares no code with the engine). Float32 weights, float64 where it costs nothing; a KV cache so
 greedy generation stays cheap. With quantize_activations, the inputs of products with quantized
-weights are first rounded to int8 per 32-block (quants.quantize_blocks), as the CPU kernels do."""
+weights are first rounded to int8 per 32-block (quants.quantize_blocks), as the CPU kernels do;
+with kv_block, keys, values and queries too, per kv_block values, as their int8 KV cache does
+(webgpu_llm/kv_cache.py)."""
 import numpy as np
 from gguf import GGUFReader
 
@@ -9,7 +11,8 @@ from .quants import QUANTIZED, dequantize, quantize_blocks
 
 
 class ReferenceLlama:
-    def __init__(self, path, quantize_activations=False):
+    def __init__(self, path, quantize_activations=False, kv_block=None):
+        self.kv_block = kv_block
         reader = GGUFReader(path)
         meta = {name: field.contents() for name, field in reader.fields.items()
                 if not name.startswith("tokenizer.ggml.")}
@@ -40,6 +43,14 @@ class ReferenceLlama:
             x, margin = quantize_blocks(x)
             self.rounding_margin = min(self.rounding_margin, margin)
         return x @ self.w[name].T
+
+    def int8_rows(self, x):
+        """x as the int8 KV cache holds it (and queries meet it), or x itself without kv_block."""
+        if self.kv_block is None:
+            return x
+        x, margin = quantize_blocks(x, self.kv_block)
+        self.rounding_margin = min(self.rounding_margin, margin)
+        return x
 
     def reset(self):
         self.rounding_margin = 0.5  # of the activation quantization since the reset (see linear)
@@ -76,7 +87,8 @@ class ReferenceLlama:
         q = self.project(layer, "attn_q", xn).reshape(t, self.n_heads, hd)
         k = self.project(layer, "attn_k", xn).reshape(t, self.n_kv, hd)
         v = self.project(layer, "attn_v", xn).reshape(t, self.n_kv, hd)
-        q, k = self.rope(q, positions), self.rope(k, positions)
+        q, k = self.int8_rows(self.rope(q, positions)), self.int8_rows(self.rope(k, positions))
+        v = self.int8_rows(v)
         self.k_cache[layer].extend(k)
         self.v_cache[layer].extend(v)
         keys, values = np.array(self.k_cache[layer]), np.array(self.v_cache[layer])

@@ -81,13 +81,14 @@ def _random_blocks(rng, type_name, n, scale):
     return blocks.tobytes()
 
 
-def quantize_blocks(x):
-    """x (float32, last axis a multiple of 32) as the CPU kernels see it before a product with
-    quantized weights: per 32-block, d = max|x| / 127 and q = round(x * (1/d)) (half to even,
-    all in float32). Returns (q * d, the smallest distance of any x * (1/d) from a rounding
-    boundary: near 0, a last-bit difference in x may legitimately round the other way)."""
+def quantize_blocks(x, block=32):
+    """x (float32, last axis a multiple of `block`) as the CPU kernels see it before a product with
+    quantized weights (and in their int8 KV cache): per block, d = max|x| / 127 and
+    q = round(x * (1/d)) (half to even, all in float32). Returns (q * d, the smallest distance of
+    any x * (1/d) from a rounding boundary: near 0, a last-bit difference in x may legitimately
+    round the other way)."""
     x = np.asarray(x, np.float32)
-    blocks = x.reshape(*x.shape[:-1], -1, 32)
+    blocks = x.reshape(*x.shape[:-1], -1, block)
     d = np.abs(blocks).max(-1, keepdims=True) / np.float32(127)
     inv = np.float32(1) / np.where(d > 0, d, np.float32(1))
     scaled = np.where(d > 0, blocks * inv, np.float32(0))

@@ -43,3 +43,12 @@ def test_errors_name_what_does_not_fit(tiny):
         check_fits(short, row - 1, 1 << 30)
     with pytest.raises(GGUFError, match=r"does not fit: it needs .* MiB on the GPU.*1 MiB are available"):
         check_fits(plan, 1 << 30, 1 << 30, budget=MIB)
+
+
+def test_the_int8_kv_cache_plans_a_byte_a_value_plus_its_scales(tiny):
+    """The CPU kernels' cache (webgpu_llm/kv_cache.py): int8 rows and an f32 scale per block."""
+    gguf, config = tiny
+    values = 1024 * config.n_kv_heads * config.head_dim
+    plan = plan_memory(gguf, config, max_context=1024, kv_block=8)
+    assert plan.kv_buffer == values + 4 * values // 8
+    assert plan.kv_cache == 2 * config.n_layers * plan.kv_buffer

@@ -37,6 +37,7 @@ try:
     from webgpu_llm import weights_cache
     from webgpu_llm.backend_choice import choose_device, describe
     from webgpu_llm.engine import Engine
+    result["imported_s"] = now()
 
     manifest = base + info["models"][0]
     if phase == "cold":
@@ -53,6 +54,7 @@ try:
     start = now()
     device, reason = await choose_device(params.get("backend") or "auto", kernel_base=base + "kernels/",
                                          threads=int(params.get("threads") or 0) or None)
+    result["device_s"] = now() - start
     engine = await Engine.load(source, device=device, max_context=max_context)
     result["engine_load_s"] = now() - start
     result["ready_s"] = now()

@@ -97,6 +97,7 @@ class WasmCpuDevice:
     is_fallback = False
     has_f16 = False
     has_subgroups = False
+    int8_kv_cache = True  # the KV cache's rows are int8 here (kv_cache.py, cpu_kv.c)
 
     def __init__(self, runtime):
         self.runtime = runtime

@@ -13,6 +13,7 @@ import struct
 from collections import namedtuple
 
 EMBED, LINEAR, REPACK, RMSNORM, ROPE, SWIGLU, ADD, COPY, GATHER_LOGITS, TOPK, ATTENTION, BARRIER = range(1, 13)
+KV_STORE, ATTENTION_Q8 = 13, 14  # the int8 KV cache (cpu_kv.c; no WGSL twin: kv_cache.py)
 
 Kernel = namedtuple("Kernel", "op encode writes")
 CPU_FORMATS = (0, 1, 2, 8)  # weight formats (dequant.wgsl FMT) cpu_linear.c reads: F32, F16, Q4, Q8
@@ -52,6 +53,10 @@ KERNELS = {
     "add": Kernel(ADD, lambda c, b, wg: [b[0][0], b[1][0], b[0][1]], (0,)),
     "copy": Kernel(COPY, lambda c, b, wg: [b[0][0], b[1][0], b[1][1]], (1,)),
     "gather_logits": Kernel(GATHER_LOGITS, lambda c, b, wg: [b[0][0], b[1][0], b[2][0], c["CAP"]], (2,)),
+    "kv_store": Kernel(KV_STORE, lambda c, b, wg: [b[0][0], b[1][0], b[2][0], b[3][0], c["KV_DIM"], c["BLOCK"]],
+                       (2, 3)),
+    "attention_q8": Kernel(ATTENTION_Q8, lambda c, b, wg: [*(g[0] for g in b[:7]), c["N_HEADS"], c["N_KV_HEADS"],
+                                                           c["HEAD_DIM"], c["BLOCK"]], (6,)),
     "topk": Kernel(TOPK, lambda c, b, wg: [b[0][0], b[1][0], c["N"], c["K"], c.get("SLICE", 512),
                                            int(c.get("PAIRS", False))], (1,)),
 }
