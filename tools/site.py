@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 from tools import csp, pwa, vendor, wasm_build
@@ -74,11 +75,33 @@ def _copy_site_and_kernels(dist):
 def _wheels(dist):
     pkgs = dist / "pkgs"
     pkgs.mkdir(parents=True, exist_ok=True)
-    wheels = [vendor.pypi_file("jinja2"), vendor.markupsafe_wheel()]
-    for w in wheels:
-        _copy(w, pkgs / w.name)
+    wheels = [_with_bytecode(w, pkgs) for w in (vendor.pypi_file("jinja2"), vendor.markupsafe_wheel())]
     wheels.append(build_project_wheel(pkgs, bytecode=True))
     return ["pkgs/" + w.name for w in wheels]
+
+
+def _with_bytecode(wheel, out_dir):
+    """A vendored pure-Python wheel with Pyodide's pycs added (tools/pyc.py): jinja2's modules
+    took about as long to compile at each start of the engine as to run (measured under Node),
+    and the engine imports them before it is ready. Named with the added files' digest; the
+    original is copied as is when no pycs can be made (no Node)."""
+    from tools.pyc import compiled
+    with zipfile.ZipFile(wheel) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    pycs = compiled(files, NODE / "pyodide")
+    if not pycs:
+        _copy(wheel, out_dir / wheel.name)
+        return out_dir / wheel.name
+    digest = hashlib.sha256(b"".join(name.encode() + pycs[name] for name in sorted(pycs))).hexdigest()[:12]
+    name, version, rest = wheel.name.split("-", 2)
+    path = out_dir / f"{name}-{version}+pyc{digest}-{rest}"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for arcname, data in sorted({**files, **pycs}.items()):
+            info = zipfile.ZipInfo(arcname, (2020, 1, 1, 0, 0, 0))  # byte-identical rebuilds
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+    return path
 
 
 def _replay_module(dist):

@@ -4,6 +4,8 @@ A WebGPU adapter that is itself run by the CPU (the browser's fallback adapter, 
 Mesa's lavapipe) emulates a GPU on the CPU and is several times slower than the wasm kernels
 doing the same work directly; no `navigator.gpu` or no adapter leaves only the CPU anyway.
 """
+import asyncio
+
 from .gpu import GPUUnavailable, open_device
 
 CHOICES = ("auto", "webgpu", "wasm")
@@ -47,3 +49,21 @@ async def choose_device(choice="auto", opener=open_device, **options):
         return (await opener("wasm", **wasm_options),
                 f"WebGPU offers only a CPU-emulated adapter ({name}); the CPU kernels are faster.")
     return device, f"WebGPU runs on a GPU ({device.name})."
+
+
+async def choose_device_alongside(work, choice="auto", opener=open_device, **options):
+    """(what `work` returns, device, reason): choose_device while the coroutine `work` runs, e.g.
+    the model's Cache API reads and sha256 checks, which then overlap the kernels' compilation
+    and the start of their threads (a warm load waited for one, then the other). Whichever
+    fails first wins: the other is cancelled, or the device it opened is destroyed."""
+    task = asyncio.ensure_future(work)
+    try:
+        device, reason = await choose_device(choice, opener, **options)
+    except BaseException:
+        task.cancel()
+        raise
+    try:
+        return await task, device, reason
+    except BaseException:
+        device.destroy()
+        raise

@@ -23,6 +23,7 @@ Works in the page and in a worker (Pyodide; uses `js` and `pyodide.ffi`). Relati
 against `location`; a worker (PyScript's may run from a blob: URL) should pass absolute URLs.
 Cache keys are the shards' absolute URLs.
 """
+import asyncio
 import inspect
 import json
 
@@ -231,15 +232,24 @@ async def open_model(manifest_url, progress=None):
     view = js.Uint8Array.new(buffer)
     repaired = []
     meter = _Progress(progress, 0, total)
-    for index, shard in enumerate(manifest["shards"]):
+
+    async def from_cache(shard):  # all shards at once: their reads and sha256s overlap
         data = await verified_cached_shard(cache, shard_url(url, shard), shard)
-        if data is None:
-            try:
-                data = await fetch_and_store(cache, url, shard, model_id, _ignore)
-            except DownloadError as error:
-                raise DownloadError(f"Part {index + 1} of {len(manifest['shards'])} of the model is "
-                                    f"missing or damaged and could not be downloaded again: {error}") from None
-            repaired.append(index)
+        if data is not None:
+            view.set(data, shard["offset"])
+            await meter.add(shard["size"])
+        return data is not None
+
+    found = await asyncio.gather(*(from_cache(shard) for shard in manifest["shards"]))
+    for index, shard in enumerate(manifest["shards"]):
+        if found[index]:
+            continue
+        try:
+            data = await fetch_and_store(cache, url, shard, model_id, _ignore)
+        except DownloadError as error:
+            raise DownloadError(f"Part {index + 1} of {len(manifest['shards'])} of the model is "
+                                f"missing or damaged and could not be downloaded again: {error}") from None
+        repaired.append(index)
         view.set(data, shard["offset"])
         await meter.add(shard["size"])
     await store(cache, url, text, "application/json", model_id)

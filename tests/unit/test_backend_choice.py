@@ -69,3 +69,44 @@ def test_a_forced_choice_is_kept():
         choose("webgpu", GPUUnavailable("no adapter"))
     with pytest.raises(ValueError, match="backend must be one of"):
         choose("fast", None)
+
+
+def test_the_model_opens_while_the_device_does_and_a_failure_frees_the_other():
+    """choose_device_alongside: the model's reads run during the device's opening (both awaited
+    at once); a failed read destroys the opened device, a failed device cancels the reads."""
+    from webgpu_llm.backend_choice import choose_device_alongside
+    events = []
+
+    async def reads(fail=False):
+        events.append("reads start")
+        await asyncio.sleep(0.01)
+        if fail:
+            raise OSError("shard 2 unreadable")
+        events.append("reads done")
+        return "source"
+
+    def slow_opener(fail=False):
+        async def open_device(backend, **options):
+            events.append(f"open {backend}")
+            await asyncio.sleep(0.005)
+            if fail:
+                raise GPUUnavailable("no kernels")
+            events.append(f"opened {backend}")
+            return device
+        return open_device
+
+    device = Device("wasm", is_cpu=True, threads=2, dialect="wasm")
+    source, got, _ = asyncio.run(choose_device_alongside(reads(), "wasm", slow_opener()))
+    assert (source, got) == ("source", device) and events == ["open wasm", "reads start", "opened wasm", "reads done"]
+    with pytest.raises(OSError):
+        asyncio.run(choose_device_alongside(reads(fail=True), "wasm", slow_opener()))
+    assert device.destroyed
+    events.clear()
+
+    async def failing_device():
+        work = reads()
+        with pytest.raises(GPUUnavailable):
+            await choose_device_alongside(work, "wasm", slow_opener(fail=True))
+        await asyncio.sleep(0.02)  # the cancelled reads never finish
+    asyncio.run(failing_device())
+    assert "reads done" not in events

@@ -54,3 +54,6 @@ def test_the_page_unpacks_our_wheel_with_bytecode_and_the_worker_gets_jinja(dist
             assert f"{folder}/__pycache__/{module[:-3]}.cpython-314.pyc" in pycs, source
         header = wheel.read(sorted(pycs)[0])[:8]
     assert int.from_bytes(header[4:8], "little") == 1  # hash-based, unchecked
+    jinja = next(w for w in worker if "/jinja2-" in w)  # compiled at each engine start otherwise
+    with zipfile.ZipFile(dist_dir / jinja) as wheel:
+        assert "jinja2/__pycache__/environment.cpython-314.pyc" in wheel.namelist()

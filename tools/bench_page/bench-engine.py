@@ -35,7 +35,7 @@ try:
     info = await (await pyfetch(base + "build-info.json", cache="no-store")).json()
     result["wheels_installed_s"] = now()
     from webgpu_llm import weights_cache
-    from webgpu_llm.backend_choice import choose_device, describe
+    from webgpu_llm.backend_choice import choose_device_alongside, describe
     from webgpu_llm.engine import Engine
     result["imported_s"] = now()
 
@@ -46,15 +46,14 @@ try:
         fetched = await weights_cache.download_model(manifest)
         result["download_s"] = now() - start
         result["shards_fetched"] = len(fetched["fetched"])
-    say("opening the model from the Cache API")
+    say("opening the model from the Cache API and the device")  # together, as the app does
     start = now()
-    source = await weights_cache.open_model(manifest)
-    result["open_s"] = now() - start
+    source, device, reason = await choose_device_alongside(
+        weights_cache.open_model(manifest), params.get("backend") or "auto", kernel_base=base + "kernels/",
+        threads=int(params.get("threads") or 0) or None)
+    result["open_and_device_s"] = now() - start
     say("loading the engine")
     start = now()
-    device, reason = await choose_device(params.get("backend") or "auto", kernel_base=base + "kernels/",
-                                         threads=int(params.get("threads") or 0) or None)
-    result["device_s"] = now() - start
     engine = await Engine.load(source, device=device, max_context=max_context)
     result["engine_load_s"] = now() - start
     result["ready_s"] = now()

@@ -9,7 +9,7 @@ import datetime as _dt
 import time
 
 from webgpu_llm import weights_cache
-from webgpu_llm.backend_choice import choose_device, describe
+from webgpu_llm.backend_choice import choose_device_alongside, describe
 from webgpu_llm.engine import Engine
 from webgpu_llm.gpu import GPUUnavailable
 
@@ -87,10 +87,10 @@ class EngineHost:
         if self.engine is not None:  # a reload on another backend: free the old device first
             self.engine.model.device.destroy()
             self.engine = self.device = None
-        source = await weights_cache.open_model(self.manifest_url, self._progress)
         try:
-            device, reason = await choose_device(backend, kernel_base=self.base_url + "kernels/",
-                                                 threads=threads)
+            source, device, reason = await choose_device_alongside(
+                weights_cache.open_model(self.manifest_url, self._progress), backend,
+                kernel_base=self.base_url + "kernels/", threads=threads)
         except GPUUnavailable as error:
             raise RuntimeError(str(error)) from None
         info = {**describe(device), "reason": reason, "choice": backend}
