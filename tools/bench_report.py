@@ -213,7 +213,19 @@ def report(results):
 
 def adapter_lines(results):
     return ["Adapters / runtimes:"] + [f"  {name:8s} {run.get('runtime', '')}: {run.get('adapter', '?')}"
-                                      for name, run in results["runs"].items() if run]
+                                      for name, run in results["runs"].items() if run] + memory_lines(results)
+
+
+def memory_lines(results):
+    """The CPU kernels' wasm memory (model, KV cache, activations) against the GGUF's size (#13)."""
+    out = []
+    for name, run in results["runs"].items():
+        warm = (run or {}).get("phases", {}).get("warm", {})
+        if warm.get("wasm_memory_bytes") and warm.get("gguf_bytes"):
+            after = warm.get("wasm_memory_after_bytes", warm["wasm_memory_bytes"])
+            out.append(f"  {name:8s} wasm memory {after / 1e6:.1f} MB after the completion = "
+                       f"{after / warm['gguf_bytes']:.2f}x the GGUF ({warm['gguf_bytes'] / 1e6:.1f} MB)")
+    return out
 
 
 def bandwidth_lines(results):

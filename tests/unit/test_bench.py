@@ -147,3 +147,11 @@ def test_deno_run_takes_the_pyodide_column(tmp_path):
     headers, _ = bandwidth_rows(results)
     assert headers == ["kernel", "native", "deno"]
     assert "deno vs native" in results["outputs_agree"]
+
+
+def test_report_gives_the_cpu_kernels_wasm_memory_against_the_gguf(tmp_path):
+    results = fake_results(tmp_path)
+    results["runs"]["browser"]["phases"] = {"warm": {"gguf_bytes": 98_362_432, "wasm_memory_bytes": 126_000_000,
+                                                     "wasm_memory_after_bytes": 126_091_264}}
+    assert "browser  wasm memory 126.1 MB after the completion = 1.28x the GGUF (98.4 MB)" in report(results)
+    assert "wasm memory" not in report(fake_results(tmp_path))  # WebGPU runs: no such line

@@ -60,6 +60,9 @@ try:
     result.update(backend=describe(device)["backend"], threads=getattr(device, "threads", None),
                   backend_reason=reason)
     result["adapter"] = device.name + (" (fallback adapter)" if device.is_fallback else "")
+    result["gguf_bytes"] = source.size
+    if result["backend"] == "wasm":  # #13's memory goal: the kernels' whole linear memory
+        result["wasm_memory_bytes"] = device.runtime.size
     result["features"] = sorted(device.features)
 
     if tokens:
@@ -88,6 +91,8 @@ try:
             "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
             "engine_timings": usage.timings, "dispatches_per_token": engine.model.dispatches_per_token}
 
+    if result["backend"] == "wasm":
+        result["wasm_memory_after_bytes"] = device.runtime.size
     if params.get("profile") == "1" and result["backend"] == "webgpu":
         import kernel_profile  # tools/kernel_profile.py, fetched by bench-pyscript.json
         say("timing every kernel")
