@@ -53,7 +53,10 @@ def build_project_wheel(out_dir, bytecode=False):
 
 def _vendor_runtime(dist):
     for name in PYODIDE_FILES:
-        _copy(NODE / "pyodide" / name, dist / "vendor" / "pyodide" / name)
+        if name == "python_stdlib.zip":
+            _stdlib_with_bytecode(NODE / "pyodide" / name, dist / "vendor" / "pyodide" / name)
+        else:
+            _copy(NODE / "pyodide" / name, dist / "vendor" / "pyodide" / name)
     for path in sorted((NODE / "@pyscript" / "core" / "dist").iterdir()):
         if path.suffix in (".js", ".css"):
             _copy(path, dist / "vendor" / "pyscript" / path.name)
@@ -80,6 +83,36 @@ def _wheels(dist):
     return ["pkgs/" + w.name for w in wheels]
 
 
+def _stdlib_with_bytecode(source, target):
+    """Pyodide's standard library zip plus a `NAME.pyc` beside each `NAME.py` (tools/pyc.py;
+    zipimport takes a .pyc first and, unchecked-hash, never compares it with the source). The
+    npm zip holds sources only, so every start compiled each stdlib module it imports: measured
+    under Node, Pyodide's boot took about twice as long (issue #13's warm load). Sources stay for
+    tracebacks; the zip grows from 2.5 to 7 MB (a first visit's download, cached after)."""
+    from tools.pyc import compiled
+    with zipfile.ZipFile(source) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    pycs = {}
+    for path, data in compiled({n: d for n, d in files.items() if n.endswith(".py")}, NODE / "pyodide").items():
+        folder, _, cached = path.rpartition("__pycache__/")  # PEP 3147 name -> the zip's legacy one
+        pycs[folder + cached.split(".", 1)[0] + ".pyc"] = data
+    if not pycs:
+        _copy(source, target)
+        return
+    _write_zip(target, {**files, **pycs})
+
+
+def _write_zip(path, files):
+    """A zip of {archive path: bytes} with fixed dates: the same bytes for the same inputs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for arcname, data in sorted(files.items()):
+            info = zipfile.ZipInfo(arcname, (2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+
+
 def _with_bytecode(wheel, out_dir):
     """A vendored pure-Python wheel with Pyodide's pycs added (tools/pyc.py): jinja2's modules
     took about as long to compile at each start of the engine as to run (measured under Node),
@@ -95,12 +128,7 @@ def _with_bytecode(wheel, out_dir):
     digest = hashlib.sha256(b"".join(name.encode() + pycs[name] for name in sorted(pycs))).hexdigest()[:12]
     name, version, rest = wheel.name.split("-", 2)
     path = out_dir / f"{name}-{version}+pyc{digest}-{rest}"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for arcname, data in sorted({**files, **pycs}.items()):
-            info = zipfile.ZipInfo(arcname, (2020, 1, 1, 0, 0, 0))  # byte-identical rebuilds
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, data)
+    _write_zip(path, {**files, **pycs})
     return path
 
 

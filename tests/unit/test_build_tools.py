@@ -57,3 +57,14 @@ def test_the_page_unpacks_our_wheel_with_bytecode_and_the_worker_gets_jinja(dist
     jinja = next(w for w in worker if "/jinja2-" in w)  # compiled at each engine start otherwise
     with zipfile.ZipFile(dist_dir / jinja) as wheel:
         assert "jinja2/__pycache__/environment.cpython-314.pyc" in wheel.namelist()
+
+
+def test_the_standard_library_ships_with_bytecode_zipimport_takes_first(dist_dir):
+    """Pyodide's npm python_stdlib.zip holds sources only: the build adds an unchecked-hash
+    NAME.pyc beside every NAME.py (zipimport's search order puts .pyc first), sources kept."""
+    with zipfile.ZipFile(dist_dir / "vendor" / "pyodide" / "python_stdlib.zip") as z:
+        names = set(z.namelist())
+        sources = {n for n in names if n.endswith(".py")}
+        assert len(sources) > 500 and {n + "c" for n in sources} <= names
+        header = z.read("asyncio/__init__.pyc")[:8]
+    assert int.from_bytes(header[4:8], "little") == 1  # hash-based, unchecked
