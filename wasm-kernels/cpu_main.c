@@ -19,6 +19,7 @@ static const struct {
     {op_embed, 9}, {op_linear, 15}, {op_repack, 5}, {op_rmsnorm, 6}, {op_rope, 6}, {op_swiglu, 4},
     {op_add, 3}, {op_copy, 3}, {op_gather_logits, 4}, {op_topk, 6}, {op_attention, 8},
     {0, 0},  // OP_BARRIER
+    {0, 0},  // 13: reserved (the bias op of the K-quant work)
     {op_kv_store, 6}, {op_attention_q8, 11},
 };
 #define OP_BARRIER 12

@@ -13,7 +13,7 @@ import struct
 from collections import namedtuple
 
 EMBED, LINEAR, REPACK, RMSNORM, ROPE, SWIGLU, ADD, COPY, GATHER_LOGITS, TOPK, ATTENTION, BARRIER = range(1, 13)
-KV_STORE, ATTENTION_Q8 = 13, 14  # the int8 KV cache (cpu_kv.c; no WGSL twin: kv_cache.py)
+KV_STORE, ATTENTION_Q8 = 14, 15  # the int8 KV cache (cpu_kv.c; no WGSL twin: kv_cache.py); 13: reserved
 
 Kernel = namedtuple("Kernel", "op encode writes")
 CPU_FORMATS = (0, 1, 2, 8)  # weight formats (dequant.wgsl FMT) cpu_linear.c reads: F32, F16, Q4, Q8
