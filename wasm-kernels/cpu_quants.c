@@ -1,0 +1,257 @@
+// Products, dequantization and repack of Q5 (Q5_0/Q5_1), Q4_K, Q5_K and Q6_K weights (layouts:
+// dequant.wgsl, FMT 6, 12, 13, 14). They run in place on what the WebGPU kernels read (Q4_K/Q5_K
+// the file's super-blocks; Q5 and Q6_K repacked into aligned blocks) rather than being expanded
+// into Q8 at load: Qwen2.5-0.5B is 54% Q5_0, which as Q8 would take the model to 1.35x its file.
+// As in cpu_linear.c, x arrives quantized per 32-block to int8 and each (sub-)block's product is
+// an exact integer dot product; the weights' quants are unpacked to bytes 0..63 first (nibble,
+// fifth or sixth bits), which are valid i7 operands of relaxed SIMD's dot product as well.
+#include "cpu_quants.h"
+#include "cpu_math.h"
+
+static inline uint32_t word_at(const uint8_t *p) {
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint32_t half_at(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
+// sum(v[i] * x[e + i]) over 16 elements, v unsigned bytes 0..127: the lanes sum to it.
+static inline v128_t udot16(v128_t v, const XBlocks *x, uint32_t e) {
+#ifdef RELAXED
+    return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(x->q8 + e), v, wasm_i32x4_splat(0));
+#else
+    v128_t r = wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(v), wasm_v128_load(x->q + e));
+    return wasm_i32x4_add(r, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(v), wasm_v128_load(x->q + e + 8)));
+#endif
+}
+
+static inline v128_t udot32(v128_t lo, v128_t hi, const XBlocks *x, uint32_t e) {
+    return wasm_i32x4_add(udot16(lo, x, e), udot16(hi, x, e + 16));
+}
+
+// sum((v[i] - 32) * x[e + i]) over 16 elements, v bytes 0..63 (Q6_K's offset quants).
+static inline v128_t offset_dot16(v128_t v, const XBlocks *x, uint32_t e) {
+#ifdef RELAXED
+    v128_t xv = wasm_v128_load(x->q8 + e);
+    v128_t r = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, v, wasm_i32x4_splat(0));
+    return wasm_i32x4_sub(r, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, wasm_i8x16_splat(32), wasm_i32x4_splat(0)));
+#else
+    v128_t s = wasm_i8x16_sub(v, wasm_i8x16_splat(32));
+    v128_t r = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(s), wasm_v128_load(x->q + e));
+    return wasm_i32x4_add(r, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(s), wasm_v128_load(x->q + e + 8)));
+#endif
+}
+
+static inline int32_t lane_sum(v128_t v) {
+    return wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1) + wasm_i32x4_extract_lane(v, 2) +
+           wasm_i32x4_extract_lane(v, 3);
+}
+
+// ---- Q5: 16 nibble bytes a block; scales = (d, m) f16 pair, then the 32 fifth bits.
+
+// 16 bytes, 16 where the fifth bit of element e is set: `pick` spreads two bytes of the bit word
+// over eight lanes each, the mask keeps one bit a lane.
+static inline v128_t fifth_bits(v128_t bits, v128_t pick) {
+    v128_t mask = wasm_i8x16_make(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+    v128_t spread = wasm_v128_and(wasm_i8x16_swizzle(bits, pick), mask);
+    return wasm_v128_and(wasm_i8x16_eq(spread, mask), wasm_i8x16_splat(16));
+}
+
+static inline v128_t q5_dot(const uint8_t *q, uint32_t qh, const XBlocks *x, uint32_t e) {
+    v128_t v = wasm_v128_load(q), bits = wasm_i32x4_splat((int32_t)qh);
+    v128_t lo = wasm_v128_or(wasm_v128_and(v, wasm_i8x16_splat(15)),
+                             fifth_bits(bits, wasm_i8x16_make(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)));
+    v128_t hi = wasm_v128_or(wasm_u8x16_shr(v, 4),
+                             fifth_bits(bits, wasm_i8x16_make(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)));
+    return udot32(lo, hi, x, e);
+}
+
+// Four blocks at a time, as row_dot_q4: value = d*q + m, so the product is d*dx*sum(q*xq) + m*xs.
+static float row_q5(const uint8_t *quants, const uint32_t *scales, uint32_t g0, uint32_t blocks, const XBlocks *x) {
+    const uint8_t *q = quants + 16u * g0;
+    const uint32_t *sc = scales + 2u * g0;
+    v128_t acc = wasm_f32x4_splat(0.0f);
+    uint32_t b = 0;
+    for (; b + 4 <= blocks; b += 4) {
+        v128_t s = hsum4(q5_dot(q + 16 * b, sc[2 * b + 1], x, 32 * b),
+                         q5_dot(q + 16 * (b + 1), sc[2 * b + 3], x, 32 * (b + 1)),
+                         q5_dot(q + 16 * (b + 2), sc[2 * b + 5], x, 32 * (b + 2)),
+                         q5_dot(q + 16 * (b + 3), sc[2 * b + 7], x, 32 * (b + 3)));
+        v128_t w = wasm_i32x4_shuffle(wasm_v128_load(sc + 2 * b), wasm_v128_load(sc + 2 * b + 4), 0, 2, 4, 6);
+        v128_t dw = f16x4_to_f32x4(w), mw = f16x4_to_f32x4(wasm_u32x4_shr(w, 16));
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s), wasm_f32x4_mul(dw, wasm_v128_load(x->d + b))));
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(mw, wasm_v128_load(x->s + b)));
+    }
+    float total = hsum_f32x4(acc);
+    for (; b < blocks; b++) {
+        int32_t s = lane_sum(q5_dot(q + 16 * b, sc[2 * b + 1], x, 32 * b));
+        total += (float)s * (f16_to_f32(sc[2 * b]) * x->d[b]) + f16_to_f32(sc[2 * b] >> 16) * x->s[b];
+    }
+    return total;
+}
+
+// ---- Q4_K / Q5_K: 256-element super-blocks read in place (144 / 176 bytes).
+
+// Sub-block j's scale d*sc and min dmin*m: 8 6-bit pairs packed in 12 bytes (ggml's
+// get_scale_min_k4: j < 4 low 6 bits of bytes j, j+4; else nibbles of byte j+4 and the spare
+// top bits of bytes j-4 and j).
+static void k_scales(const uint8_t *sb, float *scale, float *min) {
+    float d = f16_to_f32(half_at(sb)), dmin = f16_to_f32(half_at(sb + 2));
+    const uint8_t *s = sb + 4;
+    for (int j = 0; j < 4; j++) {
+        scale[j] = d * (float)(s[j] & 63);
+        min[j] = dmin * (float)(s[j + 4] & 63);
+        scale[j + 4] = d * (float)((s[j + 8] & 15) | ((s[j] >> 6) << 4));
+        min[j + 4] = dmin * (float)((s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4));
+    }
+}
+
+// Q5_K's fifth bits of sub-block j (bit j of each of 16 bytes), as 16.
+static inline v128_t k_fifth(v128_t qh, uint32_t j) {
+    v128_t moved = j <= 4 ? wasm_i8x16_shl(qh, 4 - j) : wasm_u8x16_shr(qh, j - 4);
+    return wasm_v128_and(moved, wasm_i8x16_splat(16));
+}
+
+// Inlined twice (five = 0 / 1 constants), so Q4_K carries no fifth-bit work.
+static inline __attribute__((always_inline)) float row_k45(const uint8_t *quants, uint32_t g0, uint32_t blocks,
+                                                          const XBlocks *x, int five) {
+    uint32_t bytes = five ? 176 : 144;
+    const uint8_t *sb = quants + bytes * (g0 / 8);
+    v128_t acc = wasm_f32x4_splat(0.0f), nib = wasm_i8x16_splat(15);
+    for (uint32_t b = 0; b < blocks; b += 8, sb += bytes) {
+        float scale[8], min[8];
+        k_scales(sb, scale, min);
+        const uint8_t *qs = sb + (five ? 48 : 16);
+        v128_t qh0 = wasm_v128_load(sb + 16), qh1 = wasm_v128_load(sb + 32), s[8];
+        for (uint32_t c = 0; c < 4; c++) {  // sub-blocks 2c (low nibbles) and 2c+1 share 32 bytes
+            v128_t v0 = wasm_v128_load(qs + 32 * c), v1 = wasm_v128_load(qs + 32 * c + 16);
+            v128_t a0 = wasm_v128_and(v0, nib), a1 = wasm_v128_and(v1, nib);
+            v128_t b0 = wasm_u8x16_shr(v0, 4), b1 = wasm_u8x16_shr(v1, 4);
+            if (five) {
+                a0 = wasm_v128_or(a0, k_fifth(qh0, 2 * c));
+                a1 = wasm_v128_or(a1, k_fifth(qh1, 2 * c));
+                b0 = wasm_v128_or(b0, k_fifth(qh0, 2 * c + 1));
+                b1 = wasm_v128_or(b1, k_fifth(qh1, 2 * c + 1));
+            }
+            s[2 * c] = udot32(a0, a1, x, 32 * (b + 2 * c));
+            s[2 * c + 1] = udot32(b0, b1, x, 32 * (b + 2 * c + 1));
+        }
+        for (uint32_t h = 0; h < 8; h += 4) {  // value = scale*q - min, per sub-block
+            v128_t si = wasm_f32x4_convert_i32x4(hsum4(s[h], s[h + 1], s[h + 2], s[h + 3]));
+            v128_t f = wasm_f32x4_mul(wasm_v128_load(scale + h), wasm_v128_load(x->d + b + h));
+            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(si, f));
+            acc = wasm_f32x4_sub(acc, wasm_f32x4_mul(wasm_v128_load(min + h), wasm_v128_load(x->s + b + h)));
+        }
+    }
+    return hsum_f32x4(acc);
+}
+
+// ---- Q6_K: 208 bytes a super-block (128 low-nibble bytes, 64 of 2-bit highs, 16 int8 scales),
+// d as f32 in scales. Sub-block j = 4n + k: nibbles of bytes 64n + 32(k&1) .. (high ones for
+// k >= 2), top bits 2k.. of bytes 32n ..; scales 8n + 2k (elements 0..15) and 8n + 2k + 1.
+
+static inline v128_t q6_top(v128_t h, uint32_t k) {
+    v128_t moved = k == 0 ? wasm_i8x16_shl(h, 4) : k == 1 ? wasm_i8x16_shl(h, 2) : k == 2 ? h : wasm_u8x16_shr(h, 2);
+    return wasm_v128_and(moved, wasm_i8x16_splat(0x30));
+}
+
+static float row_q6k(const uint8_t *quants, const float *d, uint32_t g0, uint32_t blocks, const XBlocks *x) {
+    const uint8_t *sb = quants + 208u * (g0 / 8);
+    const float *dd = d + g0 / 8;
+    v128_t acc = wasm_f32x4_splat(0.0f), nib = wasm_i8x16_splat(15);
+    for (uint32_t b = 0; b < blocks; b += 8, sb += 208, dd++) {
+        const int8_t *sc = (const int8_t *)(sb + 192);
+        v128_t dv = wasm_f32x4_splat(*dd);
+        for (uint32_t n = 0; n < 2; n++) {
+            const uint8_t *ql = sb + 64 * n, *qh = sb + 128 + 32 * n;
+            v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16), l[4], r[4];
+            for (int i = 0; i < 4; i++) l[i] = wasm_v128_load(ql + 16 * i);
+            for (uint32_t k = 0; k < 4; k++) {
+                v128_t la = l[2 * (k & 1)], lb = l[2 * (k & 1) + 1];
+                la = k >= 2 ? wasm_u8x16_shr(la, 4) : wasm_v128_and(la, nib);
+                lb = k >= 2 ? wasm_u8x16_shr(lb, 4) : wasm_v128_and(lb, nib);
+                uint32_t e = 32 * (b + 4 * n + k), j = 8 * n + 2 * k;
+                v128_t da = offset_dot16(wasm_v128_or(la, q6_top(h0, k)), x, e);
+                v128_t db = offset_dot16(wasm_v128_or(lb, q6_top(h1, k)), x, e + 16);
+                r[k] = wasm_i32x4_add(wasm_i32x4_mul(da, wasm_i32x4_splat(sc[j])),
+                                      wasm_i32x4_mul(db, wasm_i32x4_splat(sc[j + 1])));
+            }
+            v128_t si = wasm_f32x4_convert_i32x4(hsum4(r[0], r[1], r[2], r[3]));
+            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(si, wasm_f32x4_mul(dv, wasm_v128_load(x->d + b + 4 * n))));
+        }
+    }
+    return hsum_f32x4(acc);
+}
+
+float row_dot_more(uint32_t fmt, const void *quants, const void *scales, uint32_t row, uint32_t blocks,
+                   const XBlocks *x) {
+    uint32_t g0 = row * blocks;
+    if (fmt == FMT_Q5) return row_q5(quants, scales, g0, blocks, x);
+    if (fmt == FMT_Q6K) return row_q6k(quants, scales, g0, blocks, x);
+    if (fmt == FMT_Q5K) return row_k45(quants, g0, blocks, x, 1);
+    return row_k45(quants, g0, blocks, x, 0);
+}
+
+// ---- Dequantization of one 32-block (embedding rows: plain C, a row per token).
+
+static void dequant_k45(const uint8_t *quants, uint32_t g, int five, float *out) {
+    uint32_t bytes = five ? 176 : 144, j = g % 8;
+    const uint8_t *sb = quants + bytes * (g / 8);
+    const uint8_t *qs = sb + (five ? 48 : 16) + 32 * (j / 2), *qh = sb + 16;
+    float scale[8], min[8];
+    k_scales(sb, scale, min);
+    for (uint32_t l = 0; l < 32; l++) {
+        uint32_t q = (qs[l] >> (4 * (j & 1))) & 15;
+        if (five) q |= ((qh[l] >> j) & 1) << 4;
+        out[l] = scale[j] * (float)q - min[j];
+    }
+}
+
+static void dequant_q6k(const uint8_t *quants, const float *d, uint32_t g, float *out) {
+    uint32_t j = g % 8, n = j >> 2, k = j & 3;
+    const uint8_t *sb = quants + 208 * (g / 8);
+    const uint8_t *ql = sb + 64 * n + 32 * (k & 1), *qh = sb + 128 + 32 * n;
+    const int8_t *sc = (const int8_t *)(sb + 192) + 8 * n + 2 * k;
+    for (uint32_t l = 0; l < 32; l++) {
+        int32_t q = (int32_t)(((ql[l] >> (4 * (k >> 1))) & 15) | (((qh[l] >> (2 * k)) & 3) << 4)) - 32;
+        out[l] = d[g / 8] * (float)sc[l / 16] * (float)q;
+    }
+}
+
+void dequant_more(uint32_t fmt, const void *quants, const void *scales, uint32_t g, float *out) {
+    if (fmt == FMT_Q5) {
+        const uint8_t *q = (const uint8_t *)quants + 16 * g;
+        const uint32_t *sc = (const uint32_t *)scales + 2 * g;
+        float d = f16_to_f32(sc[0]), m = f16_to_f32(sc[0] >> 16);
+        for (uint32_t l = 0; l < 16; l++) {
+            out[l] = d * (float)((q[l] & 15) | (((sc[1] >> l) & 1) << 4)) + m;
+            out[l + 16] = d * (float)((q[l] >> 4) | (((sc[1] >> (l + 16)) & 1) << 4)) + m;
+        }
+    } else if (fmt == FMT_Q6K) {
+        dequant_q6k(quants, scales, g, out);
+    } else {
+        dequant_k45(quants, g, fmt == FMT_Q5K, out);
+    }
+}
+
+// ---- Load-time repack (repack.wgsl's SRC 6, 7, 14).
+
+void repack_more(uint32_t src, const uint8_t *raw, uint8_t *quants, uint32_t *scales, uint32_t g) {
+    if (src == 6) {  // Q5_0 (22 bytes: d, fifth bits, nibbles): m = -16d, exact in f16
+        uint32_t d = half_at(raw + 22 * g);
+        scales[2 * g] = d | f32_to_f16_exact(-16.0f * f16_to_f32(d)) << 16;
+        scales[2 * g + 1] = word_at(raw + 22 * g + 2);
+        __builtin_memcpy(quants + 16 * g, raw + 22 * g + 6, 16);
+    } else if (src == 7) {  // Q5_1 (24 bytes: d, m, fifth bits, nibbles)
+        scales[2 * g] = word_at(raw + 24 * g);
+        scales[2 * g + 1] = word_at(raw + 24 * g + 4);
+        __builtin_memcpy(quants + 16 * g, raw + 24 * g + 8, 16);
+    } else {  // Q6_K: the first 208 bytes as they are, the f16 d after them as an f32
+        Bits d = {.f = f16_to_f32(half_at(raw + 210 * g + 208))};
+        scales[g] = d.u;
+        __builtin_memcpy(quants + 208 * g, raw + 210 * g, 208);
+    }
+}
