@@ -171,16 +171,39 @@ typedef struct {
     float *y;         // output row 0 of token 0 (ROW0 and the cache position applied)
 } Linear;
 
+// cpu_quants.c's formats: up to MAX_TOKENS tokens per call, which unpacks each block once for them.
+static void more_rows(const Linear *L, uint32_t r0, uint32_t r1, uint32_t t0, uint32_t t1) {
+    uint32_t blocks = L->k / 32;
+    for (uint32_t r = r0; r < r1; r++) {
+        for (uint32_t t = t0; t < t1; t += MAX_TOKENS) {
+            uint32_t n = t1 - t < MAX_TOKENS ? t1 - t : MAX_TOKENS;
+            XBlocks x[MAX_TOKENS];
+            float v[MAX_TOKENS];
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t at = (t + i - t0) * blocks;
+                x[i] = (XBlocks){xq + 32u * at, XQ8(32u * at), xd + at, xs + at};
+            }
+            rows_dot_more(L->fmt, L->quants, L->scales, r, blocks, x, n, v);
+            for (uint32_t i = 0; i < n; i++) {
+                float *out = L->y + (uint64_t)(t + i) * L->n_out + r;
+                *out = L->accumulate ? *out + v[i] : v[i];
+            }
+        }
+    }
+}
+
 // Rows [r0, r1) for tokens [t0, t1) of the chunk quantized at xq (token t0 at block 0).
 static void linear_rows(const Linear *L, uint32_t r0, uint32_t r1, uint32_t t0, uint32_t t1) {
     uint32_t blocks = L->k / 32;
+    if (is_more_format(L->fmt)) {
+        more_rows(L, r0, r1, t0, t1);
+        return;
+    }
     for (uint32_t r = r0; r < r1; r++) {  // a row's weights stay in cache across the tokens
         for (uint32_t t = t0; t < t1; t++) {
             float v;
             if (L->fmt == FMT_Q4) v = row_dot_q4(L->quants, L->scales, r * blocks, blocks, (t - t0) * blocks);
             else if (L->fmt == FMT_Q8) v = row_dot_q8(L->quants, L->scales, r * blocks, blocks, (t - t0) * blocks);
-            else if (is_more_format(L->fmt)) v = row_dot_more(L->fmt, L->quants, L->scales, r, blocks, &(XBlocks){
-                xq + 32u * (t - t0) * blocks, XQ8(32u * (t - t0) * blocks), xd + (t - t0) * blocks, xs + (t - t0) * blocks});
             else v = row_dot_float(L->fmt, L->quants, r, L->k, L->x + (uint64_t)t * L->k);
             float *out = L->y + (uint64_t)t * L->n_out + r;
             *out = L->accumulate ? *out + v : v;

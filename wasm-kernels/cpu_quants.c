@@ -60,37 +60,44 @@ static inline v128_t fifth_bits(v128_t bits, v128_t pick) {
     return wasm_v128_and(wasm_i8x16_eq(spread, mask), wasm_i8x16_splat(16));
 }
 
-static inline v128_t q5_dot(const uint8_t *q, uint32_t qh, const XBlocks *x, uint32_t e) {
+// A block's 32 quants as bytes 0..31: elements 0..15 in *lo, 16..31 in *hi.
+static inline void q5_unpack(const uint8_t *q, uint32_t qh, v128_t *lo, v128_t *hi) {
     v128_t v = wasm_v128_load(q), bits = wasm_i32x4_splat((int32_t)qh);
-    v128_t lo = wasm_v128_or(wasm_v128_and(v, wasm_i8x16_splat(15)),
-                             fifth_bits(bits, wasm_i8x16_make(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)));
-    v128_t hi = wasm_v128_or(wasm_u8x16_shr(v, 4),
-                             fifth_bits(bits, wasm_i8x16_make(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)));
-    return udot32(lo, hi, x, e);
+    *lo = wasm_v128_or(wasm_v128_and(v, wasm_i8x16_splat(15)),
+                       fifth_bits(bits, wasm_i8x16_make(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)));
+    *hi = wasm_v128_or(wasm_u8x16_shr(v, 4),
+                       fifth_bits(bits, wasm_i8x16_make(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)));
 }
 
 // Four blocks at a time, as row_dot_q4: value = d*q + m, so the product is d*dx*sum(q*xq) + m*xs.
-static float row_q5(const uint8_t *quants, const uint32_t *scales, uint32_t g0, uint32_t blocks, const XBlocks *x) {
+// The blocks are unpacked once for all n tokens (prefill: the unpacking is most of the work).
+static inline __attribute__((always_inline)) void rows_q5(const uint8_t *quants, const uint32_t *scales, uint32_t g0, uint32_t blocks, const XBlocks *x,
+                    uint32_t n, float *out) {
     const uint8_t *q = quants + 16u * g0;
     const uint32_t *sc = scales + 2u * g0;
-    v128_t acc = wasm_f32x4_splat(0.0f);
+    v128_t acc[MAX_TOKENS], lo[4], hi[4];
+    for (uint32_t t = 0; t < n; t++) acc[t] = wasm_f32x4_splat(0.0f);
     uint32_t b = 0;
     for (; b + 4 <= blocks; b += 4) {
-        v128_t s = hsum4(q5_dot(q + 16 * b, sc[2 * b + 1], x, 32 * b),
-                         q5_dot(q + 16 * (b + 1), sc[2 * b + 3], x, 32 * (b + 1)),
-                         q5_dot(q + 16 * (b + 2), sc[2 * b + 5], x, 32 * (b + 2)),
-                         q5_dot(q + 16 * (b + 3), sc[2 * b + 7], x, 32 * (b + 3)));
+        for (uint32_t i = 0; i < 4; i++) q5_unpack(q + 16 * (b + i), sc[2 * (b + i) + 1], lo + i, hi + i);
         v128_t w = wasm_i32x4_shuffle(wasm_v128_load(sc + 2 * b), wasm_v128_load(sc + 2 * b + 4), 0, 2, 4, 6);
         v128_t dw = f16x4_to_f32x4(w), mw = f16x4_to_f32x4(wasm_u32x4_shr(w, 16));
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s), wasm_f32x4_mul(dw, wasm_v128_load(x->d + b))));
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(mw, wasm_v128_load(x->s + b)));
+        for (uint32_t t = 0; t < n; t++) {
+            const XBlocks *xt = x + t;
+            v128_t s = hsum4(udot32(lo[0], hi[0], xt, 32 * b), udot32(lo[1], hi[1], xt, 32 * (b + 1)),
+                             udot32(lo[2], hi[2], xt, 32 * (b + 2)), udot32(lo[3], hi[3], xt, 32 * (b + 3)));
+            v128_t f = wasm_f32x4_mul(dw, wasm_v128_load(xt->d + b));
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s), f));
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(mw, wasm_v128_load(xt->s + b)));
+        }
     }
-    float total = hsum_f32x4(acc);
+    for (uint32_t t = 0; t < n; t++) out[t] = hsum_f32x4(acc[t]);
     for (; b < blocks; b++) {
-        int32_t s = lane_sum(q5_dot(q + 16 * b, sc[2 * b + 1], x, 32 * b));
-        total += (float)s * (f16_to_f32(sc[2 * b]) * x->d[b]) + f16_to_f32(sc[2 * b] >> 16) * x->s[b];
+        float d = f16_to_f32(sc[2 * b]), m = f16_to_f32(sc[2 * b] >> 16);
+        q5_unpack(q + 16 * b, sc[2 * b + 1], lo, hi);
+        for (uint32_t t = 0; t < n; t++)
+            out[t] += (float)lane_sum(udot32(lo[0], hi[0], x + t, 32 * b)) * (d * x[t].d[b]) + m * x[t].s[b];
     }
-    return total;
 }
 
 // ---- Q4_K / Q5_K: 256-element super-blocks read in place (144 / 176 bytes).
@@ -115,38 +122,50 @@ static inline v128_t k_fifth(v128_t qh, uint32_t j) {
     return wasm_v128_and(moved, wasm_i8x16_splat(16));
 }
 
-// Inlined twice (five = 0 / 1 constants), so Q4_K carries no fifth-bit work.
-static inline __attribute__((always_inline)) float row_k45(const uint8_t *quants, uint32_t g0, uint32_t blocks,
-                                                          const XBlocks *x, int five) {
+// A super-block's 8 sub-blocks as bytes 0..31 (sub-block j: elements 0..15 in q[2j], 16..31 in
+// q[2j+1]). Inlined with `five` constant, so Q4_K carries no fifth-bit work.
+static inline __attribute__((always_inline)) void k45_unpack(const uint8_t *sb, int five, v128_t *q) {
+    const uint8_t *qs = sb + (five ? 48 : 16);
+    v128_t nib = wasm_i8x16_splat(15), qh0 = wasm_v128_load(sb + 16), qh1 = wasm_v128_load(sb + 32);
+    for (uint32_t c = 0; c < 4; c++) {  // sub-blocks 2c (low nibbles) and 2c+1 share 32 bytes
+        v128_t v0 = wasm_v128_load(qs + 32 * c), v1 = wasm_v128_load(qs + 32 * c + 16);
+        v128_t *a = q + 4 * c, *b = a + 2;
+        a[0] = wasm_v128_and(v0, nib);
+        a[1] = wasm_v128_and(v1, nib);
+        b[0] = wasm_u8x16_shr(v0, 4);
+        b[1] = wasm_u8x16_shr(v1, 4);
+        if (five) {
+            a[0] = wasm_v128_or(a[0], k_fifth(qh0, 2 * c));
+            a[1] = wasm_v128_or(a[1], k_fifth(qh1, 2 * c));
+            b[0] = wasm_v128_or(b[0], k_fifth(qh0, 2 * c + 1));
+            b[1] = wasm_v128_or(b[1], k_fifth(qh1, 2 * c + 1));
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void rows_k45(const uint8_t *quants, uint32_t g0, uint32_t blocks,
+                                                           const XBlocks *x, uint32_t n, float *out, int five) {
     uint32_t bytes = five ? 176 : 144;
     const uint8_t *sb = quants + bytes * (g0 / 8);
-    v128_t acc = wasm_f32x4_splat(0.0f), nib = wasm_i8x16_splat(15);
+    v128_t acc[MAX_TOKENS], q[16];
+    for (uint32_t t = 0; t < n; t++) acc[t] = wasm_f32x4_splat(0.0f);
     for (uint32_t b = 0; b < blocks; b += 8, sb += bytes) {
         float scale[8], min[8];
         k_scales(sb, scale, min);
-        const uint8_t *qs = sb + (five ? 48 : 16);
-        v128_t qh0 = wasm_v128_load(sb + 16), qh1 = wasm_v128_load(sb + 32), s[8];
-        for (uint32_t c = 0; c < 4; c++) {  // sub-blocks 2c (low nibbles) and 2c+1 share 32 bytes
-            v128_t v0 = wasm_v128_load(qs + 32 * c), v1 = wasm_v128_load(qs + 32 * c + 16);
-            v128_t a0 = wasm_v128_and(v0, nib), a1 = wasm_v128_and(v1, nib);
-            v128_t b0 = wasm_u8x16_shr(v0, 4), b1 = wasm_u8x16_shr(v1, 4);
-            if (five) {
-                a0 = wasm_v128_or(a0, k_fifth(qh0, 2 * c));
-                a1 = wasm_v128_or(a1, k_fifth(qh1, 2 * c));
-                b0 = wasm_v128_or(b0, k_fifth(qh0, 2 * c + 1));
-                b1 = wasm_v128_or(b1, k_fifth(qh1, 2 * c + 1));
+        k45_unpack(sb, five, q);
+        for (uint32_t t = 0; t < n; t++) {
+            const XBlocks *xt = x + t;
+            v128_t s[8];
+            for (uint32_t j = 0; j < 8; j++) s[j] = udot32(q[2 * j], q[2 * j + 1], xt, 32 * (b + j));
+            for (uint32_t h = 0; h < 8; h += 4) {  // value = scale*q - min, per sub-block
+                v128_t si = wasm_f32x4_convert_i32x4(hsum4(s[h], s[h + 1], s[h + 2], s[h + 3]));
+                v128_t f = wasm_f32x4_mul(wasm_v128_load(scale + h), wasm_v128_load(xt->d + b + h));
+                acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(si, f));
+                acc[t] = wasm_f32x4_sub(acc[t], wasm_f32x4_mul(wasm_v128_load(min + h), wasm_v128_load(xt->s + b + h)));
             }
-            s[2 * c] = udot32(a0, a1, x, 32 * (b + 2 * c));
-            s[2 * c + 1] = udot32(b0, b1, x, 32 * (b + 2 * c + 1));
-        }
-        for (uint32_t h = 0; h < 8; h += 4) {  // value = scale*q - min, per sub-block
-            v128_t si = wasm_f32x4_convert_i32x4(hsum4(s[h], s[h + 1], s[h + 2], s[h + 3]));
-            v128_t f = wasm_f32x4_mul(wasm_v128_load(scale + h), wasm_v128_load(x->d + b + h));
-            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(si, f));
-            acc = wasm_f32x4_sub(acc, wasm_f32x4_mul(wasm_v128_load(min + h), wasm_v128_load(x->s + b + h)));
         }
     }
-    return hsum_f32x4(acc);
+    for (uint32_t t = 0; t < n; t++) out[t] = hsum_f32x4(acc[t]);
 }
 
 // ---- Q6_K: 208 bytes a super-block (128 low-nibble bytes, 64 of 2-bit highs, 16 int8 scales),
@@ -158,41 +177,76 @@ static inline v128_t q6_top(v128_t h, uint32_t k) {
     return wasm_v128_and(moved, wasm_i8x16_splat(0x30));
 }
 
-static float row_q6k(const uint8_t *quants, const float *d, uint32_t g0, uint32_t blocks, const XBlocks *x) {
+// Half h of a super-block's quants as bytes 0..63: sub-block 4h + k in q[2k], q[2k+1].
+static inline void q6_unpack(const uint8_t *sb, uint32_t h, v128_t *q) {
+    const uint8_t *ql = sb + 64 * h, *qh = sb + 128 + 32 * h;
+    v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16), l[4], nib = wasm_i8x16_splat(15);
+    for (int i = 0; i < 4; i++) l[i] = wasm_v128_load(ql + 16 * i);
+    for (uint32_t k = 0; k < 4; k++) {
+        v128_t la = l[2 * (k & 1)], lb = l[2 * (k & 1) + 1];
+        la = k >= 2 ? wasm_u8x16_shr(la, 4) : wasm_v128_and(la, nib);
+        lb = k >= 2 ? wasm_u8x16_shr(lb, 4) : wasm_v128_and(lb, nib);
+        q[2 * k] = wasm_v128_or(la, q6_top(h0, k));
+        q[2 * k + 1] = wasm_v128_or(lb, q6_top(h1, k));
+    }
+}
+
+static inline __attribute__((always_inline)) void rows_q6k(const uint8_t *quants, const float *d, uint32_t g0, uint32_t blocks, const XBlocks *x,
+                     uint32_t n, float *out) {
     const uint8_t *sb = quants + 208u * (g0 / 8);
     const float *dd = d + g0 / 8;
-    v128_t acc = wasm_f32x4_splat(0.0f), nib = wasm_i8x16_splat(15);
+    v128_t acc[MAX_TOKENS], q[8];
+    for (uint32_t t = 0; t < n; t++) acc[t] = wasm_f32x4_splat(0.0f);
     for (uint32_t b = 0; b < blocks; b += 8, sb += 208, dd++) {
         const int8_t *sc = (const int8_t *)(sb + 192);
         v128_t dv = wasm_f32x4_splat(*dd);
-        for (uint32_t n = 0; n < 2; n++) {
-            const uint8_t *ql = sb + 64 * n, *qh = sb + 128 + 32 * n;
-            v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16), l[4], r[4];
-            for (int i = 0; i < 4; i++) l[i] = wasm_v128_load(ql + 16 * i);
-            for (uint32_t k = 0; k < 4; k++) {
-                v128_t la = l[2 * (k & 1)], lb = l[2 * (k & 1) + 1];
-                la = k >= 2 ? wasm_u8x16_shr(la, 4) : wasm_v128_and(la, nib);
-                lb = k >= 2 ? wasm_u8x16_shr(lb, 4) : wasm_v128_and(lb, nib);
-                uint32_t e = 32 * (b + 4 * n + k), j = 8 * n + 2 * k;
-                v128_t da = offset_dot16(wasm_v128_or(la, q6_top(h0, k)), x, e);
-                v128_t db = offset_dot16(wasm_v128_or(lb, q6_top(h1, k)), x, e + 16);
-                r[k] = wasm_i32x4_add(wasm_i32x4_mul(da, wasm_i32x4_splat(sc[j])),
-                                      wasm_i32x4_mul(db, wasm_i32x4_splat(sc[j + 1])));
+        for (uint32_t h = 0; h < 2; h++) {
+            q6_unpack(sb, h, q);
+            for (uint32_t t = 0; t < n; t++) {
+                v128_t r[4];
+                for (uint32_t k = 0; k < 4; k++) {
+                    uint32_t e = 32 * (b + 4 * h + k), j = 8 * h + 2 * k;
+                    r[k] = wasm_i32x4_add(wasm_i32x4_mul(offset_dot16(q[2 * k], x + t, e), wasm_i32x4_splat(sc[j])),
+                                          wasm_i32x4_mul(offset_dot16(q[2 * k + 1], x + t, e + 16),
+                                                         wasm_i32x4_splat(sc[j + 1])));
+                }
+                v128_t si = wasm_f32x4_convert_i32x4(hsum4(r[0], r[1], r[2], r[3]));
+                v128_t f = wasm_f32x4_mul(dv, wasm_v128_load(x[t].d + b + 4 * h));
+                acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(si, f));
             }
-            v128_t si = wasm_f32x4_convert_i32x4(hsum4(r[0], r[1], r[2], r[3]));
-            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(si, wasm_f32x4_mul(dv, wasm_v128_load(x->d + b + 4 * n))));
         }
     }
-    return hsum_f32x4(acc);
+    for (uint32_t t = 0; t < n; t++) out[t] = hsum_f32x4(acc[t]);
 }
 
-float row_dot_more(uint32_t fmt, const void *quants, const void *scales, uint32_t row, uint32_t blocks,
-                   const XBlocks *x) {
+// n tokens of one format: inlined per (format, n) with n a constant, so the per-token loops unroll
+// and their accumulators stay in locals (a runtime n would keep them in memory).
+#define ROWS(fmt, n)                                                                   \
+    do {                                                                               \
+        if ((fmt) == FMT_Q5) rows_q5(quants, scales, g0, blocks, x, (n), out);         \
+        else if ((fmt) == FMT_Q6K) rows_q6k(quants, scales, g0, blocks, x, (n), out);  \
+        else if ((fmt) == FMT_Q5K) rows_k45(quants, g0, blocks, x, (n), out, 1);       \
+        else rows_k45(quants, g0, blocks, x, (n), out, 0);                             \
+    } while (0)
+
+static void rows_tile(uint32_t fmt, const void *quants, const void *scales, uint32_t g0, uint32_t blocks,
+                      const XBlocks *x, float *out) {
+    ROWS(fmt, MAX_TOKENS);
+}
+
+static void rows_one(uint32_t fmt, const void *quants, const void *scales, uint32_t g0, uint32_t blocks,
+                     const XBlocks *x, float *out) {
+    ROWS(fmt, 1);
+}
+
+void rows_dot_more(uint32_t fmt, const void *quants, const void *scales, uint32_t row, uint32_t blocks,
+                   const XBlocks *x, uint32_t n, float *out) {
     uint32_t g0 = row * blocks;
-    if (fmt == FMT_Q5) return row_q5(quants, scales, g0, blocks, x);
-    if (fmt == FMT_Q6K) return row_q6k(quants, scales, g0, blocks, x);
-    if (fmt == FMT_Q5K) return row_k45(quants, g0, blocks, x, 1);
-    return row_k45(quants, g0, blocks, x, 0);
+    if (n == MAX_TOKENS) {
+        rows_tile(fmt, quants, scales, g0, blocks, x, out);
+        return;
+    }
+    for (uint32_t t = 0; t < n; t++) rows_one(fmt, quants, scales, g0, blocks, x + t, out + t);
 }
 
 // ---- Dequantization of one 32-block (embedding rows: plain C, a row per token).

@@ -28,9 +28,11 @@ static inline int is_more_format(uint32_t fmt) {
     return fmt == FMT_Q5 || fmt == FMT_Q4K || fmt == FMT_Q5K || fmt == FMT_Q6K;
 }
 
-// Row `row` (of `blocks` 32-blocks) of a weight in one of these formats times x.
-float row_dot_more(uint32_t fmt, const void *quants, const void *scales, uint32_t row, uint32_t blocks,
-                   const XBlocks *x);
+// Row `row` (of `blocks` 32-blocks) of a weight in one of these formats times n <= MAX_TOKENS
+// tokens' x (x[t]) into out[t]: each weight block is unpacked once for all of them.
+#define MAX_TOKENS 4
+void rows_dot_more(uint32_t fmt, const void *quants, const void *scales, uint32_t row, uint32_t blocks,
+                   const XBlocks *x, uint32_t n, float *out);
 // The 32 values of block g (embedding rows).
 void dequant_more(uint32_t fmt, const void *quants, const void *scales, uint32_t g, float *out);
 // ggml types repack.wgsl splits for these formats: 6 Q5_0, 7 Q5_1, 14 Q6_K.
