@@ -37,6 +37,9 @@ def load_lists(path=HERE / "lists.json"):
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+FRESH = HERE / "cases_fresh.jsonl"   # held out: written after the pipeline's rules, never tuned on
+
+
 def load_cases(path=HERE / "cases.jsonl"):
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
