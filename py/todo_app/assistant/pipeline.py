@@ -42,8 +42,8 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     call = await _choose_tool(engine, request, today, force_tool)
     odds = tool_odds(call) if force_tool is None else [(call.values["tool"], 1.0)]
     choices = unsure_choices(odds)
-    verb = cues.tie_break(request, choices)
-    if verb is not None:  # unsure, and the request's own verb names one of the two: that one
+    verb = None if force_tool else cues.words_pick(request, call.values["tool"], choices)
+    if verb is not None:  # a command's verb, or the words' pick of two close tools: ask with that one
         steps = call.model_steps
         call, choices = await _choose_tool(engine, request, today, verb), []
         call.model_steps += steps
@@ -138,13 +138,17 @@ async def _target(engine, request, call, tool, todos, today, timings):
 
 def _plainly_named(naming, shown):
     """The title the request plainly names when the model said `none`: the one shown title that
-    shares at least two words with the request, where no other title shares more than one."""
+    shares at least two words with the request where no other shares more than one, or the only
+    title sharing any word when it holds every word the request names ("mark the tom one")."""
     asked = matching.content_words(naming)
     shared = [sum(matching.matches_any(w, matching.words_of(t.title)) for w in asked) for t in shown]
     best = max(shared, default=0)
-    if best < 2 or shared.count(best) > 1 or sorted(shared)[-2:-1] > [1]:
+    if best == 0 or shared.count(best) > 1:
         return None
-    return shown[shared.index(best)].title
+    runner_up = sorted(shared)[-2] if len(shared) > 1 else 0
+    if (best >= 2 and runner_up <= 1) or (runner_up == 0 and best == len(asked)):
+        return shown[shared.index(best)].title
+    return None
 
 
 async def _answer(engine, request, call, todos, today, on_text, options, timings, skip):
