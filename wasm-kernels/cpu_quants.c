@@ -52,21 +52,22 @@ static inline int32_t lane_sum(v128_t v) {
 
 // ---- Q5: 16 nibble bytes a block; scales = (d, m) f16 pair, then the 32 fifth bits.
 
-// 16 bytes, 16 where the fifth bit of element e is set: `pick` spreads two bytes of the bit word
-// over eight lanes each, the mask keeps one bit a lane.
-static inline v128_t fifth_bits(v128_t bits, v128_t pick) {
+// 16 bytes, 16 where the fifth bit of element e is set: `spread` holds in lanes 0..7 the byte of
+// the bit word with bits 0..7 of those 16 elements, in lanes 8..15 the next; the mask keeps one
+// bit a lane.
+static inline v128_t fifth_bits(v128_t spread) {
     v128_t mask = wasm_i8x16_make(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
-    v128_t spread = wasm_v128_and(wasm_i8x16_swizzle(bits, pick), mask);
-    return wasm_v128_and(wasm_i8x16_eq(spread, mask), wasm_i8x16_splat(16));
+    return wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(spread, mask), mask), wasm_i8x16_splat(16));
 }
 
 // A block's 32 quants as bytes 0..31: elements 0..15 in *lo, 16..31 in *hi.
 static inline void q5_unpack(const uint8_t *q, uint32_t qh, v128_t *lo, v128_t *hi) {
     v128_t v = wasm_v128_load(q), bits = wasm_i32x4_splat((int32_t)qh);
+    // constant shuffles (one pshufb each), not swizzles (whose out-of-range rule costs more)
     *lo = wasm_v128_or(wasm_v128_and(v, wasm_i8x16_splat(15)),
-                       fifth_bits(bits, wasm_i8x16_make(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)));
+                       fifth_bits(wasm_i8x16_shuffle(bits, bits, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)));
     *hi = wasm_v128_or(wasm_u8x16_shr(v, 4),
-                       fifth_bits(bits, wasm_i8x16_make(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)));
+                       fifth_bits(wasm_i8x16_shuffle(bits, bits, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)));
 }
 
 // Four blocks at a time, as row_dot_q4: value = d*q + m, so the product is d*dx*sum(q*xq) + m*xs.
