@@ -37,6 +37,8 @@ def test_a_tie_is_broken_only_toward_one_of_the_two_unsure_tools():
 
 
 def test_a_commands_verb_decides_unless_taken_back():
+    assert cues.decisive_verb("delete clean the windows - wait, no, just move it to Sunday", "delete") == "set_due"
+    assert cues.decisive_verb("ad pik up the kids from swiming", "set_due") == "add"
     assert cues.decisive_verb("compelte pay rent", "delete") == "complete"
     assert cues.decisive_verb("delete the gym one, it's done anyway", "complete") == "delete"
     assert cues.decisive_verb("Uncomplete the novel reading", "complete") == "reopen"
@@ -91,6 +93,15 @@ def test_a_range_of_days_is_the_week_filter_and_late_is_overdue(request_text, ch
     assert cues.settle(request_text, {"tool": "list", "filter": chosen})["filter"] == want
 
 
+@pytest.mark.parametrize("request_text, values, want", [
+    ("how many tasks am I behind on?", {"tool": "count", "status": "open"}, {"tool": "list", "filter": "overdue"}),
+    ("Can you render every item on my list in Portuguese?", {"tool": "decline"}, {"tool": "answer"}),
+    ("Describe what kind of stuff is on my list", {"tool": "list", "filter": "open"}, {"tool": "answer"}),
+    ("How many to-dos haven't I done yet?", {"tool": "count", "status": "done"}, {"tool": "count", "status": "open"})])
+def test_overdue_counts_translations_descriptions_and_negations(request_text, values, want):
+    assert cues.settle(request_text, values) == want
+
+
 def test_a_search_for_duplicates_is_the_duplicates_tool():
     assert cues.settle("Is there a duplicate somewhere?", {"tool": "search", "words": "duplicates"}) == \
         {"tool": "duplicates"}
@@ -125,16 +136,25 @@ def test_an_answer_that_names_neither_the_person_nor_the_list_is_declined(reques
 
 
 def test_no_rule_overturns_the_right_call_of_any_eval_case():
-    """Both eval sets: the right tool call (as the model would write it) is left as it is, and no
-    leading verb overrules it; so the rules only ever act on wrong or unsure calls there."""
+    """Every eval set: the right tool call (as the model would write it) is left as it is, no
+    leading verb overrules it and no date read from the request differs from the right one; so
+    the rules only ever act on wrong or unsure calls there."""
+    import datetime as _dt
+    from todo_app.assistant import dates
+    from todo_app.assistant.pipeline import dates_as_requested
     from tools.eval import checks
-    for case in checks.load_cases() + checks.load_cases(checks.FRESH):
-        wanted = checks.expected_tools(case["expect"])
+    for case in checks.load_cases() + checks.load_cases(checks.FRESH) + checks.load_cases(checks.FRESH2):
+        wanted, today = checks.expected_tools(case["expect"]), _dt.date.fromisoformat(case["today"])
         right = {"tool": wanted[0], **case["expect"].get("values", {})}
         settled = cues.settle(case["request"], right)
         assert settled["tool"] in wanted, case["id"]
         assert all(settled.get(k) == v for k, v in right.items() if k in ("status", "filter")), case["id"]
         assert cues.decisive_verb(case["request"], wanted[0]) in (None, *wanted), case["id"]
+        action = (case["expect"].get("actions") or [{}])[0]
+        if "due" in action:
+            right["due"] = action["due"] or "none"
+        for key, word in dates_as_requested(right, case["request"], today).items():
+            assert word == right[key] or dates.resolve(word, today) == dates.resolve(right[key], today), case["id"]
 
 
 def test_settle_leaves_what_the_words_do_not_decide():
