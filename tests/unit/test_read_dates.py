@@ -38,6 +38,8 @@ def test_the_named_date_wins_over_another_but_not_over_a_title_or_a_cleared_date
     assert dates_as_requested({"tool": "add", "title": "Review Monday notes", "due": "none"},
                               "add 'Review Monday notes'", TODAY) == {"due": "none"}
     assert dates_as_requested({"tool": "set_due", "due": "none"}, "clear the date of the friday call", TODAY) == {}
+    assert dates_as_requested({"tool": "set_due", "due": "none"}, "no wait, just move it to Sunday", TODAY) == \
+        {"due": "sunday"}
     assert dates_as_requested({"tool": "list", "filter": "overdue"}, "Wat moet ik vandaag doen?", TODAY) == \
         {"filter": "today"}
     assert dates_as_requested({"tool": "list", "filter": "overdue"}, "what's overdue today?", TODAY) == {}
@@ -47,6 +49,7 @@ def test_the_named_date_wins_over_another_but_not_over_a_title_or_a_cleared_date
 @pytest.mark.parametrize("words, request_text, want", [
     ("plan", "find the phone plan task", "phone plan"), ("dentist", "Did I already call the dentist?", "dentist"),
     ("clean", "search 'clean'", "clean"), ("milk", "search for milk in my shopping tasks", "milk"),
+    ("buy", "find to-dos with the word buy", "buy"),
     ("station", "nothing alike", "station")])
 def test_the_searched_words_widen_to_the_phrase_around_them(words, request_text, want):
     assert matching.widened(words, request_text) == want

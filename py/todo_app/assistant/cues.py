@@ -71,6 +71,9 @@ TRANSLATE = re.compile(r"^(translate|übersetze?|traduis|traduire|traduce|traduc
                        r"|\bhow do (you|i) say\b|\bwhat(’|')?s the (" + LANGUAGES + r") (word )?for\b"
                        r"|\bwhat is the (" + LANGUAGES + r") (word )?for\b")
 IN_LANGUAGE = re.compile(r"\b(in|into)\s+(" + LANGUAGES + r")\b")
+CLEARING = re.compile(r"\b(remove|clear|drop|delete|erase|take off|unset|without|no|lösche|entferne|"
+                      r"supprime|quita|elimina|rimuovi|remova|verwijder)\b.*\b(due|date|deadline|datum|"
+                      r"fecha|data|échéance)\b|\b(undated|no due date|no deadline)\b")
 LIST_WORDS = frozenset("""list to-do to-dos todo todos task tasks items item everything plate agenda
 liste lista aufgabe aufgaben tâche tâches tarea tareas compito compiti tarefa tarefas taak taken
 lijst""".split())
@@ -177,6 +180,11 @@ def _statuses_named(text):
         elif word in OPEN_WORDS:
             named.add("open")
     return {"open", "done"} if EITHER.search(text) else named
+
+
+def clears_date(request):
+    """Whether the request asks to remove a due date ("clear the date of …", "no deadline")."""
+    return bool(CLEARING.search(" ".join(str(request).casefold().split())))
 
 
 def says_overdue(request):

@@ -73,7 +73,8 @@ def content_words(text):
     return [w for w in dict.fromkeys(words_of(text)) if w not in STOP_WORDS]
 
 
-SEARCH_VERBS = frozenset("search find look looking show have had got there".split())
+SEARCH_VERBS = frozenset("""search find look looking show have had got there word words called named
+containing contain mention mentions mentioning title titled""".split())
 
 
 def widened(words, request):

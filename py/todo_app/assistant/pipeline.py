@@ -110,7 +110,7 @@ def dates_as_requested(values, request, today):
     outside a new title, a list's date, or a day named where the model chose open/all/overdue."""
     found = {}
     due = values.get("due")
-    if due is not None and not (due == "none" and values["tool"] == "set_due"):  # "none" clears it
+    if due is not None and not (due == "none" and cues.clears_date(request)):   # "none" removes it
         found["due"] = read_dates.as_requested(due, _naming_words(request, values), today)
     filter_word = values.get("filter")
     if filter_word is not None and filter_word not in tools.FILTERS:
