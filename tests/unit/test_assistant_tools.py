@@ -202,7 +202,8 @@ def test_rename_that_copied_the_old_title_takes_the_new_one_from_the_request():
     ("in 3 days", "water the plants in 3 days", "in 3 days"),
     ("next week", "add call the bank", "next week")])            # no day said: the model's word
 def test_a_day_word_is_checked_against_the_request(word, request_text, read):
-    assert dates.as_requested(word, request_text) == read
+    from todo_app.assistant import read_dates
+    assert read_dates.as_requested(word, request_text, TODAY) == read
 
 
 def test_search_of_filler_words_searches_the_request():

@@ -37,6 +37,8 @@ def test_a_tie_is_broken_only_toward_one_of_the_two_unsure_tools():
 
 
 def test_a_commands_verb_decides_unless_taken_back():
+    assert cues.decisive_verb("delete clean the windows - wait, no, just move it to Sunday", "delete") == "set_due"
+    assert cues.decisive_verb("ad pik up the kids from swiming", "set_due") == "add"
     assert cues.decisive_verb("compelte pay rent", "delete") == "complete"
     assert cues.decisive_verb("delete the gym one, it's done anyway", "complete") == "delete"
     assert cues.decisive_verb("Uncomplete the novel reading", "complete") == "reopen"
@@ -86,9 +88,19 @@ def test_a_list_of_all_needs_a_word_for_all(request_text, want):
     ("What is due in 7 days?", "in 7 days", "in 7 days"),
     ("what's due on friday", "friday", "friday"), ("what's overdue this week", "overdue", "overdue"),
     ("Quanti compiti sono in ritardo?", "in 14 days", "overdue"),
+    ("Qu'est-ce qui est en retard ?", "open", "overdue"),
     ("what's late on friday", "friday", "friday")])
 def test_a_range_of_days_is_the_week_filter_and_late_is_overdue(request_text, chosen, want):
     assert cues.settle(request_text, {"tool": "list", "filter": chosen})["filter"] == want
+
+
+@pytest.mark.parametrize("request_text, values, want", [
+    ("how many tasks am I behind on?", {"tool": "count", "status": "open"}, {"tool": "list", "filter": "overdue"}),
+    ("Can you render every item on my list in Portuguese?", {"tool": "decline"}, {"tool": "answer"}),
+    ("Describe what kind of stuff is on my list", {"tool": "list", "filter": "open"}, {"tool": "answer"}),
+    ("How many to-dos haven't I done yet?", {"tool": "count", "status": "done"}, {"tool": "count", "status": "open"})])
+def test_overdue_counts_translations_descriptions_and_negations(request_text, values, want):
+    assert cues.settle(request_text, values) == want
 
 
 def test_a_search_for_duplicates_is_the_duplicates_tool():
@@ -119,22 +131,33 @@ def test_a_yes_no_question_changes_nothing(request_text, chosen, want):
 @pytest.mark.parametrize("request_text, want", [
     ("Wer hat die Relativitätstheorie entwickelt?", "decline"), ("What is the capital of France?", "decline"),
     ("what should I tackle first?", "answer"), ("suggest an order for these", "answer"),
-    ("summarize my list", "answer"), ("anything I should worry about this week?", "answer")])
+    ("summarize my list", "answer"), ("anything I should worry about this week?", "answer"),
+    ("in one line, what's the most urgent thing here?", "answer")])
 def test_an_answer_that_names_neither_the_person_nor_the_list_is_declined(request_text, want):
     assert cues.settle(request_text, {"tool": "answer"})["tool"] == want
 
 
 def test_no_rule_overturns_the_right_call_of_any_eval_case():
-    """Both eval sets: the right tool call (as the model would write it) is left as it is, and no
-    leading verb overrules it; so the rules only ever act on wrong or unsure calls there."""
+    """Every eval set: the right tool call (as the model would write it) is left as it is, no
+    leading verb overrules it and no date read from the request differs from the right one; so
+    the rules only ever act on wrong or unsure calls there."""
+    import datetime as _dt
+    from todo_app.assistant import dates
+    from todo_app.assistant.pipeline import dates_as_requested
     from tools.eval import checks
-    for case in checks.load_cases() + checks.load_cases(checks.FRESH):
-        wanted = checks.expected_tools(case["expect"])
+    for case in [c for path in (checks.HERE / "cases.jsonl", checks.FRESH, checks.FRESH2, checks.FRESH3)
+                 for c in checks.load_cases(path)]:
+        wanted, today = checks.expected_tools(case["expect"]), _dt.date.fromisoformat(case["today"])
         right = {"tool": wanted[0], **case["expect"].get("values", {})}
         settled = cues.settle(case["request"], right)
         assert settled["tool"] in wanted, case["id"]
         assert all(settled.get(k) == v for k, v in right.items() if k in ("status", "filter")), case["id"]
         assert cues.decisive_verb(case["request"], wanted[0]) in (None, *wanted), case["id"]
+        action = (case["expect"].get("actions") or [{}])[0]
+        if "due" in action:
+            right["due"] = action["due"] or "none"
+        for key, word in dates_as_requested(right, case["request"], today).items():
+            assert word == right[key] or dates.resolve(word, today) == dates.resolve(right[key], today), case["id"]
 
 
 def test_settle_leaves_what_the_words_do_not_decide():

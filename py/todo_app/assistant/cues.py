@@ -23,15 +23,16 @@ from .matching import word_matches, words_of
 
 FILLER = frozenset("""please pls plz ok okay hey hi hello so now could can would will you u kindly
 just also then quickly quick go ahead and""".split())
-WRITE_VERBS = {"uncomplete": "reopen", "add": "add", "delete": "delete", "remove": "delete", "erase": "delete",
+WRITE_VERBS = {"uncomplete": "reopen", "add": "add", "ad": "add", "delete": "delete", "remove": "delete", "erase": "delete",
                "rename": "rename", "reopen": "reopen", "unmark": "reopen", "uncheck": "reopen",
                "complete": "complete"}
+MOVE_VERBS = {"move": "set_due", "reschedule": "set_due", "postpone": "set_due", "push": "set_due"}
 READ_VERBS = {"count": "count", "search": "search", "find": "search", "list": "list", "show": "list"}
 NOT_THE_VERBS_TOOL = frozenset("due deadline date reminder list overview summary".split())  # "add a due date", "complete list"
 READ_TOOLS = ("count", "list", "search", "duplicates", "answer")
 WRITE_TOOLS = ("add", "complete", "reopen", "delete", "rename", "set_due")
 
-SELF_CORRECTION = re.compile(r"\b(i mean|actually|no wait|sorry|rather|instead|scratch that)\b")
+SELF_CORRECTION = re.compile(r"\b(i mean|actually|wait|sorry|rather|instead|scratch that)\b")
 YES_NO = re.compile(r"^(is|are|was|were|did|does|do|have|has|had|ist|sind|hab|habe|hast|est-ce|ai-je|"
                     r"as-tu|he|ha|ho|hai|já|heb)\b(?!\s+(you|u|it)\b).*\?\s*$")   # not "do you mind …?"
 WH_QUESTION = re.compile(r"^(what|what's|whats|which|when|where|how|who|anything|any)\b|\?\s*$")
@@ -57,7 +58,7 @@ ALL_WORDS = frozenset("""all every everything whole entire total both including 
 done finished completed ticked alle alles gesamt tout tous toutes todas tutto tutti tutte""".split())
 WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bwithin\s+(a|one)\s+week\b"
                         r"|\bthis\s+(coming\s+)?week\b|\bcoming\s+week\b|\bweek ahead\b")
-OVERDUE = re.compile(r"\b(overdue|late|past due|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
+OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its )?deadlin\w*|missed (the )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
                      r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen)\b")
 DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
                        r"|saturday|sunday|week|month|january|february|march|april|june|july"
@@ -69,9 +70,14 @@ LANGUAGES = ("english|german|french|spanish|italian|portuguese|dutch|polish|swed
 TRANSLATE = re.compile(r"^(translate|übersetze?|traduis|traduire|traduce|traduci|traduza|vertaal)\b"
                        r"|\bhow do (you|i) say\b|\bwhat(’|')?s the (" + LANGUAGES + r") (word )?for\b"
                        r"|\bwhat is the (" + LANGUAGES + r") (word )?for\b")
+IN_LANGUAGE = re.compile(r"\b(in|into)\s+(" + LANGUAGES + r")\b")
+CLEARING = re.compile(r"\b(remove|clear|drop|delete|erase|take off|unset|without|no|lösche|entferne|"
+                      r"supprime|quita|elimina|rimuovi|remova|verwijder)\b.*\b(due|date|deadline|datum|"
+                      r"fecha|data|échéance)\b|\b(undated|no due date|no deadline)\b")
 LIST_WORDS = frozenset("""list to-do to-dos todo todos task tasks items item everything plate agenda
 liste lista aufgabe aufgaben tâche tâches tarea tareas compito compiti tarefa tarefas taak taken
 lijst""".split())
+HERE = frozenset("here these those this them thing things hier ici aquí aqui qui".split())  # "… thing here?"
 PERSON_WORDS = frozenset("""i i'm im my me mine myself we our us ich mein meine meinen meiner mir mich
 je j moi mon ma mes yo mi mis me io mio mia miei mie eu meu minha meus minhas ik mijn""".split())
 
@@ -91,8 +97,11 @@ def leading_verb(request, verbs=None):
 def decisive_verb(request, tool):
     """The write tool a command's first word names when the model chose another: a command says
     what it wants done ("delete the gym one, it's done anyway", "compelte pay rent")."""
-    if SELF_CORRECTION.search(" ".join(str(request).casefold().split())):
-        return None   # "delete, I mean complete, …": the first verb was taken back
+    text = " ".join(str(request).casefold().split())
+    if SELF_CORRECTION.search(text):   # "delete X - wait, no, just move it to Sunday": what comes after
+        after = SELF_CORRECTION.split(text)[-1]
+        verb = leading_verb(" ".join(w for w in words_of(after) if w != "no"), {**WRITE_VERBS, **MOVE_VERBS})
+        return verb if verb is not None and verb != tool else None
     verb = leading_verb(request, WRITE_VERBS)
     return verb if verb is not None and verb != tool else None
 
@@ -127,7 +136,13 @@ def settle(request, values):
     tool = values.get("tool")
     if TRANSLATE.search(text) and tool not in ("answer", "decline", "add"):
         return {"tool": "answer"} if LIST_WORDS & words else {"tool": "decline"}
-    if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS) & words \
+    if IN_LANGUAGE.search(text) and LIST_WORDS & words and tool in ("decline", "list", "search"):
+        return {"tool": "answer"}   # "render every item on my list in Portuguese"
+    if tool == "list" and values.get("filter") in ("open", "all") and answers.kind_of(text) == "summary":
+        return {"tool": "answer"}   # "describe what kind of stuff is on my list"
+    if tool == "count" and OVERDUE.search(text):
+        return {"tool": "list", "filter": "overdue"}   # count knows open/done/all; "how many am I behind on"
+    if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS | HERE) & words \
             and not _names_time(text):
         return {"tool": "decline"}
     if tool in WRITE_TOOLS and YES_NO.search(text):
@@ -148,11 +163,11 @@ def _filter_as_requested(chosen, text, words, tool):
         return "all" if len(named) == 2 else named.pop()
     if tool == "list" and chosen == "all" and not ALL_WORDS & words:
         return "open"
-    if tool == "list" and chosen not in (*STATUS_WORDS, "overdue", "week"):
-        if WEEK_RANGE.search(text):
+    if tool == "list" and chosen not in ("done", "overdue", "week"):
+        if WEEK_RANGE.search(text) and chosen not in STATUS_WORDS:
             return "week"
         if OVERDUE.search(text) and not DATE_HINT.search(text):
-            return "overdue"
+            return "overdue"     # "Qu'est-ce qui est en retard ?" read as open
     return chosen
 
 
@@ -160,12 +175,21 @@ def _statuses_named(text):
     """{"open"}, {"done"}, both or neither: the statuses the request's words name."""
     tokens, named = words_of(text), set()
     for i, word in enumerate(tokens):
-        negated = i > 0 and tokens[i - 1] in NEGATIONS | STILL_TO
+        negated = bool((NEGATIONS | STILL_TO) & set(tokens[max(0, i - 3): i]))   # "haven't I done"
         if word in DONE_WORDS:
             named.add("open" if negated else "done")
         elif word in OPEN_WORDS:
             named.add("open")
     return {"open", "done"} if EITHER.search(text) else named
+
+
+def clears_date(request):
+    """Whether the request asks to remove a due date ("clear the date of …", "no deadline")."""
+    return bool(CLEARING.search(" ".join(str(request).casefold().split())))
+
+
+def says_overdue(request):
+    return bool(OVERDUE.search(" ".join(str(request).casefold().split())))
 
 
 def _asks_quantity(text):

@@ -11,7 +11,6 @@ The assistant never writes a date itself. Its grammar offers this closed vocabul
 """
 import datetime as _dt
 
-from .matching import word_matches, words_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -108,10 +107,6 @@ SPOKEN = {"tomorrow": ("tomorrow", "tmrw", "tmr", "morgen", "demain", "mañana",
           "friday": ("freitag", "vendredi", "viernes", "venerdì", "venerdi", "sexta-feira", "sexta", "vrijdag"),
           "saturday": ("samstag", "samedi", "sábado", "sabado", "sabato", "zaterdag"),
           "sunday": ("sonntag", "dimanche", "domingo", "domenica", "zondag")}
-# Words that make a date a span or a count of days, in which a single day word is not the date:
-# "in 3 days", "next week", "the day after tomorrow", "après-demain", "pasado mañana".
-SPAN_WORDS = frozenset("""week weeks woche wochen semaine semaines semana semanas settimana settimane
-weken day days tage jours días dias giorni dagen after après pasado depois""".split())
 LEADS = ("for", "on", "by", "due", "until", "before", "next", "this", "für", "am", "bis", "pour",
          "le", "para", "el", "per", "entro", "voor", "op", "in")
 
@@ -152,22 +147,3 @@ def split_trailing(title, today):
 
 
 SIMPLE = tuple(RELATIVE) + WEEKDAYS
-
-
-def as_requested(word, request):
-    """The model's date word, unless it is a plain day word (today, friday…) the request does not
-    say while the request names exactly one other, perhaps misspelt or in another language ("move
-    it to firday", "what is due tday", "para sexta-feira"): then that one. A span the model chose
-    ("next week", "in 3 days") gives way likewise when the request names one day and no span.
-    Python reads the date the person wrote."""
-    tokens = words_of(request)
-    if word not in SIMPLE:
-        spans = word == "next week" or str(word).startswith("in ")
-        if not spans or any(t.isdigit() or t in SPAN_WORDS for t in tokens):
-            return word
-        named = {_word(t) for t in tokens} - {None}
-        return named.pop() if len(named) == 1 else word
-    if word in tokens or any(_word(t) == word for t in tokens):
-        return word
-    named = {w for t in tokens for w in SIMPLE if word_matches(t, w)}
-    return named.pop() if len(named) == 1 else word

@@ -10,7 +10,7 @@ computes every fact and every date (tools.py, actions.py, dates.py).
 import math
 import time
 
-from . import actions, answers, cues, dates, grounding, matching, tools
+from . import actions, answers, cues, grounding, matching, read_dates, tools
 
 UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
 ANSWER_OPTIONS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 200, "repetition_penalty": 1.15}
@@ -101,13 +101,23 @@ def fitting(engine, request, tool_text, select, today, reserve, timings):
 async def _choose_tool(engine, request, today, only=None):
     """Phase 1: the model's tool call (date words checked against the request)."""
     call = await engine.constrained(grounding.request_messages(request), tools.tool_grammar(today, only))
-    call.values.update(_dates_as_requested(call.values, request))
+    call.values.update(dates_as_requested(call.values, request, today))
     return call
 
 
-def _dates_as_requested(values, request):
-    """A day word the model chose checked against the request's own words (dates.as_requested)."""
-    return {key: dates.as_requested(values[key], request) for key in ("due", "filter") if key in values}
+def dates_as_requested(values, request, today):
+    """The model's date words checked against the date the request names (read_dates): a due date
+    outside a new title, a list's date, or a day named where the model chose open/all/overdue."""
+    found = {}
+    due = values.get("due")
+    if due is not None and not (due == "none" and cues.clears_date(request)):   # "none" removes it
+        found["due"] = read_dates.as_requested(due, _naming_words(request, values), today)
+    filter_word = values.get("filter")
+    if filter_word is not None and filter_word not in tools.FILTERS:
+        found["filter"] = read_dates.as_requested(filter_word, request, today)
+    elif filter_word in ("open", "all", "overdue") and not cues.says_overdue(request):
+        found["filter"] = read_dates.named_date(request, today) or filter_word
+    return found
 
 
 def _naming_words(request, values):

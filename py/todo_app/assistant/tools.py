@@ -207,7 +207,7 @@ search = matching.search
 
 
 def _search(values, todos, today):
-    words = values.get("words", "")
+    words = matching.widened(values.get("words", ""), values.get("request", ""))
     found = search(words, todos, values.get("request", ""))
     if not found:
         return reply("search", f"No to-do matches {_quoted(words)}.")
