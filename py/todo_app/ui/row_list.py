@@ -23,7 +23,7 @@ from js import document, window
 from .dom import closest_data, listen
 from .todo_item import todo_row
 
-ESTIMATE = {False: 46.0, True: 66.0}  # px of a row without / with a due date until one is measured
+ESTIMATE = (55.0, 62.0)  # px of a row without / with a due date (Chromium, default font) until measured
 OVERSCAN = 0.5  # of the viewport's height, drawn above and below it
 
 
@@ -41,6 +41,7 @@ class RowList:
         self._rows = {}        # id -> Row: built rows, also those not in the DOM
         self._on_screen = []   # [(id, li)] in the <ul>'s order
         self._heights = {}     # id -> px measured (border included, margin not)
+        self._measured = [[0.0, 0], [0.0, 0]]  # [sum of heights, rows] without / with a due date
         self._todos = []       # the to-dos shown, in order
         self._offsets = [0.0]  # _offsets[i]: top of row i in the list; _offsets[-1]: its height
         self._window = (0, 0)  # rows [a, b) drawn for the viewport
@@ -52,6 +53,7 @@ class RowList:
     def forget(self):
         """Drop every row (the next show() builds them anew, as at start-up)."""
         self._rows, self._on_screen, self._heights, self._window = {}, [], {}, (0, 0)
+        self._measured = [[0.0, 0], [0.0, 0]]
         self.ul.replaceChildren()
 
     def show(self, shown, today, editing, alive, keep=None):
@@ -74,9 +76,7 @@ class RowList:
     def _draw(self, keep=None):
         self._measure()
         self._offsets = self._layout()
-        view_top, view_bottom = self._viewport()
-        a, b = self._window = self._rows_for(view_top - OVERSCAN * (view_bottom - view_top),
-                                             view_bottom + OVERSCAN * (view_bottom - view_top))
+        a, b = self._window = self._rows_for(*self._viewport(OVERSCAN))
         indices = set(range(a, b))
         for todo_id in (keep, self._editing, self._focused_id()):
             index = self.index_of(todo_id) if todo_id else None
@@ -90,17 +90,18 @@ class RowList:
     def _on_scroll(self, ev=None):
         if not self._todos:
             return
-        view_top, view_bottom = self._viewport()
-        a, b = self._window
-        if self._offsets[a] > view_top or self._offsets[b] < view_bottom:
+        # redrawn before fewer than a quarter viewport of rows are left beyond an edge of the
+        # viewport: a row that Tab focuses at the edge then has rows after it to go on to
+        view_top, view_bottom = self._viewport(OVERSCAN / 2)
+        (a, b), offsets = self._window, self._offsets
+        if offsets[a] > max(0.0, view_top) or offsets[b] < min(offsets[-1], view_bottom):
             self._draw()
 
-    def _viewport(self):
-        """The part of the list in the viewport, in px from the list's top (clamped to the list)."""
+    def _viewport(self, margin):
+        """The viewport grown by `margin` viewports above and below, in px from the list's top."""
         top = -float(self.ul.getBoundingClientRect().top)
         height = float(window.innerHeight)
-        total = self._offsets[-1]
-        return max(0.0, min(top, total)), max(0.0, min(top + height, total))
+        return top - margin * height, top + (1 + margin) * height
 
     def _rows_for(self, y0, y1):
         """The rows [a, b) within y0..y1 px of the list, the range moved inside the list so that
@@ -116,18 +117,26 @@ class RowList:
         return min(a, count), max(b, min(a + 1, count))
 
     def _layout(self):
+        guess = [total / rows if rows else ESTIMATE[due] for due, (total, rows) in enumerate(self._measured)]
         offsets, y, heights = [0.0], 0.0, self._heights
         for todo in self._todos:
-            y += heights.get(todo.id) or ESTIMATE[todo.due is not None]
+            y += heights.get(todo.id) or guess[todo.due is not None]
             offsets.append(y)
         return offsets
 
     def _measure(self):
-        """Heights of the rows in the DOM (laid out since the last draw: reading costs nothing)."""
+        """Heights of the rows in the DOM (laid out since the last draw: reading costs nothing),
+        and the mean height of a row with / without a due date: the guess for the others."""
         for todo_id, li in self._on_screen:
             height = float(li.getBoundingClientRect().height)
-            if height > 0:
-                self._heights[todo_id] = height
+            row = self._rows.get(todo_id)
+            if height <= 0 or row is None or todo_id == self._editing:
+                continue  # hidden, forgotten, or an edit form (taller than the row it replaces)
+            if todo_id not in self._heights:
+                kind = self._measured[row.signature[2] is not None]
+                kind[0] += height
+                kind[1] += 1
+            self._heights[todo_id] = height
 
     def _focused_id(self):
         active = document.activeElement
