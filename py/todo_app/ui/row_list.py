@@ -29,10 +29,11 @@ OVERSCAN = 0.5  # of the viewport's height, drawn above and below it
 
 class Row:
     """A built <li> and what was last written to its style and aria attributes."""
-    __slots__ = ("signature", "li", "margin", "position")
+    __slots__ = ("signature", "li", "margin", "position", "measured")
 
     def __init__(self, signature, li):
         self.signature, self.li, self.margin, self.position = signature, li, 0.0, None
+        self.measured = False  # its height is in RowList._heights (read once; again after a resize)
 
 
 class RowList:
@@ -48,7 +49,7 @@ class RowList:
         self._padding = 0.0
         self._today = self._editing = None
         listen(window, "scroll", self._on_scroll)
-        listen(window, "resize", self._on_scroll)
+        listen(window, "resize", self._on_resize)
 
     def forget(self):
         """Drop every row (the next show() builds them anew, as at start-up)."""
@@ -97,6 +98,12 @@ class RowList:
         if offsets[a] > max(0.0, view_top) or offsets[b] < min(offsets[-1], view_bottom):
             self._draw()
 
+    def _on_resize(self, ev=None):
+        for row in self._rows.values():
+            row.measured = False  # rows wrap anew at another width
+        if self._todos:
+            self._draw()
+
     def _viewport(self, margin):
         """The viewport grown by `margin` viewports above and below, in px from the list's top."""
         top = -float(self.ul.getBoundingClientRect().top)
@@ -128,10 +135,13 @@ class RowList:
         """Heights of the rows in the DOM (laid out since the last draw: reading costs nothing),
         and the mean height of a row with / without a due date: the guess for the others."""
         for todo_id, li in self._on_screen:
-            height = float(li.getBoundingClientRect().height)
             row = self._rows.get(todo_id)
-            if height <= 0 or row is None or todo_id == self._editing:
-                continue  # hidden, forgotten, or an edit form (taller than the row it replaces)
+            if row is None or row.measured or todo_id == self._editing:
+                continue  # forgotten, known, or an edit form (taller than the row it replaces)
+            height = float(li.getBoundingClientRect().height)
+            if height <= 0:
+                continue  # not laid out (the list hidden)
+            row.measured = True
             if todo_id not in self._heights:
                 kind = self._measured[row.signature[2] is not None]
                 kind[0] += height
