@@ -1,6 +1,7 @@
 """`build.py bench --soak` (issue #15): a long conversation and a long list, in headless Chromium.
 
-    python3 build.py bench --soak [--questions 100] [--todos 40] [--list-size 1000] [--json] [--out FILE]
+    python3 build.py bench --soak [--questions 100] [--todos 40] [--list-size 1000] [--list-repeat 5]
+                                  [--json] [--out FILE]
 
 Builds the site with the tiny random-weight model (tools/tiny_model.py, as the browser tests use)
 and serves it locally; in one page (?testhooks):
@@ -12,8 +13,12 @@ and serves it locally; in one page (?testhooks):
   engine worker's Python objects and wasm memory, the tokens in the KV cache, the page's JS
   heap after a full GC, its DOM nodes and Python objects. Input latency while streaming: for
   each key, event → first frame after its handlers; plus the main thread's long tasks then.
-- list: --list-size to-dos, then per interaction (5 times each) the time the handler took and
-  the time to the next frame: show all / open / done, type a search word, clear it, tick one.
+- list: --list-size to-dos (some with a due date: taller rows), then per interaction
+  (--list-repeat times each): the time the handler took, the work (the handler plus the next
+  frame's scroll handlers, style, layout and paint; not the wait for the frame) and the time to
+  the next frame: the list drawn from nothing (as at start-up), show open / done / all, type a
+  search word, clear it, tick one, add one, jump to the middle, scroll 600 px down and up, jump
+  to the top. `--questions 0` times the list alone.
 A benchmark, not a test: it prints figures (tests/browser/test_soak.py asserts the short variant).
 """
 import argparse
@@ -57,7 +62,6 @@ INTERACT = """async ([kind, value]) => {
 }"""
 # "first": the list drawn from nothing (its row cache dropped), as when the app starts; "jump":
 # to a fraction of the list's height; "scroll": by that many pixels (a wheel flick / PageDown).
-LIST_REPEAT = 5
 LIST_STEPS = [("first", None), ("filter", "open"), ("filter", "done"), ("filter", "all"),
               ("search", "dentist"), ("search", ""), ("toggle", None), ("add", "Soak add"),
               ("jump", "0.5"), ("scroll", "600"), ("scroll", "-600"), ("jump", "0")]
@@ -70,6 +74,7 @@ def parse_args(argv):
     parser.add_argument("--questions", type=int, default=100, help="questions in the conversation (100; 0: only the list timings)")
     parser.add_argument("--todos", type=int, default=40, help="to-dos during the soak (40)")
     parser.add_argument("--list-size", type=int, default=1000, help="to-dos for the list timings (1000; 0: skip)")
+    parser.add_argument("--list-repeat", type=int, default=5, help="times each list interaction is timed (5)")
     parser.add_argument("--max-tokens", type=int, default=48, help="longest streamed answer (48 tokens)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
@@ -98,7 +103,7 @@ def soak(page, cdp, args):
             "long_tasks_ms": long_tasks, "list_cut": cut}
 
 
-def list_timings(page, size):
+def list_timings(page, size, repeat=5):
     D.run_python(page, f"""
 todos = app["todos"]
 for i in range({size} - len(todos)):  # some rows two lines high (a due date), 1 in 100 done
@@ -111,11 +116,11 @@ from pyodide.ffi import create_proxy
 js.window.__firstRender = create_proxy(lambda: (app["view"].rows.forget(), app["view"].render()) and None)""")
     page.wait_for_selector('#todo-root[data-pending-saves="0"]', state="attached", timeout=120_000)
     results = {}
-    for _ in range(LIST_REPEAT):
+    for _ in range(repeat):
         for kind, value in LIST_STEPS:
             results.setdefault(f"{kind} {value or ''}".strip(), []).append(page.evaluate(INTERACT, [kind, value]))
         page.wait_for_selector('#todo-root[data-pending-saves="0"]', state="attached")
-    return {"size": int(D.run_python(page, 'len(app["todos"])')), "steps": results}
+    return {"size": int(D.run_python(page, 'len(app["todos"])')), "repeat": repeat, "steps": results}
 
 
 def percentile(values, q):
@@ -126,7 +131,7 @@ def percentile(values, q):
 def summarise(raw):
     out = summarise_soak(raw) if raw.get("soak") else {}
     if raw.get("list"):
-        out["list"] = {"size": raw["list"]["size"], **{
+        out["list"] = {"size": raw["list"]["size"], "repeat": raw["list"]["repeat"], **{
             step: {"handler_ms": statistics.median(r[0] for r in runs), "work_ms": statistics.median(r[2] for r in runs),
                    "frame_ms": statistics.median(r[1] for r in runs), "frame_max_ms": max(r[1] for r in runs),
                    "rows_in_dom": runs[-1][3]}
@@ -162,10 +167,10 @@ def summarise_soak(raw):
 def table(summary):
     lines = soak_table(summary) if "questions" in summary else []
     if "list" in summary:
-        lines.append(f"List of {summary['list']['size']} to-dos, median of {LIST_REPEAT}, ms: handler / work "
+        lines.append(f"List of {summary['list']['size']} to-dos, median of {summary['list']['repeat']}, ms: handler / work "
                      f"(handler + the frame's rendering) / until the next frame (max); rows in the <ul>")
         for step, s in summary["list"].items():
-            if step != "size":
+            if step not in ("size", "repeat"):
                 lines.append(f"  {step:<18} {s['handler_ms']:>6.1f} / {s['work_ms']:>6.1f} / {s['frame_ms']:>6.1f} "
                              f"({s['frame_max_ms']:.1f})  {s['rows_in_dom']}")
     return "\n".join(lines)
@@ -203,7 +208,7 @@ def run(url, args):
                 raw["soak"] = soak(page, cdp, args)
                 raw["soak_s"] = time.perf_counter() - started
             if args.list_size:
-                raw["list"] = list_timings(page, args.list_size)
+                raw["list"] = list_timings(page, args.list_size, args.list_repeat)
         finally:
             browser.close()
     return raw

@@ -18,13 +18,17 @@ says where it is in the list for screen readers (aria-posinset / aria-setsize).
 """
 import bisect
 
-from js import document, window
+from js import Object, document, window
+from pyodide.ffi import create_proxy, to_js
 
 from .dom import closest_data, listen
 from .todo_item import todo_row
 
 ESTIMATE = (55.0, 62.0)  # px of a row without / with a due date (Chromium, default font) until measured
 OVERSCAN = 0.5  # of the viewport's height, drawn above and below it
+# More rows new to the DOM than this in one draw (a jump, a search, the first draw): only the
+# viewport's rows are drawn in that frame, the rows above and below it when the browser is idle.
+NEW_ROWS_PER_FRAME = 14
 
 
 class Row:
@@ -48,6 +52,8 @@ class RowList:
         self._window = (0, 0)  # rows [a, b) drawn for the viewport
         self._padding = 0.0
         self._today = self._editing = None
+        self._idle = create_proxy(self._on_idle)  # lives as long as the page, like the listeners
+        self._idle_due = False
         listen(window, "scroll", self._on_scroll)
         listen(window, "resize", self._on_resize)
 
@@ -77,7 +83,12 @@ class RowList:
     def _draw(self, keep=None):
         self._measure()
         self._offsets = self._layout()
-        a, b = self._window = self._rows_for(*self._viewport(OVERSCAN))
+        a, b = self._rows_for(*self._viewport(OVERSCAN))
+        on_screen = {todo_id for todo_id, _ in self._on_screen}
+        if sum(1 for todo in self._todos[a:b] if todo.id not in on_screen) > NEW_ROWS_PER_FRAME:
+            a, b = self._rows_for(*self._viewport(0.0))
+            self._draw_when_idle()
+        self._window = a, b
         indices = set(range(a, b))
         for todo_id in (keep, self._editing, self._focused_id()):
             index = self.index_of(todo_id) if todo_id else None
@@ -87,6 +98,16 @@ class RowList:
         wanted = [(self._todos[i].id, self._row(self._todos[i]).li) for i in drawn]
         self._put(wanted)
         self._place(drawn)
+
+    def _draw_when_idle(self):
+        if not self._idle_due:
+            self._idle_due = True
+            window.requestIdleCallback(self._idle, to_js({"timeout": 100}, dict_converter=Object.fromEntries))
+
+    def _on_idle(self, *_):
+        self._idle_due = False
+        if self._todos:
+            self._draw()
 
     def _on_scroll(self, ev=None):
         if not self._todos:
