@@ -17,6 +17,7 @@ between as their margin), so scrolling never drops the focus or the text being t
 says where it is in the list for screen readers (aria-posinset / aria-setsize).
 """
 import bisect
+from itertools import accumulate
 
 from js import Object, document, window
 from pyodide.ffi import create_proxy, to_js
@@ -51,6 +52,7 @@ class RowList:
         self._offsets = [0.0]  # _offsets[i]: top of row i in the list; _offsets[-1]: its height
         self._window = (0, 0)  # rows [a, b) drawn for the viewport
         self._padding = 0.0
+        self._stale = True     # _offsets must be computed again (other rows or new heights)
         self._today = self._editing = None
         self._idle = create_proxy(self._on_idle)  # lives as long as the page, like the listeners
         self._idle_due = False
@@ -71,6 +73,7 @@ class RowList:
             self._heights = {k: v for k, v in self._heights.items() if k in alive}
         self._rows.pop(editing, None)  # its form starts again from the to-do
         self._todos, self._today, self._editing = list(shown), today, editing
+        self._stale = True
         self._draw(keep)
 
     def index_of(self, todo_id):
@@ -122,6 +125,7 @@ class RowList:
     def _on_resize(self, ev=None):
         for row in self._rows.values():
             row.measured = False  # rows wrap anew at another width
+        self._stale = True
         if self._todos:
             self._draw()
 
@@ -145,12 +149,12 @@ class RowList:
         return min(a, count), max(b, min(a + 1, count))
 
     def _layout(self):
+        if not self._stale:
+            return self._offsets
+        self._stale = False
         guess = [total / rows if rows else ESTIMATE[due] for due, (total, rows) in enumerate(self._measured)]
-        offsets, y, heights = [0.0], 0.0, self._heights
-        for todo in self._todos:
-            y += heights.get(todo.id) or guess[todo.due is not None]
-            offsets.append(y)
-        return offsets
+        heights = self._heights
+        return [0.0, *accumulate(heights.get(t.id) or guess[t.due is not None] for t in self._todos)]
 
     def _measure(self):
         """Heights of the rows in the DOM (laid out since the last draw: reading costs nothing),
@@ -162,7 +166,7 @@ class RowList:
             height = float(li.getBoundingClientRect().height)
             if height <= 0:
                 continue  # not laid out (the list hidden)
-            row.measured = True
+            row.measured = self._stale = True
             if todo_id not in self._heights:
                 kind = self._measured[row.signature[2] is not None]
                 kind[0] += height
