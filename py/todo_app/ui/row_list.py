@@ -4,10 +4,12 @@ Only the rows near the viewport are in the DOM: the window is the viewport's par
 plus half a viewport above and below it. The rows outside it take their place as space: the first
 row drawn has a top margin as tall as the rows before it, and the <ul> a bottom padding as tall as
 the rows after the last one, so the page's height and scrollbar are those of the whole list.
-Heights are measured from rows that were on screen (read at the start of the next draw, when the
-layout is clean, so no draw forces a layout) and estimated for the others. Rows that had all of
-the list in the DOM cost ~170 ms of layout for a filter "All" of 1,000 rows; `content-visibility`
-did not help enough (each row is still styled and inserted).
+Heights are measured once a row was laid out (read at the start of the next draw: for a scroll
+the layout is then clean, so reading costs nothing) and guessed from the mean of those measured for
+the others. A draw that would put more than NEW_ROWS_PER_FRAME rows into the DOM draws only the
+viewport's rows and the rest when the browser is idle. With all of the list in the DOM a filter
+"All" of 1,000 rows took ~100-340 ms to the next frame; `content-visibility: auto` on the rows did
+not help enough (each row is still inserted and styled).
 
 A row is kept while its to-do's title, due date and done flag (and the day) are unchanged; a draw
 only removes, inserts or swaps the rows that differ. The row being edited is built afresh at each
