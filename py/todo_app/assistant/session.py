@@ -154,6 +154,18 @@ class AssistantSession:
         if self.state == READY and not self.generating:
             await self.load()
 
+    async def switch_model(self, model_id, name):
+        """The model picker's choice: later downloads, loads and answers use this model (a
+        reply being written is stopped; the loaded model is let go). Then like refresh()."""
+        if self.state in (DOWNLOADING, LOADING):
+            raise P.AssistantError("Wait until the current download or load has finished.")
+        if self.generating:
+            await self.stop()
+        await self.client.select(model_id, name)
+        self.model_name, self.size_bytes, self.device, self._retry = name, None, None, None
+        self.state = CHECKING
+        await self.refresh()
+
     async def retry(self):
         action, self._retry = self._retry or self.refresh, None
         if action is self.download:
