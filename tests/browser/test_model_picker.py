@@ -15,6 +15,7 @@ import pytest
 
 from tools import tiny_model as T
 
+from ..unit.test_model_info import retyped
 from .conftest import RecordedPage, wait_booted
 from .test_pwa import pwa_site, serve  # noqa: F401
 
@@ -153,7 +154,7 @@ def test_a_users_file_is_stored_chosen_answers_and_survives_a_reload(picker_page
     assert not [e for e in recorded.errors if "Error" in e], recorded.errors
 
 
-@pytest.mark.parametrize("kind", ["bad magic", "architecture", "truncated"])
+@pytest.mark.parametrize("kind", ["bad magic", "architecture", "tensor type", "truncated"])
 def test_an_unsupported_file_is_named_and_the_model_in_use_stays(picker_page, tmp_path, kind):
     recorded, server = picker_page
     page = recorded.page
@@ -167,7 +168,7 @@ def test_an_unsupported_file_is_named_and_the_model_in_use_stays(picker_page, tm
     bad = tmp_path / "bad.gguf"
     data = good.read_bytes()
     bad.write_bytes({"bad magic": b"GGUX" + data[4:], "architecture": renamed_arch(data),
-                     "truncated": data[:len(data) - 5000]}[kind])
+                     "tensor type": retyped(data), "truncated": data[:len(data) - 5000]}[kind])
     expected = f"bad.gguf cannot be used: {native_problem(bad)}."
     if kind == "architecture":
         drop_file(page, bad.read_bytes(), "bad.gguf")  # the drop zone takes the same path
@@ -178,7 +179,7 @@ def test_an_unsupported_file_is_named_and_the_model_in_use_stays(picker_page, tm
     print(f"\n{kind}: {shown!r}")
     assert shown == expected
     assert {"bad magic": "bad magic", "architecture": "unsupported architecture 'mamba'",
-            "truncated": "lies outside the file"}[kind] in shown
+            "tensor type": "has ggml type Q8_1 (id 9), which is not supported", "truncated": "lies outside the file"}[kind] in shown
     assert user_cache_entries(page) == before
     assert page.get_attribute(CURRENT, "data-origin") == "file"
     assert page.get_attribute("#model-state", "data-state") == "ready"
