@@ -1,5 +1,5 @@
 // The model picker's byte mover (py/webgpu_llm/model_import.py drives it): a GGUF the person
-// brings (a File from the file picker or a drop, or a same-origin / CORS-enabled URL) is streamed
+// brings (a File from the file picker or a drop, or a URL on this site) is streamed
 // into the Cache API in shards, each hashed with SubtleCrypto, without ever passing through
 // Python. Python gets only the header bytes (readHead) and the list of shards stored.
 // The cache entries look exactly like a downloaded model's (py/webgpu_llm/shard_store.py), so
@@ -14,7 +14,7 @@ function problem(message, name = "ImportError") {
 }
 
 async function fetchRange(url, start, signal) {
-  // A Range request (a CORS-safelisted header); a server without range support answers 200 with
+  // A Range request; a server without range support answers 200 with
   // the whole file, and the caller skips the first `start` bytes itself.
   const headers = start > 0 ? {Range: `bytes=${start}-`} : {};
   let response;
@@ -22,8 +22,7 @@ async function fetchRange(url, start, signal) {
     response = await fetch(url, {headers, cache: "no-store", signal});
   } catch (error) {
     if (error.name === "AbortError") throw error;
-    throw problem("could not download it (offline, or the server does not let this site " +
-                  "read the file: it must be on this site or allow CORS)", "NetworkError");
+    throw problem("could not download it (offline?)", "NetworkError");
   }
   if (!response.ok) throw problem(`the server answered HTTP ${response.status}`, "NetworkError");
   const ranged = response.status === 206;
@@ -50,8 +49,7 @@ export async function readHead(source, n) {
   try {
     response = await fetch(url, {headers: {Range: `bytes=0-${n - 1}`}, cache: "no-store"});
   } catch {
-    throw problem("could not download it (offline, or the server does not let this site " +
-                  "read the file: it must be on this site or allow CORS)", "NetworkError");
+    throw problem("could not download it (offline?)", "NetworkError");
   }
   if (!response.ok) throw problem(`the server answered HTTP ${response.status}`, "NetworkError");
   const size = totalSize(response, response.status === 206);
@@ -121,6 +119,15 @@ async function openStream(options, start, signal) {
   return {reader: response.body.getReader(), skip};
 }
 
+async function readMore(reader, done, size) {
+  try {
+    return await reader.read();
+  } catch {
+    throw problem(`the download was interrupted after ${done} of ${size} bytes (add it again ` +
+                  "to resume: the parts stored are kept)", "NetworkError");
+  }
+}
+
 // Copy options.source (File or URL) into options.cacheName as shards of options.shardSize bytes
 // at options.folderUrl + "shard-NNN.bin". Shards a previous attempt stored are kept (resume).
 // options: {source, size, modelId, folderUrl, shardSize, cacheName, shaHeader, modelHeader,
@@ -146,7 +153,7 @@ export async function importModel(options) {
   try {
     while (shards.length < count) {
       if (options.signal && options.signal.aborted) throw problem("cancelled", "AbortError");
-      const {done, value} = await reader.read();
+      const {done, value} = await readMore(reader, offset + filled, options.size);
       if (done) break;
       let chunk = value;
       if (toSkip) {

@@ -186,7 +186,7 @@ def test_an_unsupported_file_is_named_and_the_model_in_use_stays(picker_page, tm
     ask_answer(page)
 
 
-def test_a_model_that_cannot_fit_is_refused_before_it_is_copied(picker_page, tmp_path):
+def test_a_model_that_cannot_fit_is_refused_before_it_is_copied_or_downloaded(picker_page, tmp_path):
     recorded, server = picker_page
     page = recorded.page
     open_app(page, server)
@@ -200,6 +200,11 @@ def test_a_model_that_cannot_fit_is_refused_before_it_is_copied(picker_page, tmp
                             "does not fit: it needs 9 MiB") and shown.endswith("4 MiB are available.")
     assert user_cache_entries(page) == []
     assert page.get_attribute(CURRENT, "data-model-id") == "tiny"
+    page.click("#model-download")  # the shipped model: checked from its build-time header facts
+    page.wait_for_selector("#model-state[data-state=error]")
+    assert page.text_content("#model-state-text").startswith(
+        "The assistant is unavailable: This model cannot run on the CPU's WebAssembly memory: the model does not fit")
+    assert server.requested("models/tiny/shard-") == []
 
 
 def test_a_url_model_is_stored_and_a_stored_model_can_be_deleted(picker_page, tmp_path):
@@ -228,3 +233,79 @@ def test_a_url_model_is_stored_and_a_stored_model_can_be_deleted(picker_page, tm
     page.wait_for_selector("#model-list li[data-origin=url]", state="detached")
     assert sorted(user_cache_entries(page)) == sorted(file_entries)
     assert page.text_content("#model-picker-status").startswith("Deleted URL model")
+
+    page.fill("#model-url", "https://example.org/model.gguf")  # another site: refused, no request
+    page.press("#model-url", "Enter")
+    page.wait_for_selector("#model-picker-error:not(:empty)", state="attached")
+    assert "may only download from its own site" in page.text_content("#model-picker-error")
+    assert recorded.foreign_requests(server.url) == []
+
+
+class FlakyServer:
+    """The site, plus /flaky.gguf: the first whole-file request is cut off after CUT bytes (the
+    connection closes mid-body, as a dropped network does); Range requests get a 206."""
+
+    CUT = 40 * 1024
+
+    def __init__(self, directory, model):
+        import functools
+        import http.server
+        import threading
+
+        from tools.server import Handler
+        self.ranges, data, server = [], model.read_bytes(), self
+
+        class Flaky(Handler):
+            def do_GET(self):
+                if not self.path.startswith("/flaky.gguf"):
+                    return super().do_GET()
+                wanted = self.headers.get("Range")
+                server.ranges.append(wanted)
+                start = int(wanted.split("=")[1].split("-")[0]) if wanted else 0
+                self.send_response(206 if wanted else 200)
+                self.send_header("Content-Length", str(len(data) - start))
+                if wanted:
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                self.end_headers()
+                first = not wanted and None not in server.ranges[:-1]  # the first whole-file GET
+                self.wfile.write(data[start:FlakyServer.CUT] if first else data[start:])
+                self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Flaky, directory=str(directory)))
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+
+
+
+def test_an_interrupted_url_copy_resumes_from_the_parts_stored(browser, pwa_site, tmp_path):
+    dist, _, _ = pwa_site
+    model = write_model(tmp_path / "flaky.gguf", seed=9, general__name="Resumed")
+    server = FlakyServer(dist, model)
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        open_app(page, server)
+        page.fill("#model-url", "flaky.gguf")
+        page.press("#model-url", "Enter")
+        page.wait_for_selector("#model-picker-error:not(:empty)", state="attached")
+        shown = page.text_content("#model-picker-error")
+        print(f"\nfirst try: {shown!r}")
+        assert shown.startswith("flaky.gguf: the download was interrupted after ") and "to resume" in shown
+        kept = user_cache_entries(page)
+        assert len(kept) == FlakyServer.CUT // SHARD  # the whole shards that arrived, no manifest
+        page.press("#model-url", "Enter")
+        wait_current(page, "url")
+        wait_ready(page)
+        copies = [r for r in server.ranges if not (r or "").startswith("bytes=0-")]  # not header reads
+        assert copies == [None, f"bytes={len(kept) * SHARD}-"]  # the second copy fetched only the rest
+        assert len(user_cache_entries(page)) == math.ceil(model.stat().st_size / SHARD) + 1
+        ask_answer(page)
+    finally:
+        context.close()
+        server.httpd.shutdown()

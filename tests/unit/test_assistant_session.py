@@ -369,3 +369,16 @@ def test_switching_model_is_refused_while_a_download_runs_and_stops_a_reply():
 def test_the_unavailable_assistant_refuses_a_model_choice():
     with pytest.raises(P.AssistantError, match="no model"):
         run(ac.UnavailableAssistant("This build ships no model.").select("x", "X"))
+
+
+def test_a_model_that_cannot_run_here_is_refused_before_its_download():
+    client = Scripted(P.NOT_DOWNLOADED)
+    s, _ = session_with(client)
+    run(s.refresh())
+    s.download_check = lambda: "This model cannot run on this GPU: too big."
+    run(s.download())
+    assert s.state == S.ERROR and s.reason == "This model cannot run on this GPU: too big."
+    assert "download" not in client.calls
+    s.download_check = lambda: None
+    run(s.retry())
+    assert client.calls[-2:] == ["download", "load"] and s.state == S.READY

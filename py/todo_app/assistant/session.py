@@ -70,6 +70,8 @@ class AssistantSession:
         self.size_bytes = None
         self.device = None         # protocol DEVICE of the loaded model: what runs it, and why
         self.load_options = {}     # protocol LOAD's backend/threads (Diagnostics' choice)
+        self.download_check = None # () -> why the model cannot run here (a sentence) or None:
+                                   # the model picker's memory check, before any byte is fetched
         self.progress = Progress(clock)
         self.conversation = []  # {"role", "content", "status": done|streaming|stopped|error, "error"?}
         self.generating = False
@@ -124,6 +126,10 @@ class AssistantSession:
 
     async def download(self):
         if self.state not in (NOT_DOWNLOADED, ERROR):
+            return
+        problem = self.download_check() if self.download_check else None
+        if problem:
+            self._fail(P.AssistantError(problem), self.download)
             return
         self.progress = Progress(self.clock)
         self.progress.total = self.size_bytes

@@ -16,8 +16,9 @@ problem nothing is stored and the model in use stays.
 """
 import time
 
+from js import document
 from webgpu_llm import model_import as MI
-from webgpu_llm.model_info import bytes_text, fit_problem
+from webgpu_llm.model_info import ModelInfo, bytes_text, fit_problem
 from webgpu_llm.weights_cache import WeightsError, delete_model, storage_estimate
 
 from ..assistant import catalog as C
@@ -38,6 +39,7 @@ class ModelPicker:
         self.importing = False
         self._build()
         session.on_change(lambda kind: kind == "state" and self.render())
+        session.download_check = self.download_problem
 
     def _build(self):
         self.current = h("span", {"id": "model-current"}, text="…")
@@ -50,7 +52,7 @@ class ModelPicker:
         self.url_input = h("input", {"type": "url", "id": "model-url", "placeholder": "https://…/model.gguf",
                                      "autocomplete": "off"})
         self.url_form = h("form", {"id": "model-url-form", "class": "model-url-form", "novalidate": True},
-                          h("label", {"for": "model-url"}, text="From a URL (this site, or a server that allows CORS)"),
+                          h("label", {"for": "model-url"}, text="From a URL (on this site)"),
                           self.url_input,
                           h("button", {"type": "submit", "id": "model-url-add", "class": "button"}, text="Add"))
         self.progress = h("progress", {"id": "model-import-progress", "max": "1",
@@ -172,6 +174,11 @@ class ModelPicker:
         if not url.startswith(("http://", "https://")):
             self._say("", f"Only http(s) URLs can be downloaded, not {text}")
             return
+        if str(URL.new(url).origin) != str(location.origin):
+            self._say("", f"{url}: this app may only download from its own site (its Content-Security-"
+                          "Policy keeps every connection on this site). Download the file yourself, "
+                          "then use “Open a GGUF file…”.")
+            return
         await self.add(url)
 
     async def _add(self, source):
@@ -221,6 +228,14 @@ class ModelPicker:
         await self.refresh()
         self.open_button.focus()
 
+    def download_problem(self):
+        """Why the model in use cannot run on this device (its build-time header facts against
+        the device's limits), checked before its download starts; None if it fits or is unknown."""
+        entry = self._entry(getattr(self.session.client, "model_id", None))
+        if entry is None or not entry.info or not entry.info.get("plan"):
+            return None
+        return fit_problem(ModelInfo.from_json(entry.info), self.limits())
+
     # -- rendering ---------------------------------------------------------------------------
     def _entry(self, model_id):
         return next((e for e in self.entries if e.model_id == model_id), None)
@@ -238,7 +253,12 @@ class ModelPicker:
         busy = self.importing or self.session.state in BUSY_STATES or self.session.generating
         entry = self._entry(current)
         self.current.textContent = entry.name if entry else (self.session.model_name or "…")
+        focused = document.activeElement
+        focused_id = focused.id if focused and self.list.contains(focused) else None
         self.list.replaceChildren(*[self._row(e, e.model_id == current, busy) for e in self.entries])
+        again = document.getElementById(focused_id) if focused_id else None
+        if again:  # rows are rebuilt: keep keyboard focus on the same control (arrow keys in the group)
+            again.focus()
         for control in (self.open_button, self.url_input, self.url_form.querySelector("button")):
             control.disabled = self.importing
 
@@ -250,6 +270,7 @@ class ModelPicker:
         if entry.stored and not current:
             delete = h("button", {"type": "button", "class": "button small danger model-delete",
                                   "data-delete": entry.model_id, "disabled": busy,
+                                  "id": "model-delete-" + entry.model_id,
                                   "aria-label": f"Delete {entry.name}"}, text="Delete")
         origin = {"shipped": "", "file": f" (your file {entry.file_name})",
                   "url": f" (from {entry.source_url})"}[entry.origin]
