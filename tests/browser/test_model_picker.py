@@ -151,6 +151,21 @@ def test_a_users_file_is_stored_chosen_answers_and_survives_a_reload(picker_page
     wait_ready(page)
     assert page.text_content("#model-current") == HOSTILE
     ask_answer(page)
+
+    page.evaluate("""async () => {  // a stored part goes bad: every load verifies them all
+        const cache = await caches.open("models-v1");
+        const key = (await cache.keys()).find((r) => r.url.endsWith("/shard-001.bin") && r.url.includes("/models/user/"));
+        const stored = await cache.match(key);
+        const bytes = new Uint8Array(await stored.arrayBuffer());
+        bytes[100] ^= 0xff;
+        await cache.put(key, new Response(bytes, {headers: stored.headers}));
+    }""")
+    page.reload()
+    assert wait_booted(page) == "ready"
+    page.wait_for_selector("#model-state[data-state=error]")
+    assert page.text_content("#model-state-text") == (
+        "The assistant is unavailable: The stored copy of this model is damaged (a part no longer "
+        "matches its checksum). Delete it in the model picker and add the file again.")
     assert not [e for e in recorded.errors if "Error" in e], recorded.errors
 
 

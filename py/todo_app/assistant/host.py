@@ -104,7 +104,14 @@ class EngineHost:
         if self.engine is not None:  # a reload on another backend: free the old device first
             self.engine.model.device.destroy()
             self.engine = self.device = None
-        source = await weights_cache.open_model(self.manifest_url, self._progress)
+        try:
+            source = await weights_cache.open_model(self.manifest_url, self._progress)
+        except weights_cache.DownloadError:
+            if not P.is_user_model(self.model_id):
+                raise
+            # a model the person brought has no server copy to repair a part from
+            raise RuntimeError("The stored copy of this model is damaged (a part no longer matches "
+                               "its checksum). Delete it in the model picker and add the file again.") from None
         try:
             device, reason = await choose_device(backend, kernel_base=self.base_url + "kernels/",
                                                  threads=threads)
