@@ -10,6 +10,7 @@ CPU kernels here (SwiftShader is CPU-emulated), as it would for a person on this
 """
 import math
 import shutil
+import time
 
 import pytest
 
@@ -284,6 +285,9 @@ class FlakyServer:
                 self.end_headers()
                 first = not wanted and None not in server.ranges[:-1]  # the first whole-file GET
                 self.wfile.write(data[start:FlakyServer.CUT] if first else data[start:])
+                self.wfile.flush()
+                if first:
+                    time.sleep(1)  # the bytes arrive, then the connection drops
                 self.close_connection = True
 
             def log_message(self, *args):
