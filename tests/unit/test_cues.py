@@ -88,6 +88,7 @@ def test_a_list_of_all_needs_a_word_for_all(request_text, want):
     ("What is due in 7 days?", "in 7 days", "in 7 days"),
     ("what's due on friday", "friday", "friday"), ("what's overdue this week", "overdue", "overdue"),
     ("Quanti compiti sono in ritardo?", "in 14 days", "overdue"),
+    ("Qu'est-ce qui est en retard ?", "open", "overdue"),
     ("what's late on friday", "friday", "friday")])
 def test_a_range_of_days_is_the_week_filter_and_late_is_overdue(request_text, chosen, want):
     assert cues.settle(request_text, {"tool": "list", "filter": chosen})["filter"] == want
@@ -130,7 +131,8 @@ def test_a_yes_no_question_changes_nothing(request_text, chosen, want):
 @pytest.mark.parametrize("request_text, want", [
     ("Wer hat die Relativitätstheorie entwickelt?", "decline"), ("What is the capital of France?", "decline"),
     ("what should I tackle first?", "answer"), ("suggest an order for these", "answer"),
-    ("summarize my list", "answer"), ("anything I should worry about this week?", "answer")])
+    ("summarize my list", "answer"), ("anything I should worry about this week?", "answer"),
+    ("in one line, what's the most urgent thing here?", "answer")])
 def test_an_answer_that_names_neither_the_person_nor_the_list_is_declined(request_text, want):
     assert cues.settle(request_text, {"tool": "answer"})["tool"] == want
 
@@ -143,7 +145,8 @@ def test_no_rule_overturns_the_right_call_of_any_eval_case():
     from todo_app.assistant import dates
     from todo_app.assistant.pipeline import dates_as_requested
     from tools.eval import checks
-    for case in checks.load_cases() + checks.load_cases(checks.FRESH) + checks.load_cases(checks.FRESH2):
+    for case in [c for path in (checks.HERE / "cases.jsonl", checks.FRESH, checks.FRESH2, checks.FRESH3)
+                 for c in checks.load_cases(path)]:
         wanted, today = checks.expected_tools(case["expect"]), _dt.date.fromisoformat(case["today"])
         right = {"tool": wanted[0], **case["expect"].get("values", {})}
         settled = cues.settle(case["request"], right)

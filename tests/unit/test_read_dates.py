@@ -18,7 +18,8 @@ TODAY = _dt.date(2026, 11, 25)   # a Wednesday
     ("Wat moet ik vandaag doen?", "today"), ("Aggiungi 'la giacca' per lunedì", "monday"),
     ("what is due the day after tomorrow", "in 2 days"), ("add mow the lawn in 3 days", "in 3 days"),
     ("add file the report next week", "next week"), ("Add 'renew gym pass' due 2026-12-15", "2026-12-15"),
-    ("buy 2 tickets for friday", "friday")])
+    ("buy 2 tickets for friday", "friday"),
+    ("Submit tax return is due Monday — actually no, make it Tuesday", "tuesday")])
 def test_one_date_named_in_any_form_or_language(request_text, word):
     assert read_dates.named_date(request_text, TODAY) == word
 

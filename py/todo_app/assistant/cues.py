@@ -77,6 +77,7 @@ CLEARING = re.compile(r"\b(remove|clear|drop|delete|erase|take off|unset|without
 LIST_WORDS = frozenset("""list to-do to-dos todo todos task tasks items item everything plate agenda
 liste lista aufgabe aufgaben tâche tâches tarea tareas compito compiti tarefa tarefas taak taken
 lijst""".split())
+HERE = frozenset("here these those this them thing things hier ici aquí aqui qui".split())  # "… thing here?"
 PERSON_WORDS = frozenset("""i i'm im my me mine myself we our us ich mein meine meinen meiner mir mich
 je j moi mon ma mes yo mi mis me io mio mia miei mie eu meu minha meus minhas ik mijn""".split())
 
@@ -141,7 +142,7 @@ def settle(request, values):
         return {"tool": "answer"}   # "describe what kind of stuff is on my list"
     if tool == "count" and OVERDUE.search(text):
         return {"tool": "list", "filter": "overdue"}   # count knows open/done/all; "how many am I behind on"
-    if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS) & words \
+    if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS | HERE) & words \
             and not _names_time(text):
         return {"tool": "decline"}
     if tool in WRITE_TOOLS and YES_NO.search(text):
@@ -162,11 +163,11 @@ def _filter_as_requested(chosen, text, words, tool):
         return "all" if len(named) == 2 else named.pop()
     if tool == "list" and chosen == "all" and not ALL_WORDS & words:
         return "open"
-    if tool == "list" and chosen not in (*STATUS_WORDS, "overdue", "week"):
-        if WEEK_RANGE.search(text):
+    if tool == "list" and chosen not in ("done", "overdue", "week"):
+        if WEEK_RANGE.search(text) and chosen not in STATUS_WORDS:
             return "week"
         if OVERDUE.search(text) and not DATE_HINT.search(text):
-            return "overdue"
+            return "overdue"     # "Qu'est-ce qui est en retard ?" read as open
     return chosen
 
 

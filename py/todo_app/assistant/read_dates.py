@@ -38,10 +38,15 @@ SPANS = re.compile(r"\b(this|coming|following|past|last)\s+(week|month|few)\b|\b
                    r"|until|till|between|since)\b|\b\d+\s+weeks?\b")   # a range or a repeat, not one day
 
 
+CORRECTION = re.compile(r"\b(i mean|actually|wait|sorry|rather|instead|scratch that)\b")
+
+
 def named_date(request, today):
-    """The one date the request names, as a vocabulary word (or ISO date), else None."""
+    """The one date the request names, as a vocabulary word (or ISO date), else None. After a
+    correction ("due Monday — actually no, make it Tuesday") the date after it counts."""
     text = " ".join(str(request).casefold().split())
-    found = _dates_in(text, today)
+    found = _dates_in(CORRECTION.split(text)[-1], today) if CORRECTION.search(text) else set()
+    found = found or _dates_in(text, today)
     return found.pop() if len(found) == 1 else None
 
 
