@@ -56,14 +56,23 @@ async def choose_device_alongside(work, choice="auto", opener=open_device, **opt
     the model's Cache API reads and sha256 checks, which then overlap the kernels' compilation
     and the start of their threads (a warm load waited for one, then the other). Whichever
     fails first wins: the other is cancelled, or the device it opened is destroyed."""
-    task = asyncio.ensure_future(work)
+    task = asyncio.ensure_future(_settled(work))
     try:
         device, reason = await choose_device(choice, opener, **options)
     except BaseException:
         task.cancel()
         raise
-    try:
-        return await task, device, reason
-    except BaseException:
+    ok, value = await task
+    if not ok:
         device.destroy()
-        raise
+        raise value
+    return value, device, reason
+
+
+async def _settled(work):
+    """(True, result) or (False, the exception): the task never ends failed, so no event loop
+    reports its error as unhandled before the caller, still opening the device, raises it."""
+    try:
+        return True, await work
+    except BaseException as error:
+        return False, error
