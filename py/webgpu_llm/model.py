@@ -327,7 +327,7 @@ class Model:
             size = lambda n: (ceil_div(n * c.hidden // 32, 64),)  # noqa: E731
             self.embed.prefill.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
                                                                          self.ids, self.x]), size))
-            x0 = (self.act, 4 * fused.layout.x[0], 4 * c.hidden) if fused else self.x
+            x0 = (self.act, 4 * fused.layout.x, 4 * c.hidden) if fused else self.x
             self.embed.decode.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
                                                                         self.ids, x0]), size))
         # All layers at once: their pipelines compile concurrently (Builder.kernel).
@@ -382,7 +382,7 @@ class Model:
             layer.qkv.decode = [await fused.qkv(i, norm("attn_norm"))]
             layer.attention.decode = [await fused.attention(i)]
             layer.out.decode = [await fused.out(i)]
-            layer.ffn.decode = [await fused.ffn(i, norm("ffn_norm"))]
+            layer.ffn.decode = await fused.ffn(i, norm("ffn_norm"))
         return layer
 
     async def _biased(self, b, i, part, op, y, at_pos=False):
