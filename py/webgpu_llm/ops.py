@@ -13,6 +13,7 @@ MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS) on GPUs
 MATVEC_ROWS_CPU = 16  # on CPU-backed adapters: each x load serves 16 rows (measured best there)
 MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl ROWS, TOKENS) on GPUs
 MATMUL_ROWS_CPU = 8   # on CPU-backed adapters: fewer loads of x per weight
+MATMUL_KSPLIT = 4     # real GPUs: invocations sharing a matmul tile (matmul.wgsl KSPLIT), CPUs 1
 ATTENTION_CPU_MAX_DIM = 64   # attention_cpu.wgsl's limit (used on CPU-backed adapters)
 ATTENTION_CPU_WORKGROUP = 4  # its invocations (token, head) per workgroup
 
@@ -76,6 +77,7 @@ class Builder:
         self.threads_per_row, self.matvec_workgroup = (1, 8) if cpu else (8, 64)
         self.matvec_rows = MATVEC_ROWS_CPU if cpu else MATVEC_ROWS
         self.matmul_rows = MATMUL_ROWS_CPU if cpu else MATMUL_ROWS
+        self.matmul_ksplit = 1 if cpu else MATMUL_KSPLIT
         self.cpu = cpu
 
     async def kernel(self, name, **constants):
@@ -102,11 +104,12 @@ class Builder:
             buffers = [self.step, part.quants, part.scales, x, y]
             vec = await self.kernel("matvec", THREADS_PER_ROW=self.threads_per_row,
                                     WORKGROUP=self.matvec_workgroup, ROWS=self.matvec_rows, **constants)
-            mat = await self.kernel("matmul", ROWS=self.matmul_rows, **constants)
+            mat = await self.kernel("matmul", ROWS=self.matmul_rows, KSPLIT=self.matmul_ksplit, **constants)
             groups = ceil_div(part.rows, self.matvec_rows * self.matvec_workgroup // self.threads_per_row)
             op.decode.append((vec, self.device.bind(vec, buffers), lambda n, g=groups: grid(g)))
-            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows, r=self.matmul_rows: (
-                ceil_div(rows, r * 64), ceil_div(n, MATMUL_TOKENS))))
+            tile_rows = self.matmul_rows * 64 // self.matmul_ksplit  # rows per workgroup
+            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows, r=tile_rows: (
+                ceil_div(rows, r), ceil_div(n, MATMUL_TOKENS))))
         return op
 
     async def attention(self, c, max_context, step, q, k_cache, v_cache, out, scores):
