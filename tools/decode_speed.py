@@ -37,7 +37,7 @@ async def decode(model, first, tokens):
 
 async def measure_model(model, contexts, tokens, lookahead, with_profile=False):
     """{context: figures} for a loaded model (any backend: this also runs in Pyodide on Deno)."""
-    model.lookahead = lookahead
+    model.lookahead = lookahead or None  # None (JS null in Deno): the engine's default
     vocab, runs = model.config.vocab, {}
     await model.prefill([5] * min(64, model.max_context))  # warm-up: first submits compile, page in
     for ctx in contexts:

@@ -3,6 +3,8 @@
 Large data never passes through Python: uploads hand JS ArrayBuffers straight to writeBuffer.
 JS null arrives as `jsnull` (falsy), so presence checks are truthiness checks.
 """
+import asyncio
+
 from js import GPUBufferUsage, GPUMapMode, Object, Uint8Array, fetch, navigator
 from pyodide.code import run_js
 from pyodide.ffi import to_js
@@ -112,6 +114,8 @@ class BrowserDevice:
         self.max_buffer_size = self.limits["maxBufferSize"]
         self.submits = 0
         self._staging = {}
+        self._sources = {}   # kernel name -> its source being fetched (one fetch per file a load)
+        self._modules = {}   # WGSL text -> shader module (the variants of a kernel share one)
         self.lost = None  # set to the reason when the device is lost
 
     @classmethod
@@ -174,6 +178,17 @@ class BrowserDevice:
 
     # -- kernels -----------------------------------------------------------------------------
     async def kernel_source(self, name):
+        """kernels/NAME.wgsl, fetched once: a model load compiles ~40 pipelines from ~20 files and
+        their libraries, and every variant shares the fetch."""
+        if name not in self._sources:
+            self._sources[name] = asyncio.ensure_future(self._fetch_source(name))
+        try:
+            return await self._sources[name]
+        except Exception:
+            self._sources.pop(name, None)  # a failed fetch is tried again next time
+            raise
+
+    async def _fetch_source(self, name):
         response = await fetch(f"{self.kernel_base}{name}.wgsl")
         if not response.ok:
             raise FileNotFoundError(f"kernel {name}: HTTP {response.status}")
@@ -181,7 +196,9 @@ class BrowserDevice:
 
     async def kernel(self, name, source=None, constants=None):
         source = source if source is not None else await self.kernel_source(name)
-        module = self.device.createShaderModule(js({"code": source, "label": name}))
+        module = self._modules.get(source)
+        if module is None:
+            module = self._modules[source] = self.device.createShaderModule(js({"code": source, "label": name}))
         stage = {"module": module, "entryPoint": "main"}
         if constants:
             stage["constants"] = dict(constants)
