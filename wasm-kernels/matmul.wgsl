@@ -119,10 +119,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let slice = lid % KSPLIT;
     let t0 = wid.y * TOKENS;
     let n_tokens = step.n_tokens;
-    let live = r0 < N && t0 < n_tokens;
-    if (KSPLIT == 1u && !live) {
-        return;
-    }
+    let live = r0 < N && t0 < n_tokens;  // else sum nothing (no return: a barrier may follow)
     let wide = ROWS == 8u;
     let blocks = K / 32u;
     let last = N - 1u;  // rows past N re-read the last row, tokens past n_tokens the last token:
@@ -160,7 +157,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var hi5 = vec4<f32>(0.0);
     var hi6 = vec4<f32>(0.0);
     var hi7 = vec4<f32>(0.0);
-    for (var b = slice; b < blocks; b += KSPLIT) {
+    for (var b = slice; b < select(0u, blocks, live); b += KSPLIT) {
         w[0] = dequant_block(g0 + b);
         w[1] = dequant_block(g1 + b);
         w[2] = dequant_block(g2 + b);
@@ -231,6 +228,9 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             acc6 += part[o + 6u];
             acc7 += part[o + 7u];
         }
+    }
+    if (!live) {
+        return;
     }
     let base = select(0u, step.pos0 * N_OUT, OUT_AT_POS) + ROW0 + t0 * N_OUT;
     let n = n_tokens - t0;

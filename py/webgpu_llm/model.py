@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .fused import FusedDecode, Layout, fusable, splits_for
 from .gguf import model_config
 from .memory_plan import check_fits, plan_memory
-from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup
+from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup, uses_cpu_kernels
 from .weights import check_model, grid, load_weights
 
 TOP_K = 40            # candidates read back per token; sampling happens among them
@@ -50,19 +50,6 @@ def rope_factors(gguf, config):
         return None
     half = config.head_dim // 2
     return list(struct.unpack(f"<{half}f", gguf.tensor_bytes("rope_freqs.weight")))
-
-
-KERNEL_SETS = ("cpu", "gpu")
-
-
-def uses_cpu_kernels(device, kernel_set=None):
-    """Whether to build the CPU-adapter kernel set: kernel_set "cpu"/"gpu" forces one (tests run
-    the GPU set on lavapipe that way), None picks by the adapter (device.is_cpu)."""
-    if kernel_set is None:
-        return device.is_cpu
-    if kernel_set not in KERNEL_SETS:
-        raise ValueError(f"kernel_set must be one of {KERNEL_SETS} or None, not {kernel_set!r}")
-    return kernel_set == "cpu"
 
 
 @dataclass
@@ -357,6 +344,7 @@ class Model:
         """One layer's four Ops: one kernel per op (both paths on CPU adapters, prefill on GPUs),
         with fused kernels for decoding on GPUs (fused.py)."""
         c = self.config
+        b = b.prefill_linears() if fused else b  # fused kernels replace the layer's matvecs
         w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
         norm = lambda part: w(part).parts[0].quants  # noqa: E731
         k_cache, v_cache = self.k_cache[i], self.v_cache[i]

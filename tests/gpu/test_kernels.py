@@ -57,6 +57,27 @@ def test_matmul_and_matvec(gpu, type_name, rows, cols, tokens):
         np.testing.assert_allclose(gpu.read(y1, rows), want[-1], atol=tol)
 
 
+def test_uploader_batches_repacks_until_flushed(gpu):
+    """Repacks recorded together (as load_weights does on real GPUs), one submit at flush(): every
+    tensor still holds its own values, in each format."""
+    rng = np.random.default_rng(11)
+    uploader = Uploader(gpu.device, batch_bytes=1 << 30)
+    submits = gpu.device.submits
+    made = []
+    for type_name in ("Q4_1", "Q8_0", "Q4_0", "F16"):
+        raw = random_tensor(rng, type_name, 40, 96)
+        info = SimpleNamespace(name=type_name, shape=(96, 40), type_name=type_name, offset=0, nbytes=len(raw))
+        made.append((gpu.run(uploader.tensor(info, BytesSource(raw))), dequantize(raw, type_name, (96, 40))))
+    assert gpu.device.submits == submits  # nothing submitted before flush
+    uploader.flush()
+    assert gpu.device.submits == submits + 1
+    x = rng.standard_normal((1, 96)).astype(np.float32)
+    for tensor, w in made:
+        y = gpu.zeros(40)
+        run_linear(gpu, "matvec", tensor, gpu.array(x[0]), y, 40, 1)
+        np.testing.assert_allclose(gpu.read(y, 40), (x @ w.T)[0], atol=1e-4 * np.abs(x).sum() * np.abs(w).max())
+
+
 @pytest.mark.parametrize("name,per_invocation,ksplit", [("matvec", 4, 1), ("matvec", 8, 1), ("matvec", 16, 1),
                                                          ("matmul", 4, 1), ("matmul", 8, 1), ("matmul", 4, 4)])
 @pytest.mark.parametrize("seed", [0, 1])
