@@ -195,9 +195,15 @@ def test_rename_that_copied_the_old_title_takes_the_new_one_from_the_request():
     ("in 2 days", "what's due the day after tomorrow", "in 2 days"),   # not a plain day word
     ("monday", "move the dentist from tuesday to monday", "monday"),   # it says monday
     ("friday", "move it from tuesday to wednesday", "friday"),   # two other days: no guess
-    ("today", "what is due", "today")])
+    ("today", "what is due", "today"),
+    ("next week", "Adicionar comprar flores para sexta-feira", "friday"),   # a span vs one day said
+    ("next week", "Termin beim Zahnarzt am Donnerstag", "thursday"),
+    ("next week", "file the report next week", "next week"),     # the span is said
+    ("in 3 days", "water the plants in 3 days", "in 3 days"),
+    ("next week", "add call the bank", "next week")])            # no day said: the model's word
 def test_a_day_word_is_checked_against_the_request(word, request_text, read):
-    assert dates.as_requested(word, request_text) == read
+    from todo_app.assistant import read_dates
+    assert read_dates.as_requested(word, request_text, TODAY) == read
 
 
 def test_search_of_filler_words_searches_the_request():

@@ -1,5 +1,6 @@
-"""Unit tier: the eval's data (tools/eval/lists.json, cases.jsonl) and its pure checks
-(tools/eval/checks.py): a passing and a failing reply for each kind of expectation."""
+"""Unit tier: the eval's data (tools/eval/lists.json, cases.jsonl, the held-out cases_fresh*.jsonl)
+and its pure checks (tools/eval/checks.py): a passing and a failing reply for each kind of
+expectation."""
 import datetime as _dt
 from collections import Counter
 
@@ -14,6 +15,7 @@ from tools.eval.run import parse_args
 TODAY = _dt.date(2026, 11, 25)
 LISTS = checks.load_lists()
 CASES = checks.load_cases()
+FRESH = [c for path in (checks.FRESH, checks.FRESH2, checks.FRESH3) for c in checks.load_cases(path)]
 
 
 def reply(tool, values=None, items=(), actions=(), unsure=False):
@@ -41,13 +43,16 @@ def test_enough_cases_and_ci_cases_covering_every_category():
     assert {c["category"] for c in ci} == set(checks.CATEGORIES) == {c["category"] for c in CASES}
 
 
-def test_case_ids_and_requests_are_unique():
-    assert len({c["id"] for c in CASES}) == len(CASES)
-    requests = Counter(" ".join(c["request"].casefold().split()) for c in CASES)
+def test_case_ids_and_requests_are_unique_across_both_sets():
+    both = CASES + FRESH
+    assert len({c["id"] for c in both}) == len(both)
+    requests = Counter(" ".join(c["request"].casefold().split()) for c in both)
     assert [r for r, n in requests.items() if n > 1] == []
+    assert len(FRESH) >= 300 and {c["category"] for c in FRESH} == set(checks.CATEGORIES)
+    assert not any(c.get("ci") for c in FRESH)   # held out: never in the CI subset the pipeline is tuned on
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", CASES + FRESH, ids=lambda c: c["id"])
 def test_case_is_well_formed(case):
     assert set(case) <= {"id", "category", "list", "today", "request", "expect", "ci"}
     assert case["category"] in checks.CATEGORIES
@@ -105,7 +110,7 @@ def ideal_reply(case):
     return result
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", CASES + FRESH, ids=lambda c: c["id"])
 def test_expectation_is_what_the_right_choice_gives(case):
     """Guards the data: each expectation is met by the tools' own result for the right choice
     (facts like overdue items, duplicate groups, ambiguous matches agree with the list)."""

@@ -38,6 +38,9 @@ def parse_args(argv):
     p.add_argument("--answer-tokens", type=int, default=None,
                    help="cap the length of `answer` texts (not checked; shortens the run)")
     p.add_argument("--quiet", action="store_true", help="no line per case")
+    p.add_argument("--backend", choices=["webgpu", "wasm"], default="webgpu",
+                   help="run the model on WebGPU (wgpu) or on the CPU kernels (wasmtime)")
+    p.add_argument("--cases", help="a JSON-lines file of cases instead of tools/eval/cases.jsonl")
     p.add_argument("--general", action="store_true",
                    help="instead: greedy answers to generic prompts, tuned vs base (tools/eval/general.py)")
     p.add_argument("--base", help="with --general: the base GGUF (default: $TODO_BASE_GGUF or the pinned original)")
@@ -57,10 +60,11 @@ def todos_of(todo_list):
             for t in todo_list["todos"]]
 
 
-async def load_engine(model_path):
+async def load_engine(model_path, backend="webgpu"):
     from webgpu_llm.engine import Engine
     from webgpu_llm.gguf import FileSource
-    return await Engine.load(FileSource(str(model_path)))
+    from webgpu_llm.gpu import open_device
+    return await Engine.load(FileSource(str(model_path)), device=await open_device(backend))
 
 
 async def run_case(engine, case, lists, answer_options=ANSWER_OPTIONS):
@@ -119,7 +123,7 @@ def main_general(args):
     model, base = args.model or default_model(), args.base or base_model()
 
     async def replies(path):
-        engine = await load_engine(path)
+        engine = await load_engine(path, args.backend)
         return await general.answers(engine, general.PROMPTS, args.answer_tokens or 48)
     result = general.report(general.PROMPTS, asyncio.run(replies(model)), asyncio.run(replies(base)))
     if args.out:
@@ -132,7 +136,8 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.general:
         return main_general(args)
-    cases = checks.select_cases(checks.load_cases(), ci=args.ci, category=args.category, limit=args.limit)
+    all_cases = checks.load_cases(args.cases) if args.cases else checks.load_cases()
+    cases = checks.select_cases(all_cases, ci=args.ci, category=args.category, limit=args.limit)
     lists = checks.load_lists()
     model = args.model or default_model()
     options = dict(ANSWER_OPTIONS, **({"max_tokens": args.answer_tokens} if args.answer_tokens else {}))
@@ -157,7 +162,7 @@ def main(argv=None):
         write(done)
 
     async def go():
-        engine = await load_engine(model)
+        engine = await load_engine(model, args.backend)
         return await run_cases(engine, cases, lists, options, on_result)
 
     results = asyncio.run(go())

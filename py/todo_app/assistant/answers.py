@@ -12,7 +12,8 @@ from .tools import reply
 
 KINDS = (
     ("order", re.compile(r"\b(order|first|priorit\w*|plan\w*|tackle|start with|next|sequence)\b")),
-    ("summary", re.compile(r"\b(summar\w*|overview|status|recap|how am i doing)\b")),
+    ("summary", re.compile(r"\b(summar\w*|overview|status|recap|how am i doing|describe"
+                           r"|what (kind|sort)s? of)\b")),
     ("dates", re.compile(r"\b(group|sort|organi[sz]e)\w*\b.*\b(due|date|deadline|day|week|when)\b")),
 )
 MAX_SHOWN = 20

@@ -11,7 +11,6 @@ The assistant never writes a date itself. Its grammar offers this closed vocabul
 """
 import datetime as _dt
 
-from .matching import word_matches, words_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -97,7 +96,17 @@ def spoken(iso, today):
 # a title now and then: "acheter du fromage pour demain").
 SPOKEN = {"tomorrow": ("tomorrow", "tmrw", "tmr", "morgen", "demain", "mañana", "manana", "domani",
                        "amanhã", "amanha"),
-          "today": ("today", "tonight", "heute", "aujourd'hui", "hoy", "oggi", "hoje", "vandaag")}
+          "today": ("today", "tonight", "heute", "aujourd'hui", "hoy", "oggi", "hoje", "vandaag"),
+          "monday": ("montag", "lundi", "lunes", "lunedì", "lunedi", "segunda-feira", "segunda", "maandag"),
+          "tuesday": ("dienstag", "mardi", "martes", "martedì", "martedi", "terça-feira", "terça", "terca",
+                      "dinsdag"),
+          "wednesday": ("mittwoch", "mercredi", "miércoles", "miercoles", "mercoledì", "mercoledi",
+                        "quarta-feira", "quarta", "woensdag"),
+          "thursday": ("donnerstag", "jeudi", "jueves", "giovedì", "giovedi", "quinta-feira", "quinta",
+                       "donderdag"),
+          "friday": ("freitag", "vendredi", "viernes", "venerdì", "venerdi", "sexta-feira", "sexta", "vrijdag"),
+          "saturday": ("samstag", "samedi", "sábado", "sabado", "sabato", "zaterdag"),
+          "sunday": ("sonntag", "dimanche", "domingo", "domenica", "zondag")}
 LEADS = ("for", "on", "by", "due", "until", "before", "next", "this", "für", "am", "bis", "pour",
          "le", "para", "el", "per", "entro", "voor", "op", "in")
 
@@ -138,16 +147,3 @@ def split_trailing(title, today):
 
 
 SIMPLE = tuple(RELATIVE) + WEEKDAYS
-
-
-def as_requested(word, request):
-    """The model's date word, unless it is a plain day word (today, friday…) the request does not
-    say while the request names exactly one other, perhaps misspelt ("move it to firday",
-    "what is due tday"): then that one. Python reads the date the person wrote."""
-    if word not in SIMPLE:
-        return word
-    tokens = words_of(request)
-    if word in tokens or any(_word(t) == word for t in tokens):
-        return word
-    named = {w for t in tokens for w in SIMPLE if word_matches(t, w)}
-    return named.pop() if len(named) == 1 else word

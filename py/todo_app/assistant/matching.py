@@ -73,6 +73,25 @@ def content_words(text):
     return [w for w in dict.fromkeys(words_of(text)) if w not in STOP_WORDS]
 
 
+SEARCH_VERBS = frozenset("""search find look looking show have had got there word words called named
+containing contain mention mentions mentioning title titled""".split())
+
+
+def widened(words, request):
+    """The searched words with the request's words right beside them: the model wrote "plan" for
+    "find the phone plan task"; the phrase is "phone plan"."""
+    tokens, keep = words_of(request), set()
+    for i, token in enumerate(tokens):
+        if any(word_matches(w, token) for w in content_words(words)):
+            keep.add(i)
+            for step in (-1, 1):
+                j = i + step
+                while 0 <= j < len(tokens) and tokens[j] not in STOP_WORDS | SEARCH_VERBS:
+                    keep.add(j)
+                    j += step
+    return " ".join(tokens[i] for i in sorted(keep)) or words
+
+
 def search(words, todos, request=""):
     """To-dos whose titles hold all the searched words, else the most of them. When the words are
     only filler ("task") the request's own words are searched ("find my tulip task")."""

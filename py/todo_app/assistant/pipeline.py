@@ -10,7 +10,7 @@ computes every fact and every date (tools.py, actions.py, dates.py).
 import math
 import time
 
-from . import actions, answers, dates, grounding, tools
+from . import actions, answers, cues, grounding, matching, read_dates, tools
 
 UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
 ANSWER_OPTIONS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 200, "repetition_penalty": 1.15}
@@ -39,13 +39,25 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     """The reply (tools.py's shape, plus "odds", "unsure" and "timings") to one request."""
     todos = list(todos)
     start = time.perf_counter()
-    call = await engine.constrained(grounding.request_messages(request), tools.tool_grammar(today, force_tool))
+    call = await _choose_tool(engine, request, today, force_tool)
+    odds = tool_odds(call) if force_tool is None else [(call.values["tool"], 1.0)]
+    choices = unsure_choices(odds)
+    verb = None if force_tool else cues.words_pick(request, call.values["tool"], choices)
+    if verb is not None:  # a command's verb, or the words' pick of two close tools: ask with that one
+        steps = call.model_steps
+        call, choices = await _choose_tool(engine, request, today, verb), []
+        call.model_steps += steps
     timings = {"tool_s": round(time.perf_counter() - start, 4), "prefilled_tokens": call.prefilled,
                "model_steps": call.model_steps}
-    call.values.update(_dates_as_requested(call.values, request))
+    settled = cues.settle(request, call.values)
+    if settled["tool"] != call.values["tool"]:
+        if force_tool is not None:   # the person picked this tool: their pick stands
+            settled = call.values
+        else:                        # the request's words decided: nothing left to ask
+            choices = []
+    if settled != call.values:  # the call as it would have been written (phase 2 shows it)
+        call.values, call.text = settled, tools.call_text(settled)
     tool = call.values["tool"]
-    odds = tool_odds(call) if force_tool is None else [(tool, 1.0)]
-    choices = unsure_choices(odds)
     phase2 = time.perf_counter()
     if tool in tools.TARGET_TOOLS:
         result = await _target(engine, request, call, tool, todos, today, timings)
@@ -86,9 +98,26 @@ def fitting(engine, request, tool_text, select, today, reserve, timings):
     return shown
 
 
-def _dates_as_requested(values, request):
-    """A day word the model chose checked against the request's own words (dates.as_requested)."""
-    return {key: dates.as_requested(values[key], request) for key in ("due", "filter") if key in values}
+async def _choose_tool(engine, request, today, only=None):
+    """Phase 1: the model's tool call (date words checked against the request)."""
+    call = await engine.constrained(grounding.request_messages(request), tools.tool_grammar(today, only))
+    call.values.update(dates_as_requested(call.values, request, today))
+    return call
+
+
+def dates_as_requested(values, request, today):
+    """The model's date words checked against the date the request names (read_dates): a due date
+    outside a new title, a list's date, or a day named where the model chose open/all/overdue."""
+    found = {}
+    due = values.get("due")
+    if due is not None and not (due == "none" and cues.clears_date(request)):   # "none" removes it
+        found["due"] = read_dates.as_requested(due, _naming_words(request, values), today)
+    filter_word = values.get("filter")
+    if filter_word is not None and filter_word not in tools.FILTERS:
+        found["filter"] = read_dates.as_requested(filter_word, request, today)
+    elif filter_word in ("open", "all", "overdue") and not cues.says_overdue(request):
+        found["filter"] = read_dates.named_date(request, today) or filter_word
+    return found
 
 
 def _naming_words(request, values):
@@ -111,7 +140,25 @@ async def _target(engine, request, call, tool, todos, today, timings):
     timings["prefilled_tokens"] += pick.prefilled
     timings["model_steps"] += pick.model_steps
     values = {**call.values, "request": request}
-    return actions.target_reply(tool, values, pick.values["target"], shown, today)
+    target = pick.values["target"]
+    if target == tools.NO_TARGET:
+        target = _plainly_named(naming, shown) or target
+    return actions.target_reply(tool, values, target, shown, today)
+
+
+def _plainly_named(naming, shown):
+    """The title the request plainly names when the model said `none`: the one shown title that
+    shares at least two words with the request where no other shares more than one, or the only
+    title sharing any word when it holds every word the request names ("mark the tom one")."""
+    asked = matching.content_words(naming)
+    shared = [sum(matching.matches_any(w, matching.words_of(t.title)) for w in asked) for t in shown]
+    best = max(shared, default=0)
+    if best == 0 or shared.count(best) > 1:
+        return None
+    runner_up = sorted(shared)[-2] if len(shared) > 1 else 0
+    if (best >= 2 and runner_up <= 1) or (runner_up == 0 and best == len(asked)):
+        return shown[shared.index(best)].title
+    return None
 
 
 async def _answer(engine, request, call, todos, today, on_text, options, timings, skip):

@@ -65,6 +65,12 @@ def tool_grammar(today, only=None):
     return _GRAMMARS[key]
 
 
+def call_text(values):
+    """The phase-1 text that gives these values (tool_grammar's format)."""
+    fields = [f"\n{key}: {values[key]}" for key in ("status", "filter", "words", "title", "due") if key in values]
+    return f"tool: {values['tool']}" + "".join(fields)
+
+
 _TARGET_GRAMMARS = {}
 
 
@@ -201,7 +207,7 @@ search = matching.search
 
 
 def _search(values, todos, today):
-    words = values.get("words", "")
+    words = matching.widened(values.get("words", ""), values.get("request", ""))
     found = search(words, todos, values.get("request", ""))
     if not found:
         return reply("search", f"No to-do matches {_quoted(words)}.")

@@ -1,0 +1,206 @@
+"""What the request's own words settle when the model's choice leaves it open or contradicts them.
+
+The model picks a tool and its arguments; a 135M model sometimes picks the wrong one of two close
+readings, or a reading the words rule out. Where the person's words decide it plainly, Python
+follows the words (each rule looks only at the request and the model's choice, never the list):
+
+- a command's first word names its tool: "add …", "delete …", "compelte …" (`decisive_verb`);
+  of two tools the model was unsure between, a question prefers the one that only reads, and
+  "… on the list" the one that adds (`tie_break`);
+- a yes/no question ("is the rent paid?") changes nothing: it is a search, never a write tool;
+- a question of quantity ("how many", "combien", "cout all") over open/done/all is a count;
+- the status the words name wins: "reste-t-il" is open, "done or not" is all, and a list of
+  "all" needs a word for all (else it is the open ones);
+- "the next seven days" is the week filter; "late", "in ritardo" with no date is overdue;
+- a search for the word "duplicates" is the duplicates tool;
+- translating a phrase is out of scope (decline), translating the list is an answer, and an
+  `answer` that names neither the person nor their list is a general question (decline).
+"""
+import re
+
+from . import answers
+from .matching import word_matches, words_of
+
+FILLER = frozenset("""please pls plz ok okay hey hi hello so now could can would will you u kindly
+just also then quickly quick go ahead and""".split())
+WRITE_VERBS = {"uncomplete": "reopen", "add": "add", "ad": "add", "delete": "delete", "remove": "delete", "erase": "delete",
+               "rename": "rename", "reopen": "reopen", "unmark": "reopen", "uncheck": "reopen",
+               "complete": "complete"}
+MOVE_VERBS = {"move": "set_due", "reschedule": "set_due", "postpone": "set_due", "push": "set_due"}
+READ_VERBS = {"count": "count", "search": "search", "find": "search", "list": "list", "show": "list"}
+NOT_THE_VERBS_TOOL = frozenset("due deadline date reminder list overview summary".split())  # "add a due date", "complete list"
+READ_TOOLS = ("count", "list", "search", "duplicates", "answer")
+WRITE_TOOLS = ("add", "complete", "reopen", "delete", "rename", "set_due")
+
+SELF_CORRECTION = re.compile(r"\b(i mean|actually|wait|sorry|rather|instead|scratch that)\b")
+YES_NO = re.compile(r"^(is|are|was|were|did|does|do|have|has|had|ist|sind|hab|habe|hast|est-ce|ai-je|"
+                    r"as-tu|he|ha|ho|hai|já|heb)\b(?!\s+(you|u|it)\b).*\?\s*$")   # not "do you mind …?"
+WH_QUESTION = re.compile(r"^(what|what's|whats|which|when|where|how|who|anything|any)\b|\?\s*$")
+ONTO_THE_LIST = re.compile(r"\b(on|onto|to|in)\s+(the|my)\s+(list|to-?do|to-?dos|todo list)\b")
+
+QUANTITY = re.compile(r"\b(how many|how much|number of|combien|wie ?viele|cu[aá]nt[oa]s|quant[ie]"
+                      r"|quant[oa]s|hoeveel)\b")
+NOT_COUNT = frozenset("court mount fount coint".split())   # real words one typo from "count"
+STATUS_WORDS = ("open", "done", "all")
+DONE_WORDS = frozenset("""done finished completed ticked checked crossed erledigt fertig abgeschlossen
+gemacht terminé terminée terminés terminées fini finie finis finies fait faits faite faites hecho
+hechos hecha hechas terminado terminados terminada terminadas completado completados completada
+completadas fatto fatti fatta fatte completato completati finito finiti finita finite feito feitos
+feita feitas concluído concluídos concluída concluídas klaar gedaan afgerond voltooid""".split())
+OPEN_WORDS = frozenset("""open undone unfinished pending remaining left unchecked unticked outstanding
+offen übrig ausstehend unerledigt reste restent restantes restant pendiente pendientes quedan queda
+faltan aperto aperti aperta aperte rimasti rimaste restano mancano pendente pendentes faltam abertos
+abertas openstaand resterend""".split())
+NEGATIONS = frozenset("not t yet never nicht pas no non niet".split())   # "aren't" is "aren", "t"
+STILL_TO = frozenset("be get".split())     # "what's left to be done" names the open ones
+EITHER = re.compile(r"\b(done|finished|completed|ticked|checked)\s+(or|and)\s+(not|undone|open)\b")
+ALL_WORDS = frozenset("""all every everything whole entire total both including incl altogether
+done finished completed ticked alle alles gesamt tout tous toutes todas tutto tutti tutte""".split())
+WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bwithin\s+(a|one)\s+week\b"
+                        r"|\bthis\s+(coming\s+)?week\b|\bcoming\s+week\b|\bweek ahead\b")
+OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its )?deadlin\w*|missed (the )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
+                     r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen)\b")
+DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
+                       r"|saturday|sunday|week|month|january|february|march|april|june|july"
+                       r"|august|september|october|november|december)\b")
+DUPLICATE_WORDS = ("duplicate", "duplicates", "dupe", "dupes", "double", "doubles", "twice",
+                   "repeated", "copies")
+LANGUAGES = ("english|german|french|spanish|italian|portuguese|dutch|polish|swedish|danish|norwegian"
+             "|finnish|greek|turkish|russian|ukrainian|chinese|japanese|korean|arabic|hindi")
+TRANSLATE = re.compile(r"^(translate|übersetze?|traduis|traduire|traduce|traduci|traduza|vertaal)\b"
+                       r"|\bhow do (you|i) say\b|\bwhat(’|')?s the (" + LANGUAGES + r") (word )?for\b"
+                       r"|\bwhat is the (" + LANGUAGES + r") (word )?for\b")
+IN_LANGUAGE = re.compile(r"\b(in|into)\s+(" + LANGUAGES + r")\b")
+CLEARING = re.compile(r"\b(remove|clear|drop|delete|erase|take off|unset|without|no|lösche|entferne|"
+                      r"supprime|quita|elimina|rimuovi|remova|verwijder)\b.*\b(due|date|deadline|datum|"
+                      r"fecha|data|échéance)\b|\b(undated|no due date|no deadline)\b")
+LIST_WORDS = frozenset("""list to-do to-dos todo todos task tasks items item everything plate agenda
+liste lista aufgabe aufgaben tâche tâches tarea tareas compito compiti tarefa tarefas taak taken
+lijst""".split())
+HERE = frozenset("here these those this them thing things hier ici aquí aqui qui".split())  # "… thing here?"
+PERSON_WORDS = frozenset("""i i'm im my me mine myself we our us ich mein meine meinen meiner mir mich
+je j moi mon ma mes yo mi mis me io mio mia miei mie eu meu minha meus minhas ik mijn""".split())
+
+
+def leading_verb(request, verbs=None):
+    """The tool the request's first word names as a command ("Please add …", "reopne …"), or None."""
+    words = words_of(request)
+    while words and words[0] in FILLER:
+        words = words[1:]
+    if not words:
+        return None
+    table = verbs or {**WRITE_VERBS, **READ_VERBS}
+    tool = table.get(words[0]) or next((t for verb, t in table.items() if word_matches(words[0], verb)), None)
+    return None if NOT_THE_VERBS_TOOL & set(words[1:4]) else tool
+
+
+def decisive_verb(request, tool):
+    """The write tool a command's first word names when the model chose another: a command says
+    what it wants done ("delete the gym one, it's done anyway", "compelte pay rent")."""
+    text = " ".join(str(request).casefold().split())
+    if SELF_CORRECTION.search(text):   # "delete X - wait, no, just move it to Sunday": what comes after
+        after = SELF_CORRECTION.split(text)[-1]
+        verb = leading_verb(" ".join(w for w in words_of(after) if w != "no"), {**WRITE_VERBS, **MOVE_VERBS})
+        return verb if verb is not None and verb != tool else None
+    verb = leading_verb(request, WRITE_VERBS)
+    return verb if verb is not None and verb != tool else None
+
+
+def tie_break(request, choices):
+    """Of the two tools the model was unsure between, the one the request's words point to: the
+    leading verb's; for a question the one that only reads; for "… on the list" add."""
+    offered = [c["tool"] for c in choices]
+    if not offered:
+        return None
+    verb = leading_verb(request)
+    if verb in offered:
+        return verb
+    text = " ".join(str(request).casefold().split())
+    if "add" in offered and ONTO_THE_LIST.search(text):
+        return "add"
+    reading = [t for t in offered if t in READ_TOOLS]
+    if WH_QUESTION.search(text) and len(reading) == 1:
+        return reading[0]
+    return None
+
+
+def words_pick(request, tool, choices):
+    """The tool to ask again with, forced, when the request's words overrule the model's pick."""
+    return decisive_verb(request, tool) or tie_break(request, choices)
+
+
+def settle(request, values):
+    """The model's phase-1 values with what the request's words decide put right (see above)."""
+    text = " ".join(str(request).casefold().split())
+    words = set(words_of(text))
+    tool = values.get("tool")
+    if TRANSLATE.search(text) and tool not in ("answer", "decline", "add"):
+        return {"tool": "answer"} if LIST_WORDS & words else {"tool": "decline"}
+    if IN_LANGUAGE.search(text) and LIST_WORDS & words and tool in ("decline", "list", "search"):
+        return {"tool": "answer"}   # "render every item on my list in Portuguese"
+    if tool == "list" and values.get("filter") in ("open", "all") and answers.kind_of(text) == "summary":
+        return {"tool": "answer"}   # "describe what kind of stuff is on my list"
+    if tool == "count" and OVERDUE.search(text):
+        return {"tool": "list", "filter": "overdue"}   # count knows open/done/all; "how many am I behind on"
+    if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS | HERE) & words \
+            and not _names_time(text):
+        return {"tool": "decline"}
+    if tool in WRITE_TOOLS and YES_NO.search(text):
+        return {"tool": "search", "words": " ".join(w for w in words_of(text) if w not in FILLER)}
+    if tool == "search" and _about_duplicates(values.get("words", "")):
+        return {"tool": "duplicates"}
+    if tool == "list" and values.get("filter") in STATUS_WORDS and _asks_quantity(text):
+        values, tool = {"tool": "count", "status": values["filter"]}, "count"
+    key = {"count": "status", "list": "filter"}.get(tool)
+    if key:
+        values = {**values, key: _filter_as_requested(values.get(key), text, words, tool)}
+    return values
+
+
+def _filter_as_requested(chosen, text, words, tool):
+    named = _statuses_named(text)
+    if chosen in ("open", "done") and named:
+        return "all" if len(named) == 2 else named.pop()
+    if tool == "list" and chosen == "all" and not ALL_WORDS & words:
+        return "open"
+    if tool == "list" and chosen not in ("done", "overdue", "week"):
+        if WEEK_RANGE.search(text) and chosen not in STATUS_WORDS:
+            return "week"
+        if OVERDUE.search(text) and not DATE_HINT.search(text):
+            return "overdue"     # "Qu'est-ce qui est en retard ?" read as open
+    return chosen
+
+
+def _statuses_named(text):
+    """{"open"}, {"done"}, both or neither: the statuses the request's words name."""
+    tokens, named = words_of(text), set()
+    for i, word in enumerate(tokens):
+        negated = bool((NEGATIONS | STILL_TO) & set(tokens[max(0, i - 3): i]))   # "haven't I done"
+        if word in DONE_WORDS:
+            named.add("open" if negated else "done")
+        elif word in OPEN_WORDS:
+            named.add("open")
+    return {"open", "done"} if EITHER.search(text) else named
+
+
+def clears_date(request):
+    """Whether the request asks to remove a due date ("clear the date of …", "no deadline")."""
+    return bool(CLEARING.search(" ".join(str(request).casefold().split())))
+
+
+def says_overdue(request):
+    return bool(OVERDUE.search(" ".join(str(request).casefold().split())))
+
+
+def _asks_quantity(text):
+    return bool(QUANTITY.search(text)) or any(word_matches(w, "count") and w not in NOT_COUNT
+                                              for w in words_of(text))
+
+
+def _names_time(text):
+    return bool(DATE_HINT.search(text) or OVERDUE.search(text))
+
+
+def _about_duplicates(search_words):
+    wanted = words_of(search_words)
+    return bool(wanted) and all(w in DUPLICATE_WORDS for w in wanted)

@@ -1,0 +1,123 @@
+"""The date a request names, read by Python, and the model's date word checked against it.
+
+The model writes a date *word* from dates.py's vocabulary; on dates it has seen little of ("the
+27th", "12 December", "Samstag", "per lunedì") a 135M model picks a wrong one. When the request
+names exactly one date plainly, that date is the answer whatever the model wrote:
+
+    named_date("what's due on the 3rd?", today)        -> "december 3"
+    named_date("Füge 'Zahnarzt anrufen' für Dienstag hinzu", today) -> "tuesday"
+    named_date("move it from tuesday to friday", today) -> None   (two dates: the model decides)
+"""
+import re
+
+from . import dates
+from .matching import word_matches, words_of
+
+MONTH_NAMES = {  # every language people write to the app in, lowercase
+    1: "january jan januar janvier enero gennaio janeiro januari",
+    2: "february feb februar février fevrier febrero febbraio fevereiro februari",
+    3: "march mar märz maerz mars marzo março marco maart",
+    4: "april apr avril abril aprile",
+    5: "may mai mayo maggio maio mei",
+    6: "june jun juni juin junio giugno junho",
+    7: "july jul juli juillet julio luglio julho",
+    8: "august aug août aout agosto augustus",
+    9: "september sep sept septembre septiembre settembre setembro",
+    10: "october oct oktober octobre octubre ottobre outubro",
+    11: "november nov novembre noviembre novembro",
+    12: "december dec dezember décembre decembre diciembre dicembre dezembro",
+}
+MONTHS = {name: number for number, names in MONTH_NAMES.items() for name in names.split()}
+ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th|er|e|º|ª)$")
+ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+IN_DAYS = re.compile(r"\bin (\d{1,2}) days?\b")
+DAY_AFTER_TOMORROW = re.compile(r"day after tomorrow|übermorgen|après-demain|apres-demain|pasado mañana"
+                                r"|dopodomani|depois de amanhã|overmorgen")
+NEXT_WEEK = re.compile(r"\bnext week\b")
+SPANS = re.compile(r"\b(this|coming|following|past|last)\s+(week|month|few)\b|\bnext\s+(month|few)\b|\b(within|every|each|ago"
+                   r"|until|till|between|since)\b|\b\d+\s+weeks?\b")   # a range or a repeat, not one day
+
+
+CORRECTION = re.compile(r"\b(i mean|actually|wait|sorry|rather|instead|scratch that)\b")
+
+
+def named_date(request, today):
+    """The one date the request names, as a vocabulary word (or ISO date), else None. After a
+    correction ("due Monday — actually no, make it Tuesday") the date after it counts."""
+    text = " ".join(str(request).casefold().split())
+    found = _dates_in(CORRECTION.split(text)[-1], today) if CORRECTION.search(text) else set()
+    found = found or _dates_in(text, today)
+    return found.pop() if len(found) == 1 else None
+
+
+def _dates_in(text, today):
+    """{vocabulary word} of the dates named in the text, at most one per distinct day."""
+    found = {}
+
+    def add(word):
+        try:
+            found.setdefault(dates.resolve(word, today), word)
+        except dates.DateError:
+            pass
+    for iso in ISO.findall(text):
+        add(iso)
+    text_wo_iso = ISO.sub(" ", text)
+    if DAY_AFTER_TOMORROW.search(text_wo_iso):
+        add("in 2 days")
+        text_wo_iso = DAY_AFTER_TOMORROW.sub(" ", text_wo_iso)
+    for days in IN_DAYS.findall(text_wo_iso):
+        add(f"in {int(days)} days")
+    if NEXT_WEEK.search(text_wo_iso):
+        add("next week")
+    tokens = words_of(IN_DAYS.sub(" ", NEXT_WEEK.sub(" ", text_wo_iso)))
+    for i, token in enumerate(tokens):
+        word = dates._word(token)
+        if word is not None:
+            add(word)
+        elif token in MONTHS:
+            day = _day_near(tokens, i)
+            if day:
+                add(f"{dates.MONTHS[MONTHS[token] - 1]} {day}")
+        elif ORDINAL.match(token) and not any(t in MONTHS for t in tokens[max(0, i - 2): i + 3]):
+            add(_this_or_next_month(int(ORDINAL.match(token).group(1)), today))
+    return set() if SPANS.search(text) else set(found.values())
+
+
+def _day_near(tokens, i):
+    """The day number written next to a month name: "12 December", "december 12th", "12. Dezember",
+    "le 12 décembre", "12 de diciembre"."""
+    for j in (i - 1, i + 1, i - 2):
+        if 0 <= j < len(tokens):
+            digits = ORDINAL.match(tokens[j]) or re.match(r"^(\d{1,2})$", tokens[j])
+            if digits and 1 <= int(digits.group(1)) <= 31:
+                return int(digits.group(1))
+    return None
+
+
+def _this_or_next_month(day, today):
+    """"the 3rd": the next such day of a month, today included."""
+    month = today.month if day >= today.day else today.month % 12 + 1
+    return f"{dates.MONTHS[month - 1]} {day}"
+
+
+def as_requested(word, request, today):
+    """The model's date word, or the date the request plainly names when that is another day.
+    With no single date named: a plain day word (today, friday…) the request does not say gives
+    way to the one day word it does say, perhaps misspelt ("move it to firday")."""
+    named = named_date(request, today)
+    if named is not None:
+        return word if _same_day(word, named, today) else named
+    if word not in dates.SIMPLE:
+        return word
+    tokens = words_of(request)
+    if word in tokens or any(dates._word(t) == word for t in tokens):
+        return word
+    said = {w for t in tokens for w in dates.SIMPLE if word_matches(t, w)}
+    return said.pop() if len(said) == 1 else word
+
+
+def _same_day(word, other, today):
+    try:
+        return dates.resolve(word, today) == dates.resolve(other, today)
+    except dates.DateError:
+        return False

@@ -1,0 +1,56 @@
+"""The date a request names, read by Python (todo_app/assistant/read_dates.py), and the search
+phrase widened from the request (matching.widened)."""
+import datetime as _dt
+
+import pytest
+
+from todo_app.assistant import matching, read_dates
+from todo_app.assistant.pipeline import dates_as_requested
+
+TODAY = _dt.date(2026, 11, 25)   # a Wednesday
+
+
+@pytest.mark.parametrize("request_text, word", [
+    ("what's scheduled for the 27th?", "november 27"), ("What's due on the 3rd?", "december 3"),
+    ("anything planned for 12 December?", "december 12"), ("le 12 décembre", "december 12"),
+    ("12. Dezember", "december 12"), ("Set clean the gutters due on November 20", "november 20"),
+    ("Was steht für Samstag an?", "saturday"), ("Ajoute « appeler le garagiste » pour jeudi", "thursday"),
+    ("Wat moet ik vandaag doen?", "today"), ("Aggiungi 'la giacca' per lunedì", "monday"),
+    ("what is due the day after tomorrow", "in 2 days"), ("add mow the lawn in 3 days", "in 3 days"),
+    ("add file the report next week", "next week"), ("Add 'renew gym pass' due 2026-12-15", "2026-12-15"),
+    ("buy 2 tickets for friday", "friday"),
+    ("Submit tax return is due Monday — actually no, make it Tuesday", "tuesday")])
+def test_one_date_named_in_any_form_or_language(request_text, word):
+    assert read_dates.named_date(request_text, TODAY) == word
+
+
+@pytest.mark.parametrize("request_text", [
+    "move it from tuesday to friday", "what's due this week", "anything due the next few days",
+    "Guten Morgen! Was steht heute an und morgen?", "add buy milk", "every monday water the plants"])
+def test_no_single_date_named(request_text):
+    assert read_dates.named_date(request_text, TODAY) is None
+
+
+def test_the_named_date_wins_over_another_but_not_over_a_title_or_a_cleared_date():
+    assert dates_as_requested({"tool": "list", "filter": "2025-12-02"}, "what's scheduled for the 27th?", TODAY) == \
+        {"filter": "november 27"}
+    assert dates_as_requested({"tool": "add", "title": "Zahnarzt anrufen", "due": "none"},
+                              "Füge 'Zahnarzt anrufen' für Dienstag hinzu", TODAY) == {"due": "tuesday"}
+    assert dates_as_requested({"tool": "add", "title": "Review Monday notes", "due": "none"},
+                              "add 'Review Monday notes'", TODAY) == {"due": "none"}
+    assert dates_as_requested({"tool": "set_due", "due": "none"}, "clear the date of the friday call", TODAY) == {}
+    assert dates_as_requested({"tool": "set_due", "due": "none"}, "no wait, just move it to Sunday", TODAY) == \
+        {"due": "sunday"}
+    assert dates_as_requested({"tool": "list", "filter": "overdue"}, "Wat moet ik vandaag doen?", TODAY) == \
+        {"filter": "today"}
+    assert dates_as_requested({"tool": "list", "filter": "overdue"}, "what's overdue today?", TODAY) == {}
+    assert dates_as_requested({"tool": "list", "filter": "friday"}, "what's due this friday", TODAY) == {"filter": "friday"}
+
+
+@pytest.mark.parametrize("words, request_text, want", [
+    ("plan", "find the phone plan task", "phone plan"), ("dentist", "Did I already call the dentist?", "dentist"),
+    ("clean", "search 'clean'", "clean"), ("milk", "search for milk in my shopping tasks", "milk"),
+    ("buy", "find to-dos with the word buy", "buy"),
+    ("station", "nothing alike", "station")])
+def test_the_searched_words_widen_to_the_phrase_around_them(words, request_text, want):
+    assert matching.widened(words, request_text) == want
