@@ -164,7 +164,8 @@ class Uploader:
         if src not in self.repack:
             self.repack[src] = await load_kernel(device, "repack", {"SRC": src})
         kernel = self.repack[src]
-        self._rec = self._rec or device.record()
+        if self._rec is None:
+            self._rec = device.record()
         file_blocks = size // GGML_TYPES_BY_NAME[info.type_name].block_bytes  # one invocation each
         self._rec.dispatch(kernel, device.bind(kernel, [raw, quants, scales]), *grid(ceil_div(file_blocks, 64)))
         self._raw.append(raw)
