@@ -7,6 +7,9 @@
 (function () {
   "use strict";
   const KEY = "todo-snapshot-v1";
+  // Rows painted: more than a screen holds. Laying out all of a 1,000-row list took ~150 ms; the
+  // Python list that takes over draws only the rows near the viewport (ui/row_list.py).
+  const PAINTED_ROWS = 100;
   const root = document.getElementById("todo-root");
   const state = {pending: [], active: false};
   let snapshot = null;
@@ -80,7 +83,11 @@
     const counts = el("p", {id: "todo-counts", "class": "counts"},
                       todos ? `${shown.length - done} open · ${done} done` : "");
     const list = el("ul", {id: "todo-list", "class": "todo-list", "aria-label": "To-dos (starting)"});
-    for (const todo of shown) if (todo && typeof todo.title === "string") list.append(row(todo, today, false));
+    const valid = shown.filter((todo) => todo && typeof todo.title === "string");
+    for (const todo of valid.slice(0, PAINTED_ROWS)) list.append(row(todo, today, false));
+    if (valid.length > PAINTED_ROWS) {
+      list.append(el("li", {"class": "todo snapshot-more muted"}, `… and ${valid.length - PAINTED_ROWS} more`));
+    }
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!state.active || !title.value.trim()) return;

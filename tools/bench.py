@@ -103,6 +103,8 @@ def parse_args(argv):
                         "timestamp queries where the adapter has them)")
     p.add_argument("--kernel-set", choices=["cpu", "gpu"],
                    help="native run: force the CPU-adapter or the real-GPU kernel set (default: by adapter)")
+    p.add_argument("--native-backend", choices=["webgpu", "wasm"], default="webgpu",
+                   help="native run: wgpu-py (default) or the CPU kernels under wasmtime (one thread)")
     p.add_argument("--page-timeout", type=int, default=PAGE_TIMEOUT_S, help="seconds per bench page")
     return p.parse_args(argv)
 
@@ -142,7 +144,7 @@ def main(argv=None):
 def native_step(args, model_path, prompt, results):
     run, bw = asyncio.run(run_native(model_path, prompt["messages"], args.tokens, args.max_context,
                                      with_bandwidth=not args.no_bandwidth, with_profile=args.profile,
-                                     kernel_set=args.kernel_set))
+                                     kernel_set=args.kernel_set, backend=args.native_backend))
     if "profile" in run:
         results.setdefault("profile", {})["native"] = run.pop("profile")
     results["runs"]["native"] = run

@@ -27,13 +27,16 @@ async def complete_streamed(engine, messages, tokens, clock=time.perf_counter):
 
 
 async def run_native(model_path, messages, tokens, max_context, with_bandwidth=True, with_profile=False,
-                     kernel_set=None):
+                     kernel_set=None, backend="webgpu"):
+    """backend "wasm": the CPU kernels under wasmtime (one thread) instead of wgpu-py; no
+    bandwidth figures there (bandwidth.py measures WGSL kernels)."""
     from tools import bandwidth
     from webgpu_llm.engine import Engine
     from webgpu_llm.gguf import FileSource
     from webgpu_llm.gpu import open_device
     start = time.perf_counter()
-    device = await open_device()
+    device = await open_device(backend)
+    with_bandwidth = with_bandwidth and backend == "webgpu"
     engine = await Engine.load(FileSource(model_path), device=device, max_context=max_context,
                                kernel_set=kernel_set)
     cold = time.perf_counter() - start
@@ -44,7 +47,7 @@ async def run_native(model_path, messages, tokens, max_context, with_bandwidth=T
     warm = time.perf_counter() - start
     log(f"native: loaded in {cold:.2f} s (again: {warm:.2f} s); generating {tokens} tokens")
     completion = await complete_streamed(engine, messages, tokens)
-    run = {"runtime": "CPython + wgpu-py", "adapter": bandwidth.adapter_name(device),
+    run = {"runtime": "CPython + " + ("wasmtime" if backend == "wasm" else "wgpu-py"), "adapter": bandwidth.adapter_name(device),
            "load_cold_s": cold, "load_warm_s": warm, **completion_metrics(completion),
            "completion": completion, "kernel_set": "cpu" if engine.model.cpu_kernels else "gpu",
            "fused": engine.model.fused}

@@ -1,6 +1,7 @@
 """`build.py bench --soak` (issue #15): a long conversation and a long list, in headless Chromium.
 
-    python3 build.py bench --soak [--questions 100] [--todos 40] [--list-size 1000] [--json] [--out FILE]
+    python3 build.py bench --soak [--questions 100] [--todos 40] [--list-size 1000] [--list-repeat 5]
+                                  [--json] [--out FILE]
 
 Builds the site with the tiny random-weight model (tools/tiny_model.py, as the browser tests use)
 and serves it locally; in one page (?testhooks):
@@ -12,8 +13,12 @@ and serves it locally; in one page (?testhooks):
   engine worker's Python objects and wasm memory, the tokens in the KV cache, the page's JS
   heap after a full GC, its DOM nodes and Python objects. Input latency while streaming: for
   each key, event → first frame after its handlers; plus the main thread's long tasks then.
-- list: --list-size to-dos, then per interaction (5 times each) the time the handler took and
-  the time to the next frame: show all / open / done, type a search word, clear it, tick one.
+- list: --list-size to-dos (some with a due date: taller rows), then per interaction
+  (--list-repeat times each): the time the handler took, the work (the handler plus the next
+  frame's scroll handlers, style, layout and paint; not the wait for the frame) and the time to
+  the next frame: the list drawn from nothing (as at start-up), show open / done / all, type a
+  search word, clear it, tick one, add one, jump to the middle, scroll 600 px down and up, jump
+  to the top. `--questions 0` times the list alone.
 A benchmark, not a test: it prints figures (tests/browser/test_soak.py asserts the short variant).
 """
 import argparse
@@ -31,27 +36,45 @@ SAMPLE_EVERY = 10
 # One interaction of the list, measured in the page: the handler's time (Python runs inside the
 # event dispatch) and the time until the frame after it.
 INTERACT = """async ([kind, value]) => {
-    const el = kind === "filter" ? document.querySelector(`[data-testid=filter-${value}]`)
-             : kind === "search" ? document.querySelector("#todo-search")
-             : document.querySelector("#todo-list > li [data-action=toggle]");
+    const list = document.querySelector("#todo-list");
+    let scrolled = null;  // a scroll is handled in the next frame: its handlers start at the event
+    addEventListener("scroll", () => { scrolled = performance.now(); }, {capture: true, once: true});
     const t0 = performance.now();
-    if (kind === "search") { el.value = value; el.dispatchEvent(new Event("input", {bubbles: true})); }
-    else el.click();
+    if (kind === "filter") document.querySelector(`[data-testid=filter-${value}]`).click();
+    else if (kind === "search" || kind === "add") {
+        const el = document.querySelector(kind === "add" ? "#todo-new-title" : "#todo-search");
+        el.value = value;
+        if (kind === "add") document.querySelector("#todo-add").click();
+        else el.dispatchEvent(new Event("input", {bubbles: true}));
+    } else if (kind === "toggle") list.querySelector(":scope > li [data-action=toggle]").click();
+    else if (kind === "first") window.__firstRender();
+    else if (kind === "scroll") window.scrollBy(0, Number(value));
+    else if (kind === "jump") window.scrollTo(0, list.getBoundingClientRect().top + scrollY + list.offsetHeight * Number(value));
     const handled = performance.now() - t0;
-    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    return [handled, performance.now() - t0, document.querySelectorAll("#todo-list > li").length];
+    const frame = await new Promise((resolve) => requestAnimationFrame(() => {
+        const painting = performance.now();  // after the frame's scroll events and rAF callbacks
+        setTimeout(() => resolve([painting, performance.now()]), 0);
+    }));
+    // work: the handler plus the frame's scroll handlers, style, layout and paint (the wait for
+    // the frame is not work); a scroll (also one a focus() caused) is handled in that frame
+    const work = handled + frame[1] - Math.min(scrolled === null ? frame[0] : scrolled, frame[0]);
+    return [handled, frame[1] - t0, work, list.querySelectorAll(":scope > li").length];
 }"""
-LIST_STEPS = [("filter", "open"), ("filter", "done"), ("filter", "all"), ("search", "dentist"),
-              ("search", ""), ("toggle", None)]
+# "first": the list drawn from nothing (its row cache dropped), as when the app starts; "jump":
+# to a fraction of the list's height; "scroll": by that many pixels (a wheel flick / PageDown).
+LIST_STEPS = [("first", None), ("filter", "open"), ("filter", "done"), ("filter", "all"),
+              ("search", "dentist"), ("search", ""), ("toggle", None), ("add", "Soak add"),
+              ("jump", "0.5"), ("scroll", "600"), ("scroll", "-600"), ("jump", "0")]
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="build.py bench --soak", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--soak", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--questions", type=int, default=100, help="questions in the conversation (100)")
+    parser.add_argument("--questions", type=int, default=100, help="questions in the conversation (100; 0: only the list timings)")
     parser.add_argument("--todos", type=int, default=40, help="to-dos during the soak (40)")
     parser.add_argument("--list-size", type=int, default=1000, help="to-dos for the list timings (1000; 0: skip)")
+    parser.add_argument("--list-repeat", type=int, default=5, help="times each list interaction is timed (5)")
     parser.add_argument("--max-tokens", type=int, default=48, help="longest streamed answer (48 tokens)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
@@ -80,20 +103,24 @@ def soak(page, cdp, args):
             "long_tasks_ms": long_tasks, "list_cut": cut}
 
 
-def list_timings(page, size):
+def list_timings(page, size, repeat=5):
     D.run_python(page, f"""
 todos = app["todos"]
-for i in range({size} - len(todos)):
-    todos.add(("Call the dentist " if i % 10 == 0 else "Buy groceries ") + str(i))
-app["view"].changed()""")
+for i in range({size} - len(todos)):  # some rows two lines high (a due date), 1 in 100 done
+    t = todos.add(("Call the dentist " if i % 10 == 0 else "Buy groceries ") + str(i),
+                  "2026-12-%02d" % (1 + i % 28) if i % 4 == 0 else None)
+    if i % 100 == 0:
+        todos.set_done(t.id, True)
+app["view"].changed()
+from pyodide.ffi import create_proxy
+js.window.__firstRender = create_proxy(lambda: (app["view"].rows.forget(), app["view"].render()) and None)""")
     page.wait_for_selector('#todo-root[data-pending-saves="0"]', state="attached", timeout=120_000)
     results = {}
-    for _ in range(5):
+    for _ in range(repeat):
         for kind, value in LIST_STEPS:
-            handled, frame, shown = page.evaluate(INTERACT, [kind, value])
-            results.setdefault(f"{kind} {value or ''}".strip(), []).append((handled, frame, shown))
+            results.setdefault(f"{kind} {value or ''}".strip(), []).append(page.evaluate(INTERACT, [kind, value]))
         page.wait_for_selector('#todo-root[data-pending-saves="0"]', state="attached")
-    return {"size": page.locator("#todo-list > li").count(), "steps": results}
+    return {"size": int(D.run_python(page, 'len(app["todos"])')), "repeat": repeat, "steps": results}
 
 
 def percentile(values, q):
@@ -102,6 +129,17 @@ def percentile(values, q):
 
 
 def summarise(raw):
+    out = summarise_soak(raw) if raw.get("soak") else {}
+    if raw.get("list"):
+        out["list"] = {"size": raw["list"]["size"], "repeat": raw["list"]["repeat"], **{
+            step: {"handler_ms": statistics.median(r[0] for r in runs), "work_ms": statistics.median(r[2] for r in runs),
+                   "frame_ms": statistics.median(r[1] for r in runs), "frame_max_ms": max(r[1] for r in runs),
+                   "rows_in_dom": runs[-1][3]}
+            for step, runs in raw["list"]["steps"].items()}}
+    return out
+
+
+def summarise_soak(raw):
     soak_result, first, last = raw["soak"], raw["soak"]["samples"][1], raw["soak"]["samples"][-1]
     out = {"questions": len(soak_result["seconds"]), "statuses": soak_result["statuses"],
            "question_s": {"median": statistics.median(soak_result["seconds"]),
@@ -123,15 +161,22 @@ def summarise(raw):
     out["after_first_batch"] = {k: v[-1] - v[1] for k, v in growth.items() if len(v) > 2}
     out["per_question_after_first_batch"] = {
         k: round(v / max(1, last["questions"] - first["questions"]), 1) for k, v in out["after_first_batch"].items()}
-    if raw.get("list"):
-        out["list"] = {"size": raw["list"]["size"], **{
-            step: {"handler_ms": statistics.median(h for h, _, _ in runs), "frame_ms": statistics.median(f for _, f, _ in runs),
-                   "frame_max_ms": max(f for _, f, _ in runs), "shown": runs[-1][2]}
-            for step, runs in raw["list"]["steps"].items()}}
     return out
 
 
 def table(summary):
+    lines = soak_table(summary) if "questions" in summary else []
+    if "list" in summary:
+        lines.append(f"List of {summary['list']['size']} to-dos, median of {summary['list']['repeat']}, ms: handler / work "
+                     f"(handler + the frame's rendering) / until the next frame (max); rows in the <ul>")
+        for step, s in summary["list"].items():
+            if step not in ("size", "repeat"):
+                lines.append(f"  {step:<18} {s['handler_ms']:>6.1f} / {s['work_ms']:>6.1f} / {s['frame_ms']:>6.1f} "
+                             f"({s['frame_max_ms']:.1f})  {s['rows_in_dom']}")
+    return "\n".join(lines)
+
+
+def soak_table(summary):
     lines = [f"Soak: {summary['questions']} questions ({summary['statuses']}), median {summary['question_s']['median']:.2f} s, "
              f"max {summary['question_s']['max']:.2f} s; phase-2 lists cut to fit the context: "
              f"{summary['lists_cut']} of {summary['phase2_lists']}",
@@ -142,12 +187,7 @@ def table(summary):
              f"  {'every 10 questions':<26} series (first sample: before the first question)"]
     for key, values in summary["series"].items():
         lines.append(f"  {key:<26} {values}")
-    if "list" in summary:
-        lines.append(f"List of {summary['list']['size']} to-dos: median handler ms / frame ms (max), rows shown")
-        for step, s in summary["list"].items():
-            if step != "size":
-                lines.append(f"  {step:<18} {s['handler_ms']:>7.1f} / {s['frame_ms']:>7.1f} ({s['frame_max_ms']:.1f})  {s['shown']}")
-    return "\n".join(lines)
+    return lines
 
 
 def run(url, args):
@@ -161,12 +201,14 @@ def run(url, args):
             cdp = context.new_cdp_session(page)
             page.goto(url + "?testhooks&backend=webgpu")  # the buffer census counts WebGPU buffers
             page.wait_for_selector("#boot-status[data-state=ready]")
-            D.prepare(page, args.todos, args.max_tokens)
-            started = time.perf_counter()
-            raw = {"soak": soak(page, cdp, args)}
-            raw["soak_s"] = time.perf_counter() - started
+            raw = {}
+            if args.questions:
+                D.prepare(page, args.todos, args.max_tokens)
+                started = time.perf_counter()
+                raw["soak"] = soak(page, cdp, args)
+                raw["soak_s"] = time.perf_counter() - started
             if args.list_size:
-                raw["list"] = list_timings(page, args.list_size)
+                raw["list"] = list_timings(page, args.list_size, args.list_repeat)
         finally:
             browser.close()
     return raw

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from tools import csp
 
+ROOT = Path(__file__).resolve().parent.parent
+
 SHARD_SIZE = 64 * 1024 * 1024
 MODELS_DIR = "models"
 # Paths (relative to dist/) the service worker must not precache: the worker itself and the
@@ -189,6 +191,22 @@ def model_id_for(path):
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+def header_info(path):
+    """What the model picker shows of a shipped model (architecture, parameters, types), read from
+    its GGUF header by the engine's own reader; None for a file it cannot run (a test's damaged
+    model: the app reports that when it loads)."""
+    import sys
+    if str(ROOT / "py") not in sys.path:
+        sys.path.insert(0, str(ROOT / "py"))
+    from webgpu_llm.gguf import FileSource, GGUFError, read_gguf
+    from webgpu_llm.model_info import inspect_model
+    with FileSource(path) as source:
+        try:
+            return inspect_model(read_gguf(source), source.size).to_json()
+        except GGUFError:
+            return None
+
+
 def shard_model(path, out_dir, model_id=None, shard_size=SHARD_SIZE):
     """Split the file at `path` into out_dir/shard-NNN.bin and write out_dir/manifest.json."""
     if shard_size <= 0:
@@ -218,6 +236,7 @@ def shard_model(path, out_dir, model_id=None, shard_size=SHARD_SIZE):
         "sha256": whole.hexdigest(),
         "shard_size": shard_size,
         "shards": shards,
+        "info": header_info(path),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

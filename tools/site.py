@@ -131,7 +131,8 @@ def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     _vendor_runtime(dist)
     _copy_site_and_kernels(dist)
     wheels = _wheels(dist)
-    modules = {**_replay_module(dist), "./wasm-cpu.mjs": "wasm_cpu"}  # site/wasm-cpu.mjs: the CPU pool
+    modules = {**_replay_module(dist), "./wasm-cpu.mjs": "wasm_cpu",  # site/wasm-cpu.mjs: the CPU pool
+               "./model-import.mjs": "model_import"}  # the model picker: a GGUF into the Cache API
     _write_configs(dist, wheels, modules)
     pwa.write_icons(dist)
     models = pwa.shard_models(dist, [vendor.tuned_model(), vendor.default_model()] if models is None else models, shard_size)

@@ -57,6 +57,7 @@ void op_add(const Team *team, const uint32_t *a);
 void op_copy(const Team *team, const uint32_t *a);
 void op_gather_logits(const Team *team, const uint32_t *a);
 void op_topk(const Team *team, const uint32_t *a);
+void op_bias(const Team *team, const uint32_t *a);
 // cpu_attention.c:
 void op_attention(const Team *team, const uint32_t *a);
 

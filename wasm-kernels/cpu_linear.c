@@ -7,6 +7,7 @@
 // f32. For Q4, sum(m * x) = m * dx * sum(xq) uses the block's precomputed sum.
 #include "cpu.h"
 #include "cpu_math.h"
+#include "cpu_quants.h"  // Q5, Q4_K, Q5_K, Q6_K: the formats beyond these four
 
 enum { FMT_F32 = 0, FMT_F16 = 1, FMT_Q4 = 2, FMT_Q8 = 8 };
 
@@ -16,9 +17,12 @@ static int16_t xq[SCRATCH];
 static float xd[SCRATCH / 32];  // per block: dx
 static float xs[SCRATCH / 32];  // per block: dx * sum(xq)
 #ifdef RELAXED
+#define XQ8(at) (xq8 + (at))
 // The same values as int8 for relaxed SIMD's i8 x i7 dot product (kernels-*relaxed.wasm): Q4
 // nibbles (0..15) are valid i7 operands, so its result is exact and the same on every engine.
 static int8_t xq8[SCRATCH];
+#else
+#define XQ8(at) ((const int8_t *)0)
 #endif
 
 // Blocks [b0, b1) of x into xq/xd/xs (same block indices).
@@ -50,13 +54,6 @@ static void quantize_blocks(const float *x, uint32_t b0, uint32_t b1) {
         xs[b] = d * (float)(wasm_i32x4_extract_lane(sum, 0) + wasm_i32x4_extract_lane(sum, 1) +
                             wasm_i32x4_extract_lane(sum, 2) + wasm_i32x4_extract_lane(sum, 3));
     }
-}
-
-// The four lane sums of a, b, c, d as one vector.
-static inline v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
-    v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
-    v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
-    return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
 }
 
 #ifndef RELAXED
@@ -174,9 +171,34 @@ typedef struct {
     float *y;         // output row 0 of token 0 (ROW0 and the cache position applied)
 } Linear;
 
+// cpu_quants.c's formats: up to MAX_TOKENS tokens per call, which unpacks each block once for them.
+static void more_rows(const Linear *L, uint32_t r0, uint32_t r1, uint32_t t0, uint32_t t1) {
+    uint32_t blocks = L->k / 32;
+    for (uint32_t r = r0; r < r1; r++) {
+        for (uint32_t t = t0; t < t1; t += MAX_TOKENS) {
+            uint32_t n = t1 - t < MAX_TOKENS ? t1 - t : MAX_TOKENS;
+            XBlocks x[MAX_TOKENS];
+            float v[MAX_TOKENS];
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t at = (t + i - t0) * blocks;
+                x[i] = (XBlocks){xq + 32u * at, XQ8(32u * at), xd + at, xs + at};
+            }
+            rows_dot_more(L->fmt, L->quants, L->scales, r, blocks, x, n, v);
+            for (uint32_t i = 0; i < n; i++) {
+                float *out = L->y + (uint64_t)(t + i) * L->n_out + r;
+                *out = L->accumulate ? *out + v[i] : v[i];
+            }
+        }
+    }
+}
+
 // Rows [r0, r1) for tokens [t0, t1) of the chunk quantized at xq (token t0 at block 0).
 static void linear_rows(const Linear *L, uint32_t r0, uint32_t r1, uint32_t t0, uint32_t t1) {
     uint32_t blocks = L->k / 32;
+    if (is_more_format(L->fmt)) {
+        more_rows(L, r0, r1, t0, t1);
+        return;
+    }
     for (uint32_t r = r0; r < r1; r++) {  // a row's weights stay in cache across the tokens
         for (uint32_t t = t0; t < t1; t++) {
             float v;
@@ -249,6 +271,8 @@ static void dequant_block(uint32_t fmt, const void *quants, const void *scales, 
             out[j] = d * (float)(q[j] & 15) + m;
             out[j + 16] = d * (float)(q[j] >> 4) + m;
         }
+    } else if (is_more_format(fmt)) {
+        dequant_more(fmt, quants, scales, g, out);
     } else {
         const int8_t *q = PTR(const int8_t, (uintptr_t)quants) + 32 * g;
         float d = ((const float *)scales)[g];
@@ -282,12 +306,17 @@ static inline uint32_t load_u16(const uint8_t *p) {
 }
 
 // ggml blocks (file bytes) -> split quants and scales, as repack.wgsl. a: raw, quants, scales,
-// scales' size in bytes, SRC (ggml type: 2 Q4_0, 3 Q4_1, 8 Q8_0).
+// scales' size in bytes, SRC (ggml type: 2 Q4_0, 3 Q4_1, 8 Q8_0; 6, 7, 14 in cpu_quants.c).
 void op_repack(const Team *team, const uint32_t *a) {
     const uint8_t *raw = PTR(const uint8_t, a[0]);
     uint8_t *quants = PTR(uint8_t, a[1]);
     uint32_t *scales = PTR(uint32_t, a[2]);
     uint32_t src = a[4], lo, hi;
+    if (is_more_repack(src)) {  // Q5_0, Q5_1, Q6_K: cpu_quants.c
+        share(team, repack_blocks(src, a[3]), 64, &lo, &hi);
+        for (uint32_t g = lo; g < hi; g++) repack_more(src, raw, quants, scales, g);
+        return;
+    }
     share(team, a[3] / 4, 64, &lo, &hi);
     for (uint32_t g = lo; g < hi; g++) {
         if (src == 2) {  // Q4_0 becomes Q4 with m = -8d (exact: a power-of-two multiple)

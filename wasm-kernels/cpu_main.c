@@ -16,9 +16,10 @@ static const struct {
     uint32_t arity;
 } OPS[] = {
     {0, 0},
-    {op_embed, 9}, {op_linear, 15}, {op_repack, 5}, {op_rmsnorm, 6}, {op_rope, 6}, {op_swiglu, 4},
+    {op_embed, 9}, {op_linear, 15}, {op_repack, 5}, {op_rmsnorm, 6}, {op_rope, 7}, {op_swiglu, 4},
     {op_add, 3}, {op_copy, 3}, {op_gather_logits, 4}, {op_topk, 6}, {op_attention, 8},
     {0, 0},  // OP_BARRIER
+    {op_bias, 5},
 };
 #define OP_BARRIER 12
 #define N_OPS (sizeof(OPS) / sizeof(OPS[0]))

@@ -1,4 +1,4 @@
-// The element-wise and reduction ops: rmsnorm, rope, swiglu, add, copy, gather_logits, topk.
+// The element-wise and reduction ops: rmsnorm, rope, bias, swiglu, add, copy, gather_logits, topk.
 // Each does what its WGSL namesake does (same buffers, same constants).
 #include "cpu.h"
 #include "cpu_math.h"
@@ -29,33 +29,77 @@ void op_rmsnorm(const Team *team, const uint32_t *a) {
     }
 }
 
-// Rotary embedding in place (llama.cpp "normal" mode): pair (2i, 2i+1) of each head of token t
-// turns by (pos0 + t) * turns[i] full turns. The angles depend on the token only, so each token's
-// sin/cos are computed once (in double, see sincos_turns) and applied to all its heads.
-// a: step, v, turns, N_HEADS, HEAD_DIM, AT_POS.
+// Rotary embedding in place. llama.cpp's "normal" mode: pair (2i, 2i+1) of each head of token t
+// turns by (pos0 + t) * turns[i] full turns; NEOX (qwen2, whose GGUFs keep Hugging Face's Q/K
+// layout): pair (i, i + HEAD_DIM/2), same angles. The angles depend on the token only, so each
+// token's sin/cos are computed once (in double, see sincos_turns) and applied to all its heads.
+// a: step, v, turns, N_HEADS, HEAD_DIM, AT_POS, NEOX.
+static void rope_normal(float *v, uint32_t heads, uint32_t dim, const float *c, const float *s) {
+    float cs[256], sn[256];  // per element: cos, and sin with the sign of its place in the pair
+    for (uint32_t i = 0; i < dim / 2; i++) {
+        cs[2 * i] = cs[2 * i + 1] = c[i];
+        sn[2 * i] = -s[i];
+        sn[2 * i + 1] = s[i];
+    }
+    for (uint32_t j = 0; j < heads * dim; j += 4) {  // dim % 4 == 0: whole pairs per vector
+        v128_t x = wasm_v128_load(v + j);
+        v128_t swapped = wasm_i32x4_shuffle(x, x, 1, 0, 3, 2);
+        uint32_t e = j % dim;
+        wasm_v128_store(v + j, wasm_f32x4_add(wasm_f32x4_mul(x, wasm_v128_load(cs + e)),
+                                              wasm_f32x4_mul(swapped, wasm_v128_load(sn + e))));
+    }
+}
+
+static void rope_neox(float *v, uint32_t heads, uint32_t dim, const float *c, const float *s) {
+    uint32_t half = dim / 2;
+    for (uint32_t h = 0; h < heads; h++) {
+        float *a = v + h * dim, *b = a + half;
+        uint32_t i = 0;
+        for (; i + 4 <= half; i += 4) {
+            v128_t x = wasm_v128_load(a + i), y = wasm_v128_load(b + i);
+            v128_t cv = wasm_v128_load(c + i), sv = wasm_v128_load(s + i);
+            wasm_v128_store(a + i, wasm_f32x4_sub(wasm_f32x4_mul(x, cv), wasm_f32x4_mul(y, sv)));
+            wasm_v128_store(b + i, wasm_f32x4_add(wasm_f32x4_mul(x, sv), wasm_f32x4_mul(y, cv)));
+        }
+        for (; i < half; i++) {
+            float x = a[i], y = b[i];
+            a[i] = x * c[i] - y * s[i];
+            b[i] = x * s[i] + y * c[i];
+        }
+    }
+}
+
 void op_rope(const Team *team, const uint32_t *a) {
     const Step *step = PTR(const Step, a[0]);
     const float *turns = PTR(const float, a[2]);
     uint32_t heads = a[3], dim = a[4], lo, hi;
     share(team, step->n_tokens, 1, &lo, &hi);
-    float cs[256], sn[256];  // per element: cos, and sin with the sign of its place in the pair
+    float c[128], s[128];  // per pair
     for (uint32_t t = lo; t < hi; t++) {
         uint32_t pos = step->pos0 + t;
         for (uint32_t i = 0; i < dim / 2; i++) {
-            double turn = (double)pos * (double)turns[i], s, c;
-            sincos_turns(turn - __builtin_floor(turn), &s, &c);
-            cs[2 * i] = cs[2 * i + 1] = (float)c;
-            sn[2 * i] = -(float)s;
-            sn[2 * i + 1] = (float)s;
+            double turn = (double)pos * (double)turns[i], sd, cd;
+            sincos_turns(turn - __builtin_floor(turn), &sd, &cd);
+            c[i] = (float)cd;
+            s[i] = (float)sd;
         }
         float *v = PTR(float, a[1]) + (uint64_t)(a[5] ? pos : t) * heads * dim;
-        for (uint32_t j = 0; j < heads * dim; j += 4) {  // dim % 4 == 0: whole pairs per vector
-            v128_t x = wasm_v128_load(v + j);
-            v128_t swapped = wasm_i32x4_shuffle(x, x, 1, 0, 3, 2);
-            uint32_t e = j % dim;
-            wasm_v128_store(v + j, wasm_f32x4_add(wasm_f32x4_mul(x, wasm_v128_load(cs + e)),
-                                                  wasm_f32x4_mul(swapped, wasm_v128_load(sn + e))));
-        }
+        if (a[6]) rope_neox(v, heads, dim, c, s);
+        else rope_normal(v, heads, dim, c, s);
+    }
+}
+
+// y[row] += bias over n_tokens rows of N (qwen2's q/k/v projection biases, right after the
+// projection, as bias.wgsl); rows are t, or pos0 + t when AT_POS (K/V cache rows).
+// a: step, y, bias, N, AT_POS.
+void op_bias(const Team *team, const uint32_t *a) {
+    const Step *step = PTR(const Step, a[0]);
+    const float *bias = PTR(const float, a[2]);
+    uint32_t n = a[3], lo, hi;
+    share(team, step->n_tokens, 1, &lo, &hi);
+    for (uint32_t t = lo; t < hi; t++) {
+        float *y = PTR(float, a[1]) + (uint64_t)(a[4] ? step->pos0 + t : t) * n;
+        for (uint32_t i = 0; i < n; i++) y[i] += bias[i];
     }
 }
 

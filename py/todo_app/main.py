@@ -69,7 +69,9 @@ async def start(build_info, client=None):
 
     from .assistant.session import AssistantSession
     from .ui.chat_panel import ChatPanel
-    from .ui.backend_choice import BackendChoice
+    from .assistant.catalog import page_base_url
+    from .ui.backend_choice import BackendChoice, saved_choice
+    from .ui.model_picker import ModelPicker, current_limits
     from .ui.storage_info import StorageInfo
     session = AssistantSession(None, lambda: todos.items, local_today,  # client set in start_assistant
                                apply_action=view.apply_action)
@@ -80,8 +82,11 @@ async def start(build_info, client=None):
     panel = ChatPanel(document.getElementById("assistant-root"), session,
                       [gpu_line, backend.element, storage.line, build_line])
     storage.watch(session, panel.diagnostics)
+    picker = ModelPicker(session, page_base_url(), build_info,
+                         current_limits(lambda: gpu_line.dataset.report, saved_choice))
+    panel.root.insertBefore(picker.element, panel.diagnostics)
     APP.update(todos=todos, view=view, store=store, session=session, panel=panel, build=build_info,
-               sync=sync)
+               sync=sync, picker=picker)
 
     from . import testhooks
     testhooks.install(APP)
@@ -95,11 +100,11 @@ async def start(build_info, client=None):
     else:
         gpu_line.textContent = (f"WebGPU unavailable: {report.get('error', 'kernel check failed')} "
                                 "The assistant runs on the CPU instead.")
-    run_task(start_assistant(session, report, client, build_info))
+    run_task(start_assistant(session, report, client, build_info, picker))
     set_status("Ready.", "ready")
 
 
-async def start_assistant(session, report, client=None, build_info=None):
+async def start_assistant(session, report, client=None, build_info=None, picker=None):
     """Connect the engine (without holding up the list) and show its state.
 
     `client`, or what create_client() returns, may be an AssistantClient or an awaitable of one
@@ -107,6 +112,8 @@ async def start_assistant(session, report, client=None, build_info=None):
     """
     if report.get("unsupported") and not report.get("cpu_kernels"):
         session.set_unsupported(report.get("error", ""))
+        if picker is not None:
+            picker.element.hidden = True  # no model can run here
         return
     from .assistant.client import UnavailableAssistant, create_client
     try:
@@ -116,4 +123,9 @@ async def start_assistant(session, report, client=None, build_info=None):
     except Exception as error:
         client = UnavailableAssistant(f"The assistant engine could not start: {error}")
     session.client = client
+    if picker is not None:  # a few Cache API reads; it may fall back from a model deleted meanwhile
+        try:
+            await picker.refresh()
+        except Exception as error:
+            picker.error.textContent = f"The list of models could not be read: {error}"
     await session.refresh()

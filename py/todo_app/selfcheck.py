@@ -23,6 +23,7 @@ async def gpu_selfcheck(n=1000):
         "adapter": device.name,
         "f16": device.has_f16,
         "max_binding_size": device.max_binding_size,
+        "cpu_backed": bool(device.is_cpu),  # the app would run the CPU kernels (the picker's limits)
         "n": n,
         "sample": list(got[:4]) + [got[-1]],
         "ok": wrong == 0,

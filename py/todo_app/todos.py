@@ -174,8 +174,9 @@ class TodoList:
     def counts(self, today=None):
         done = sum(1 for t in self._items if t.done)
         counts = {"all": len(self._items), "open": len(self._items) - done, "done": done}
-        if today is not None:
-            counts["overdue"] = sum(1 for t in self._items if t.is_overdue(today))
+        if today is not None:  # is_overdue(today) for each, the date written once
+            day = _as_date(today).isoformat()
+            counts["overdue"] = sum(1 for t in self._items if not t.done and t.due is not None and t.due < day)
         return counts
 
     def replace_all(self, todos):

@@ -76,3 +76,32 @@ def test_return_visit_paints_snapshot_and_keeps_what_was_typed(page_without_sw, 
     assert titles(page) == ["Alpha", "Beta", "Gamma"]  # the queued add happened once
     assert page.input_value("#todo-new-title") == ""
     assert errors == []
+
+
+def test_a_long_list_paints_its_first_rows_and_says_how_many_more(page_without_sw, server):
+    page, errors = page_without_sw
+    page.goto(server + "?testhooks")
+    assert wait_booted(page) == "ready"
+    page.evaluate("code => window.todoAppTest.run(code)", """
+for i in range(250):
+    app["todos"].add(f"Long list {i}")
+app["view"].changed()""")
+    wait_saved(page)
+
+    held = hold_app_start(page)
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector("#todo-root[data-owner=snapshot]", timeout=10_000)
+    assert titles(page) == [f"Long list {i}" for i in range(100)]
+    assert page.text_content("#todo-list > li.snapshot-more") == "… and 150 more"
+    assert page.text_content("#todo-counts") == "250 open · 0 done"
+    for _ in range(600):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    for route in held:
+        route.continue_()
+    page.unroute("**/build-info.json")
+    assert wait_booted(page) == "ready"
+    assert page.locator("#todo-list > li.snapshot-more").count() == 0
+    assert page.get_attribute("#todo-list > li >> nth=0", "aria-setsize") == "250"
+    assert errors == []

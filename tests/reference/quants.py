@@ -12,7 +12,8 @@ TYPE_IDS = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q5_0": 6, "Q5_1": 7, "Q8_
 # our kernels): (block elements, block bytes, byte offsets of the f16 scales we set to sane values).
 GGUF_QUANTS = {"Q5_0": (32, 22, (0,)), "Q5_1": (32, 24, (0, 2)), "Q4_K": (256, 144, (0, 2)),
                "Q5_K": (256, 176, (0, 2)), "Q6_K": (256, 210, (208,))}
-QUANTIZED = ("Q4_0", "Q4_1", "Q8_0")   # the types whose products the CPU kernels take in int8
+# the types whose products the CPU kernels take in int8
+QUANTIZED = ("Q4_0", "Q4_1", "Q8_0", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K")
 
 
 def _nibbles(qs):

@@ -328,3 +328,57 @@ def test_a_backend_choice_before_loading_only_waits_for_the_load():
     assert s.state == S.NOT_DOWNLOADED and "load" not in str(s.client.calls)
     asyncio.run(s.download())
     assert s.client.calls[-1] == ("load", {"backend": "wasm"}) and s.device["backend"] == "wasm"
+
+
+# -- the model picker's switch (session.switch_model) ----------------------------------------------
+class Switchable(Scripted):
+    """Scripted, plus `select`: each model id has its own cached state."""
+
+    def __init__(self, states):
+        super().__init__(states["a"])
+        self.states, self.model_id = states, "a"
+
+    async def select(self, model_id, name):
+        self.calls.append(("select", model_id))
+        self.model_id, self.state = model_id, self.states[model_id]
+
+
+def test_switching_model_selects_it_then_loads_it_when_it_is_stored():
+    client = Switchable({"a": P.DOWNLOADED, "b": P.DOWNLOADED, "c": P.NOT_DOWNLOADED})
+    s, _ = session_with(client)
+    run(s.refresh())
+    assert s.state == S.READY and client.calls == ["status", "load"]
+    run(s.switch_model("b", "Model B"))
+    assert client.calls[2:] == [("select", "b"), "status", "load"] and s.state == S.READY
+    run(s.switch_model("c", "Model C"))  # a shipped model not downloaded yet: offered, not loaded
+    assert client.calls[5:] == [("select", "c"), "status"] and s.state == S.NOT_DOWNLOADED
+
+
+def test_switching_model_is_refused_while_a_download_runs_and_stops_a_reply():
+    client = Switchable({"a": P.DOWNLOADED, "b": P.DOWNLOADED})
+    s, _ = session_with(client)
+    s.state = S.DOWNLOADING
+    with pytest.raises(P.AssistantError, match="Wait until"):
+        run(s.switch_model("b", "Model B"))
+    assert client.model_id == "a"
+    s.state, s.generating = S.READY, True
+    run(s.switch_model("b", "Model B"))
+    assert client.calls[:2] == ["stop", ("select", "b")] and client.model_id == "b"
+
+
+def test_the_unavailable_assistant_refuses_a_model_choice():
+    with pytest.raises(P.AssistantError, match="no model"):
+        run(ac.UnavailableAssistant("This build ships no model.").select("x", "X"))
+
+
+def test_a_model_that_cannot_run_here_is_refused_before_its_download():
+    client = Scripted(P.NOT_DOWNLOADED)
+    s, _ = session_with(client)
+    run(s.refresh())
+    s.download_check = lambda: "This model cannot run on this GPU: too big."
+    run(s.download())
+    assert s.state == S.ERROR and s.reason == "This model cannot run on this GPU: too big."
+    assert "download" not in client.calls
+    s.download_check = lambda: None
+    run(s.retry())
+    assert client.calls[-2:] == ["download", "load"] and s.state == S.READY

@@ -101,7 +101,8 @@ def test_every_built_page_carries_the_policy_first_and_has_no_inline_script(dist
 
 def test_the_replay_loop_ships_as_a_js_module(dist_dir):
     config = json.loads((dist_dir / "pyscript.json").read_text())
-    modules = {"./gpu-replay.mjs": "webgpu_replay", "./wasm-cpu.mjs": "wasm_cpu"}  # + the CPU pool
+    modules = {"./gpu-replay.mjs": "webgpu_replay", "./wasm-cpu.mjs": "wasm_cpu",  # + the CPU pool
+               "./model-import.mjs": "model_import"}  # + the model picker's byte mover
     assert config["js_modules"] == {"main": modules, "worker": modules}
     module = (dist_dir / "gpu-replay.mjs").read_text()
     source = (ROOT / "py/webgpu_llm/gpu/replay_source.py").read_text()

@@ -7,6 +7,7 @@
         ...                                       # {"text": piece} while an answer streams,
                                                   # then {"reply": tools.py reply}
     await client.stop(); await client.reset()
+    await client.select(model_id, name)           # the model picker's choice (protocol USE)
 
 Errors raise `AssistantError(sentence)`. `WorkerAssistant` runs the engine in a PyScript worker
 (protocol.py is the contract); `UnavailableAssistant` stands in when a build ships no model.
@@ -44,6 +45,10 @@ class AssistantClient:
     async def reset(self) -> None:
         raise NotImplementedError
 
+    async def select(self, model_id, name) -> None:
+        """Later calls mean this model (protocol USE); a loaded one is let go."""
+        raise NotImplementedError
+
 
 class UnavailableAssistant(AssistantClient):
     """Always the ERROR state, never an answer."""
@@ -70,6 +75,9 @@ class UnavailableAssistant(AssistantClient):
     async def reset(self):
         return None
 
+    async def select(self, model_id, name):
+        raise AssistantError(self.reason)
+
 
 class WorkerAssistant(AssistantClient):
     """The engine in a PyScript worker, started only when needed (download, or a cached model to
@@ -79,7 +87,7 @@ class WorkerAssistant(AssistantClient):
         self.base_url = base_url
         self.model_id = model_id
         self.manifest_url = P.manifest_url(base_url, model_id)
-        self.name = P.MODEL_NAMES.get(model_id, model_id)
+        self.name = P.MODEL_NAMES.get(model_id, "")
         self.worker = None
         self._starting = None
 
@@ -113,6 +121,7 @@ class WorkerAssistant(AssistantClient):
         state = status["state"]
         if state not in (P.NOT_DOWNLOADED, P.DOWNLOADED, P.READY):
             return ModelStatus(P.ERROR, self.name, reason=status.get("reason", "unknown model state"))
+        self.name = self.name or status.get("name") or self.model_id
         return ModelStatus(state, self.name, size_bytes=status.get("size"), device=status.get("device"))
 
     async def _job(self, method, progress_cb, **args):
@@ -157,6 +166,12 @@ class WorkerAssistant(AssistantClient):
         if self.worker is not None:
             await self._call(P.RESET)
 
+    async def select(self, model_id, name):
+        url = P.manifest_url(self.base_url, model_id)
+        if self.worker is not None or self._starting is not None:
+            await self._call(P.USE, model_id=model_id)
+        self.model_id, self.manifest_url, self.name = model_id, url, name
+
 
 async def _keep_stored():
     """Ask the browser to keep the stored model under storage pressure (navigator.storage.persist).
@@ -167,15 +182,11 @@ async def _keep_stored():
 
 def create_client(build_info=None):
     """The client the app uses: the engine in a PyScript worker, for the model the page names with
-    `?model=ID` (tests use a tiny one) or else the build's first model."""
-    from js import location
-    from urllib.parse import parse_qs
-    models = (build_info or {}).get("models") or []
-    wanted = parse_qs(str(location.search).lstrip("?")).get("model", [""])[0]
-    model_id = wanted if wanted.replace("-", "").replace("_", "").isalnum() else ""
-    if not model_id and models:
-        model_id = models[0].split("/")[-2]  # "models/<id>/manifest.json"
+    `?model=ID` (tests use a tiny one), else the one chosen in the model picker, else the build's
+    first model (catalog.initial_model)."""
+    from .catalog import initial_model, page_base_url
+    model_id = initial_model(build_info)
     if not model_id:
         return UnavailableAssistant("This build ships no model.")
-    base_url = str(location.href).split("?")[0].split("#")[0].rsplit("/", 1)[0] + "/"
+    base_url = page_base_url()
     return WorkerAssistant(base_url, model_id)

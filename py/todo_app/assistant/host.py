@@ -21,6 +21,7 @@ from .pipeline import ask
 class EngineHost:
     def __init__(self, base_url, model_id):
         self.base_url = base_url
+        self.model_id = model_id
         self.manifest_url = P.manifest_url(base_url, model_id)
         self.engine = None
         self.job = None          # the running download/load task
@@ -63,6 +64,22 @@ class EngineHost:
         self._start("loading", self._load(backend, threads))
         return True
 
+    async def rpc_use(self, model_id):
+        """The model picker chose another model: later calls mean it; the loaded one is freed."""
+        url = P.manifest_url(self.base_url, model_id)  # refuses an id that is not one
+        if model_id == self.model_id:
+            return True
+        if self.job is not None and not self.job.done():
+            raise RuntimeError(f"busy: {self.progress['stage']}")
+        if self.reply is not None:
+            raise RuntimeError("busy: answering")
+        if self.engine is not None:
+            self.engine.model.device.destroy()
+            self.engine = self.device = None
+        self.model_id, self.manifest_url = model_id, url
+        self.progress = {"stage": "idle", "done": 0, "total": 0, "error": None, "finished": True}
+        return True
+
     async def rpc_progress(self):
         return self.progress
 
@@ -87,7 +104,14 @@ class EngineHost:
         if self.engine is not None:  # a reload on another backend: free the old device first
             self.engine.model.device.destroy()
             self.engine = self.device = None
-        source = await weights_cache.open_model(self.manifest_url, self._progress)
+        try:
+            source = await weights_cache.open_model(self.manifest_url, self._progress)
+        except weights_cache.DownloadError:
+            if not P.is_user_model(self.model_id):
+                raise
+            # a model the person brought has no server copy to repair a part from
+            raise RuntimeError("The stored copy of this model is damaged (a part no longer matches "
+                               "its checksum). Delete it in the model picker and add the file again.") from None
         try:
             device, reason = await choose_device(backend, kernel_base=self.base_url + "kernels/",
                                                  threads=threads)

@@ -3,7 +3,8 @@
 The page (client.py) calls the worker (host.py, in a PyScript worker: site/engine_worker.py) with
 `call(method, json_args)`; the worker answers `{"ok": result}` or `{"error": sentence}`.
 
-    status                        -> {"state": STATE, "size"?: bytes, "reason"?: sentence,
+    status                        -> {"state": STATE, "size"?: bytes, "name"?: a user model's
+                                      name, "reason"?: sentence,
                                       "device"?: DEVICE (when READY)}
     download                      -> True; then poll:
     load {backend?, threads?}     -> True; then poll (backend: BACKENDS; threads: None = all cores):
@@ -14,6 +15,8 @@ The page (client.py) calls the worker (host.py, in a PyScript worker: site/engin
                                       "error": sentence | None}
     stop                          -> True   (ends a streamed answer soon)
     reset                         -> True   (forget the KV cache)
+    use {model_id}                -> True   (status/download/load now mean this model; a loaded
+                                             model is let go; refused while a job runs)
 
 `todos` travel as [{"id", "title", "done", "due"}]; `today` as "YYYY-MM-DD". DEVICE says what runs
 the model: {"backend": "webgpu"|"wasm", "name", "threads", "summary": e.g. "running on CPU (2
@@ -31,9 +34,9 @@ BACKENDS = ("auto", "webgpu", "wasm")  # Diagnostics' choices: auto = a real GPU
 BACKEND_LABELS = {"auto": "Automatic (a real GPU, else the CPU)", "webgpu": "WebGPU",
                   "wasm": "CPU (WebAssembly)"}
 
-STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET = (
-    "status", "download", "load", "progress", "ask", "ask_next", "stop", "reset")
-METHODS = (STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET)
+STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET, USE = (
+    "status", "download", "load", "progress", "ask", "ask_next", "stop", "reset", "use")
+METHODS = (STATUS, DOWNLOAD, LOAD, PROGRESS, ASK, ASK_NEXT, STOP, RESET, USE)
 
 MODEL_NAMES = {"smollm2-135m-instruct-todo-q4-1": "SmolLM2-135M-Instruct tuned for to-dos (4-bit)",
                "smollm2-135m-instruct-q4-1": "SmolLM2-135M-Instruct (4-bit)"}
@@ -56,8 +59,25 @@ class ModelStatus:
             raise ValueError(f"unknown model state {self.state!r}")
 
 
+# Models the person brought (the model picker, catalog.py): ids "file-<hex>" / "url-<hex>", stored
+# under models/user/ (never on the server: only in the Cache API). Shipped ids never start so.
+USER_ORIGINS = ("file", "url")
+
+
+def is_user_model(model_id):
+    return model_id.startswith(tuple(origin + "-" for origin in USER_ORIGINS))
+
+
+def valid_model_id(model_id):
+    """Ids are URL path segments and cache keys: letters, digits, "-" and "_" only."""
+    return isinstance(model_id, str) and bool(model_id) and model_id.replace("-", "").replace("_", "").isalnum()
+
+
 def manifest_url(base_url, model_id):
-    return f"{base_url}models/{model_id}/manifest.json"
+    if not valid_model_id(model_id):
+        raise ValueError(f"not a model id: {model_id!r}")
+    folder = "models/user/" if is_user_model(model_id) else "models/"
+    return f"{base_url}{folder}{model_id}/manifest.json"
 
 
 async def cached_status(url):
@@ -68,7 +88,8 @@ async def cached_status(url):
         cached = await weights_cache.model_cached(url)
     except weights_cache.WeightsError as error:
         return {"state": ERROR, "reason": str(error)}
-    return {"state": DOWNLOADED if cached else NOT_DOWNLOADED, "size": manifest["size"]}
+    return {"state": DOWNLOADED if cached else NOT_DOWNLOADED, "size": manifest["size"],
+            "name": manifest.get("name") or ""}
 
 
 def todo_records(todos):

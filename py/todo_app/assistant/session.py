@@ -70,6 +70,8 @@ class AssistantSession:
         self.size_bytes = None
         self.device = None         # protocol DEVICE of the loaded model: what runs it, and why
         self.load_options = {}     # protocol LOAD's backend/threads (Diagnostics' choice)
+        self.download_check = None # () -> why the model cannot run here (a sentence) or None:
+                                   # the model picker's memory check, before any byte is fetched
         self.progress = Progress(clock)
         self.conversation = []  # {"role", "content", "status": done|streaming|stopped|error, "error"?}
         self.generating = False
@@ -125,6 +127,10 @@ class AssistantSession:
     async def download(self):
         if self.state not in (NOT_DOWNLOADED, ERROR):
             return
+        problem = self.download_check() if self.download_check else None
+        if problem:
+            self._fail(P.AssistantError(problem), self.download)
+            return
         self.progress = Progress(self.clock)
         self.progress.total = self.size_bytes
         self._set(DOWNLOADING)
@@ -153,6 +159,18 @@ class AssistantSession:
         self.load_options = options if backend == "auto" else {**options, "backend": backend}
         if self.state == READY and not self.generating:
             await self.load()
+
+    async def switch_model(self, model_id, name):
+        """The model picker's choice: later downloads, loads and answers use this model (a
+        reply being written is stopped; the loaded model is let go). Then like refresh()."""
+        if self.state in (DOWNLOADING, LOADING):
+            raise P.AssistantError("Wait until the current download or load has finished.")
+        if self.generating:
+            await self.stop()
+        await self.client.select(model_id, name)
+        self.model_name, self.size_bytes, self.device, self._retry = name, None, None, None
+        self.state = CHECKING
+        await self.refresh()
 
     async def retry(self):
         action, self._retry = self._retry or self.refresh, None

@@ -117,9 +117,10 @@ class TodoView:
     def render(self, focus=None):
         """Redraw list, counts and filters. focus: (todo id, selector in its <li>), "new", or None."""
         self.today = local_today()
-        self._render_counts(self.todos.counts(self.today))
         visible = self.shown()
-        self.rows.show(visible, self.today, self.editing, {t.id for t in self.todos})
+        keep = focus[0] if isinstance(focus, tuple) else None  # drawn even if far from the viewport
+        self.rows.show(visible, self.today, self.editing, {t.id for t in self.todos}, keep)
+        self._render_counts(self.todos.counts(self.today))
         self.list.hidden = not visible
         if visible:
             self.empty.textContent = ""
@@ -155,16 +156,15 @@ class TodoView:
 
     def _focus_after_removal(self, index):
         """Focus the item now at the old visible index (or the one before), else the new-title box."""
-        items = self.list.querySelectorAll("li[data-id]")
-        if items.length:
-            li = items.item(min(index, items.length - 1))
-            return (li.getAttribute("data-id"), "[data-action=toggle]")
+        shown = self.shown()
+        if shown:
+            return (shown[min(index, len(shown) - 1)].id, "[data-action=toggle]")
         return "new"
 
     # -- changes -----------------------------------------------------------------------------
     def changed(self, focus=None):
         self.render(focus)
-        snapshot.write(self.todos)  # painted at the next start before Python is ready
+        snapshot.write_soon(self.todos)  # painted at the next start before Python is ready
         try:
             pending = self.store.save(self.todos.records())  # the transaction is issued right here
         except Exception as error:
@@ -211,7 +211,7 @@ class TodoView:
         self.due_input.value = ""
         if self.filter == "done":
             self.filter = "all"  # show where the new to-do went
-        if todo not in self.shown():
+        if all(t is not todo for t in self.shown()):
             self.query = self.search_input.value = ""
         self.changed("new")
 
@@ -239,7 +239,6 @@ class TodoView:
         todo_id = closest_data(ev.target, "id")
         index = self._visible_index(todo_id)
         todo = self.todos.set_done(todo_id, bool(ev.target.checked))
-        self.render()
         still_visible = any(t.id == todo_id for t in self.shown())
         focus = (todo_id, "[data-action=toggle]") if still_visible else self._focus_after_removal(index)
         self.changed(focus)
@@ -304,7 +303,6 @@ class TodoView:
     def delete(self, todo_id):
         index = self._visible_index(todo_id)
         removal = self.todos.delete(todo_id)
-        self.render()
         self.changed(self._focus_after_removal(index))
         self.toast.show(removal.label, self.undo)
 

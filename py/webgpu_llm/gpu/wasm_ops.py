@@ -12,11 +12,13 @@ where the later one depends on the earlier (threads need not meet after every op
 import struct
 from collections import namedtuple
 
-EMBED, LINEAR, REPACK, RMSNORM, ROPE, SWIGLU, ADD, COPY, GATHER_LOGITS, TOPK, ATTENTION, BARRIER = range(1, 13)
+EMBED, LINEAR, REPACK, RMSNORM, ROPE, SWIGLU, ADD, COPY, GATHER_LOGITS, TOPK, ATTENTION, BARRIER, BIAS = range(1, 14)
 
 Kernel = namedtuple("Kernel", "op encode writes")
-CPU_FORMATS = (0, 1, 2, 8)  # weight formats (dequant.wgsl FMT) cpu_linear.c reads: F32, F16, Q4, Q8
-CPU_REPACKS = (2, 3, 8)     # ggml types op_repack splits (repack.wgsl SRC): Q4_0, Q4_1, Q8_0
+# weight formats (dequant.wgsl FMT) cpu_linear.c reads: F32, F16, Q4, Q8, and cpu_quants.c's Q5,
+# Q4_K, Q5_K, Q6_K
+CPU_FORMATS = (0, 1, 2, 8, 6, 12, 13, 14)
+CPU_REPACKS = (2, 3, 8, 6, 7, 14)  # ggml types op_repack splits (repack.wgsl SRC): Q4_0, Q4_1, Q8_0, Q5_0, Q5_1, Q6_K
 
 
 def f32_bits(value):
@@ -45,7 +47,8 @@ KERNELS = {
     "rmsnorm": Kernel(RMSNORM, lambda c, b, wg: [b[0][0], b[1][0], b[2][0], c["H"], f32_bits(c["EPS"]), wg[0]],
                       (2,)),
     "rope": Kernel(ROPE, lambda c, b, wg: [b[0][0], b[1][0], b[2][0], c["N_HEADS"], c["HEAD_DIM"],
-                                           int(c.get("AT_POS", False))], (1,)),
+                                           int(c.get("AT_POS", False)), int(c.get("NEOX", False))], (1,)),
+    "bias": Kernel(BIAS, lambda c, b, wg: [b[0][0], b[1][0], b[2][0], c["N"], int(c.get("AT_POS", False))], (1,)),
     "attention": Kernel(ATTENTION, _attention, (4,)),
     "attention_cpu": Kernel(ATTENTION, _attention, (4,)),
     "swiglu": Kernel(SWIGLU, lambda c, b, wg: [b[0][0], b[1][0], b[2][0], c["FFN"]], (1,)),
