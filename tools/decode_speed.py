@@ -2,7 +2,7 @@
 prefill tok/s, greedy decode tok/s through generate's Stepper (lookahead batches, pipelined),
 dispatches per token, and with --profile the per-kernel GPU time at each context length.
 
-    python3 -m tools.decode_speed MODEL.gguf [--contexts 150 1000] [--tokens 128] [--lookahead 8]
+    python3 -m tools.decode_speed MODEL.gguf [--contexts 150 1000] [--tokens 128] [--lookahead N]
         [--kernel-set cpu|gpu] [--profile] [--json OUT]
 
 Token ids are made up (decode speed does not depend on them), so any GGUF of the right shapes
@@ -37,7 +37,7 @@ async def decode(model, first, tokens):
 
 async def measure_model(model, contexts, tokens, lookahead, with_profile=False):
     """{context: figures} for a loaded model (any backend: this also runs in Pyodide on Deno)."""
-    model.lookahead = lookahead
+    model.lookahead = lookahead or None  # None (JS null in Deno): the engine's default
     vocab, runs = model.config.vocab, {}
     await model.prefill([5] * min(64, model.max_context))  # warm-up: first submits compile, page in
     for ctx in contexts:
@@ -121,7 +121,7 @@ def main(argv=None):
     p.add_argument("model")
     p.add_argument("--contexts", type=int, nargs="+", default=[150, 1000])
     p.add_argument("--tokens", type=int, default=128)
-    p.add_argument("--lookahead", type=int, default=8)
+    p.add_argument("--lookahead", type=int, help="greedy steps per submit (default: the engine's)")
     p.add_argument("--kernel-set", choices=["cpu", "gpu"])
     p.add_argument("--profile", action="store_true")
     p.add_argument("--json", help="also write the result here")
@@ -141,7 +141,7 @@ def main(argv=None):
     from tools.kernel_profile import format_profile
     for ctx, run in result["runs"].items():
         print(f"context {ctx}: prefill {run['prefill_tok_s']} tok/s, decode {run['decode_tok_s']} tok/s "
-              f"({run['ms_per_token']} ms/token, lookahead {args.lookahead}), "
+              f"({run['ms_per_token']} ms/token, lookahead {args.lookahead or 'default'}), "
               f"{run['dispatches_per_token']} dispatches/token [{result['runtime']}, {result['adapter']}, "
               f"{result['kernel_set']} set]")
         if "profile" in run:

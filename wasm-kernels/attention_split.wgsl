@@ -67,8 +67,14 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     for (var j = j0 + lid; j < j1; j += T) {
         let at = (j * N_KV_HEADS + kv_head) * quads;
         var s = 0.0;
-        for (var d = 0u; d < quads; d++) {
-            s += dot(qv[d], k_cache[at + d]);
+        for (var d = 0u; d < quads; d += 4u) {  // four loads issued before their use (clamped, weighted 0)
+            let k0 = k_cache[at + d];
+            let k1 = k_cache[at + min(d + 1u, quads - 1u)];
+            let k2 = k_cache[at + min(d + 2u, quads - 1u)];
+            let k3 = k_cache[at + min(d + 3u, quads - 1u)];
+            s += dot(qv[d], k0) + select(0.0, dot(qv[min(d + 1u, quads - 1u)], k1), d + 1u < quads)
+               + select(0.0, dot(qv[min(d + 2u, quads - 1u)], k2), d + 2u < quads)
+               + select(0.0, dot(qv[min(d + 3u, quads - 1u)], k3), d + 3u < quads);
         }
         weights[j - j0] = s;
         m = max(m, s);
@@ -88,9 +94,19 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let quad = lid % quads;
     let lane = lid / quads;
     var acc = vec4<f32>(0.0);
-    if (lane < lanes) {
-        for (var j = j0 + lane; j < j1; j += lanes) {
-            acc += weights[j - j0] * v_cache[(j * N_KV_HEADS + kv_head) * quads + quad];
+    if (lane < lanes) {  // four keys at a time, their loads issued together (clamped, weighted 0)
+        let last = max(j1, j0 + 1u) - 1u;
+        for (var j = j0 + lane; j < j1; j += 4u * lanes) {
+            let ja = min(j + lanes, last);
+            let jb = min(j + 2u * lanes, last);
+            let jc = min(j + 3u * lanes, last);
+            let v0 = v_cache[(j * N_KV_HEADS + kv_head) * quads + quad];
+            let v1 = v_cache[(ja * N_KV_HEADS + kv_head) * quads + quad];
+            let v2 = v_cache[(jb * N_KV_HEADS + kv_head) * quads + quad];
+            let v3 = v_cache[(jc * N_KV_HEADS + kv_head) * quads + quad];
+            acc += weights[j - j0] * v0 + select(0.0, weights[ja - j0], j + lanes < j1) * v1
+                 + select(0.0, weights[jb - j0], j + 2u * lanes < j1) * v2
+                 + select(0.0, weights[jc - j0], j + 3u * lanes < j1) * v3;
         }
     }
     sums[lid] = acc;

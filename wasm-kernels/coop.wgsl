@@ -8,7 +8,7 @@ const WG = 256u;
 var<workgroup> xs: array<vec4<f32>, 512>;   // the input vector (K <= 2048)
 var<workgroup> xsums: array<f32, 64>;       // the sum of each 32-value block of xs
 var<workgroup> red: array<f32, WG>;         // partial sums
-var<workgroup> res: array<f32, WG>;         // results of the rows of one call of dot_rows
+var<workgroup> res: array<f32, WG>;         // results of the rows of one call of dot_fetched
 
 // xsums for the first k values of xs (xs complete: call after a barrier).
 fn block_sums(lid: u32, k: u32) {

@@ -1,51 +1,113 @@
 // Library (after `// #include dequant` and `// #include coop`): rows of a quantized matrix times
-// the vector in xs. LANES invocations share each row (neighbouring lanes read neighbouring 16-byte
-// blocks, so a row is one contiguous read) and their partial sums meet in workgroup memory. The
-// including kernel defines `fn row_block(row: u32) -> u32` (the index of the row's first block).
-override LANES: u32 = 16u;   // invocations per row: a power of two <= 32
+// the vector in xs, one 32-value block per invocation. A row's K / 32 blocks go to as many
+// neighbouring invocations (one contiguous read), so a workgroup takes WG / (K / 32) rows.
+// On a real GPU a decode step is a chain of memory latencies, not a stream of bytes: a kernel
+// fetches its invocation's block first thing (fetch_block), and the weight's latency overlaps
+// whatever the kernel does before the product (the norm, the attention merge). The including
+// kernel defines `fn row_block(row: u32) -> u32` (the index of the row's first block).
 
-// One block's dot product with blocks b of xs (b: the block's column).
-fn xs_block_dot(g: u32, b: u32) -> f32 {
-    return block_dot8(g, xs[8u * b], xs[8u * b + 1u], xs[8u * b + 2u], xs[8u * b + 3u],
-                      xs[8u * b + 4u], xs[8u * b + 5u], xs[8u * b + 6u], xs[8u * b + 7u], xsums[b]);
+// One block's raw words: q[0] (Q4), q[0..2] (Q8), q[0..4] (F16) or q[0..8] (F32), and scale s.
+struct Block {
+    q: array<vec4<u32>, 8>,
+    s: u32,
 }
 
-const MAX_PASSES = 16u;  // rows <= 16 * (WG / LANES)
+// Block g of the matrix (FMT: one of the 32-value formats, fused.FUSED_TYPES).
+fn fetch(g: u32) -> Block {
+    var w: Block;
+    switch FMT {
+        case 0u: {
+            for (var j = 0u; j < 8u; j++) {
+                w.q[j] = quants[8u * g + j];
+            }
+        }
+        case 1u: {
+            for (var j = 0u; j < 4u; j++) {
+                w.q[j] = quants[4u * g + j];
+            }
+        }
+        case 8u: {
+            w.q[0] = quants[2u * g];
+            w.q[1] = quants[2u * g + 1u];
+            w.s = scales[g];
+        }
+        default: {
+            w.q[0] = quants[g];
+            w.s = scales[g];
+        }
+    }
+    return w;
+}
 
-// res[i] = row (row0 + i) . xs for i < rows, over the first k values of xs. WG / LANES rows a
-// pass; every pass's loads are issued before any reduction (accumulators in registers), so their
-// memory latencies overlap instead of adding up pass by pass. Call from uniform control flow with
-// xs and xsums complete; res is complete on return.
-fn dot_rows(lid: u32, row0: u32, rows: u32, k: u32) {
-    let per_pass = WG / LANES;
-    let lane = lid % LANES;
-    let blocks = k / 32u;
-    let passes = (rows + per_pass - 1u) / per_pass;
-    var acc: array<f32, MAX_PASSES>;
-    for (var p = 0u; p < MAX_PASSES; p++) {
-        let i = p * per_pass + lid / LANES;
-        if (p < passes && i < rows) {
-            let g = row_block(row0 + i);
-            var s = 0.0;
-            for (var b = lane; b < blocks; b += LANES) {
-                s += xs_block_dot(g + b, b);
-            }
-            acc[p] = s;
+// A fetched block's dot product with block b of xs (as dequant.wgsl's block_dot8).
+fn fetched_dot(w: Block, b: u32) -> f32 {
+    let x0 = xs[8u * b];
+    let x1 = xs[8u * b + 1u];
+    let x2 = xs[8u * b + 2u];
+    let x3 = xs[8u * b + 3u];
+    let x4 = xs[8u * b + 4u];
+    let x5 = xs[8u * b + 5u];
+    let x6 = xs[8u * b + 6u];
+    let x7 = xs[8u * b + 7u];
+    switch FMT {
+        case 0u: {
+            return dot(bitcast<vec4<f32>>(w.q[0]), x0) + dot(bitcast<vec4<f32>>(w.q[1]), x1)
+                 + dot(bitcast<vec4<f32>>(w.q[2]), x2) + dot(bitcast<vec4<f32>>(w.q[3]), x3)
+                 + dot(bitcast<vec4<f32>>(w.q[4]), x4) + dot(bitcast<vec4<f32>>(w.q[5]), x5)
+                 + dot(bitcast<vec4<f32>>(w.q[6]), x6) + dot(bitcast<vec4<f32>>(w.q[7]), x7);
+        }
+        case 1u: {
+            let h0 = w.q[0];
+            let h1 = w.q[1];
+            let h2 = w.q[2];
+            let h3 = w.q[3];
+            return dot(vec4<f32>(unpack2x16float(h0.x), unpack2x16float(h0.y)), x0)
+                 + dot(vec4<f32>(unpack2x16float(h0.z), unpack2x16float(h0.w)), x1)
+                 + dot(vec4<f32>(unpack2x16float(h1.x), unpack2x16float(h1.y)), x2)
+                 + dot(vec4<f32>(unpack2x16float(h1.z), unpack2x16float(h1.w)), x3)
+                 + dot(vec4<f32>(unpack2x16float(h2.x), unpack2x16float(h2.y)), x4)
+                 + dot(vec4<f32>(unpack2x16float(h2.z), unpack2x16float(h2.w)), x5)
+                 + dot(vec4<f32>(unpack2x16float(h3.x), unpack2x16float(h3.y)), x6)
+                 + dot(vec4<f32>(unpack2x16float(h3.z), unpack2x16float(h3.w)), x7);
+        }
+        case 8u: {
+            let a = w.q[0];
+            let c = w.q[1];
+            let s = dot(int8x4(a.x), x0) + dot(int8x4(a.y), x1) + dot(int8x4(a.z), x2) + dot(int8x4(a.w), x3)
+                  + dot(int8x4(c.x), x4) + dot(int8x4(c.y), x5) + dot(int8x4(c.z), x6) + dot(int8x4(c.w), x7);
+            return bitcast<f32>(w.s) * s;
+        }
+        default: {
+            let q = w.q[0];
+            let dm = unpack2x16float(w.s);
+            let n = nibbles(q, 0u);
+            let m = nibbles(q, 4u);
+            let s = dot(n[0], x0) + dot(n[1], x1) + dot(n[2], x2) + dot(n[3], x3)
+                  + dot(m[0], x4) + dot(m[1], x5) + dot(m[2], x6) + dot(m[3], x7);
+            return dm.x * s + dm.y * xsums[b];
         }
     }
-    for (var p = 0u; p < MAX_PASSES; p++) {
-        if (p < passes) {  // uniform: rows is the same for the whole workgroup
-            let i = p * per_pass + lid / LANES;
-            red[lid] = acc[p];
-            workgroupBarrier();
-            if (lane == 0u && i < rows) {
-                var total = 0.0;
-                for (var j = 0u; j < LANES; j++) {
-                    total += red[lid + j];
-                }
-                res[i] = total;
-            }
-            workgroupBarrier();
+}
+
+// Invocation lid's block among `rows` rows from row0 (of `total`): the row is clamped so that
+// invocations past the last row read something valid (their product is dropped).
+fn fetch_row_block(lid: u32, row0: u32, total: u32, k: u32) -> Block {
+    let lanes = k / 32u;
+    return fetch(row_block(min(row0 + lid / lanes, total - 1u)) + lid % lanes);
+}
+
+// res[i] = row i . xs for i < rows (over k values), each invocation contributing its fetched
+// block w. Call from uniform control flow with xs and xsums complete; res is complete on return.
+fn dot_fetched(lid: u32, w: Block, rows: u32, k: u32) {
+    let lanes = k / 32u;
+    red[lid] = select(0.0, fetched_dot(w, lid % lanes), lid < rows * lanes);
+    workgroupBarrier();
+    if (lid < rows) {
+        var total = 0.0;
+        for (var j = 0u; j < lanes; j++) {
+            total += red[lid * lanes + j];
         }
+        res[lid] = total;
     }
+    workgroupBarrier();
 }

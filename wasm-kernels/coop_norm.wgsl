@@ -1,34 +1,25 @@
 // Library (after `// #include coop`): rmsnorm fused into the matrix kernel that follows it. Every
 // workgroup normalises the whole vector itself (K values: cheaper than a dispatch and a round trip
 // through memory), into xs. The kernel binds `act` (read_write, f32: the decode activations) and
-// `norm_w` (the norm's weight), and has overrides K and EPS.
-//
-// x = act[x_at ..] plus `parts` partial vectors at act[parts_at + p * K ..]: the feed-forward
-// kernel (ffn.wgsl) leaves its down projection as partial sums, one per workgroup, and the next
-// kernel adds them to the residual stream here. When `write` (one workgroup only), that sum is
-// stored at act[write_at ..]: the residual stream for the rest of the layer.
-fn load_normed(lid: u32, x_at: u32, parts: u32, parts_at: u32, write: bool, write_at: u32) {
-    var ss = 0.0;
-    for (var q = lid; q < K / 4u; q += WG) {
-        let i = 4u * q;
-        var v = vec4<f32>(act[x_at + i], act[x_at + i + 1u], act[x_at + i + 2u], act[x_at + i + 3u]);
-        for (var p = 0u; p < parts; p++) {
-            let o = parts_at + p * K + i;
-            v += vec4<f32>(act[o], act[o + 1u], act[o + 2u], act[o + 3u]);
-        }
-        if (write) {
-            act[write_at + i] = v.x;
-            act[write_at + i + 1u] = v.y;
-            act[write_at + i + 2u] = v.z;
-            act[write_at + i + 3u] = v.w;
-        }
-        xs[q] = v;
-        ss += dot(v, v);
-    }
+// `norm_w` (the norm's weight), and has overrides K and EPS. K <= 2 * 4 * WG (coop.wgsl's xs):
+// each invocation loads at most two quads of x and of the weight, all four loads issued together.
+fn load_normed(lid: u32, x_at: u32) {
+    let quads = K / 4u;
+    let a = min(lid, quads - 1u);
+    let b = min(lid + WG, quads - 1u);
+    let xa = vec4<f32>(act[x_at + 4u * a], act[x_at + 4u * a + 1u], act[x_at + 4u * a + 2u], act[x_at + 4u * a + 3u]);
+    let xb = vec4<f32>(act[x_at + 4u * b], act[x_at + 4u * b + 1u], act[x_at + 4u * b + 2u], act[x_at + 4u * b + 3u]);
+    let wa = vec4<f32>(norm_w[4u * a], norm_w[4u * a + 1u], norm_w[4u * a + 2u], norm_w[4u * a + 3u]);
+    let wb = vec4<f32>(norm_w[4u * b], norm_w[4u * b + 1u], norm_w[4u * b + 2u], norm_w[4u * b + 3u]);
+    let has_a = lid < quads;
+    let has_b = lid + WG < quads;
+    let ss = select(0.0, dot(xa, xa), has_a) + select(0.0, dot(xb, xb), has_b);
     let scale = inverseSqrt(workgroup_sum(lid, ss) / f32(K) + EPS);
-    for (var q = lid; q < K / 4u; q += WG) {
-        let i = 4u * q;
-        xs[q] = xs[q] * scale * vec4<f32>(norm_w[i], norm_w[i + 1u], norm_w[i + 2u], norm_w[i + 3u]);
+    if (has_a) {
+        xs[a] = xa * scale * wa;
+    }
+    if (has_b) {
+        xs[b] = xb * scale * wb;
     }
     workgroupBarrier();
     block_sums(lid, K);

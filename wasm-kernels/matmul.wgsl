@@ -8,6 +8,9 @@
 // arrays in memory and index them lane by lane (see dequant.wgsl block_dot8), so the tile is
 // spelled out: the ROWS dequantized blocks sit in `w` (constant indices), `tile_dot` serves a token.
 // ROWS 8 halves the loads of x per weight (what costs on CPU adapters: every load is per lane).
+// KSPLIT > 1 (real GPUs; ROWS 4): KSPLIT neighbouring invocations share a tile, each summing every
+// KSPLIT-th block, and meet in workgroup memory: the serial chain of block loads, which is what a
+// tile costs on a GPU, gets KSPLIT times shorter. KSPLIT 1 (CPU adapters) never touches `part`.
 struct Step {
     pos0: u32,
     n_tokens: u32,
@@ -27,7 +30,10 @@ override ACCUMULATE: bool = false;
 override OUT_AT_POS: bool = false;
 
 override ROWS: u32 = 4u;
+override KSPLIT: u32 = 1u;  // divides 64; > 1 only with ROWS 4
 const TOKENS = 8u;
+
+var<workgroup> part: array<vec4<f32>, 512>;  // KSPLIT > 1: each invocation's 8 token sums
 
 var<private> w: array<array<vec4<f32>, 8>, 8>;  // block b of rows r0 .. r0+ROWS-1
 
@@ -108,18 +114,17 @@ fn store(base: u32, r0: u32, t: u32, n_tokens: u32, acc: vec4<f32>) {
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let r0 = gid.x * ROWS;
-    let t0 = gid.y * TOKENS;
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    let r0 = (wid.x * (64u / KSPLIT) + lid / KSPLIT) * ROWS;
+    let slice = lid % KSPLIT;
+    let t0 = wid.y * TOKENS;
     let n_tokens = step.n_tokens;
-    if (r0 >= N || t0 >= n_tokens) {
-        return;
-    }
+    let live = r0 < N && t0 < n_tokens;  // else sum nothing (no return: a barrier may follow)
     let wide = ROWS == 8u;
     let blocks = K / 32u;
     let last = N - 1u;  // rows past N re-read the last row, tokens past n_tokens the last token:
-    let lt = n_tokens - 1u;  // their sums are dropped by store()
-    let g0 = r0 * blocks;
+    let lt = max(n_tokens, 1u) - 1u;  // their sums are dropped by store()
+    let g0 = min(r0, last) * blocks;
     let g1 = min(r0 + 1u, last) * blocks;
     let g2 = min(r0 + 2u, last) * blocks;
     let g3 = min(r0 + 3u, last) * blocks;
@@ -128,7 +133,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let g6 = min(r0 + 6u, last) * blocks;
     let g7 = min(r0 + 7u, last) * blocks;
     let row = K / 4u;  // vec4s per token of x
-    let x0 = t0 * row;
+    let x0 = min(t0, lt) * row;
     let x1 = min(t0 + 1u, lt) * row;
     let x2 = min(t0 + 2u, lt) * row;
     let x3 = min(t0 + 3u, lt) * row;
@@ -152,7 +157,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var hi5 = vec4<f32>(0.0);
     var hi6 = vec4<f32>(0.0);
     var hi7 = vec4<f32>(0.0);
-    for (var b = 0u; b < blocks; b++) {
+    for (var b = slice; b < select(0u, blocks, live); b += KSPLIT) {
         w[0] = dequant_block(g0 + b);
         w[1] = dequant_block(g1 + b);
         w[2] = dequant_block(g2 + b);
@@ -197,6 +202,35 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             acc6 += tile_dot(x6 + xb);
             acc7 += tile_dot(x7 + xb);
         }
+    }
+    if (KSPLIT > 1u) {  // the tile's other slices (lid + 1 ..) add theirs to slice 0's
+        let at = 8u * lid;
+        part[at] = acc0;
+        part[at + 1u] = acc1;
+        part[at + 2u] = acc2;
+        part[at + 3u] = acc3;
+        part[at + 4u] = acc4;
+        part[at + 5u] = acc5;
+        part[at + 6u] = acc6;
+        part[at + 7u] = acc7;
+        workgroupBarrier();
+        if (slice != 0u || !live) {
+            return;
+        }
+        for (var s = 1u; s < KSPLIT; s++) {
+            let o = 8u * (lid + s);
+            acc0 += part[o];
+            acc1 += part[o + 1u];
+            acc2 += part[o + 2u];
+            acc3 += part[o + 3u];
+            acc4 += part[o + 4u];
+            acc5 += part[o + 5u];
+            acc6 += part[o + 6u];
+            acc7 += part[o + 7u];
+        }
+    }
+    if (!live) {
+        return;
     }
     let base = select(0u, step.pos0 * N_OUT, OUT_AT_POS) + ROW0 + t0 * N_OUT;
     let n = n_tokens - t0;

@@ -4,7 +4,8 @@
 // Decode, real-GPU set: the attention output projection with the split-K merge folded into its
 // input load. For head h and dimension d, attention = sum_s e^(m_s - M) acc_s[d] / sum_s e^(m_s - M) l_s
 // over the SPLITS chunks attention_split.wgsl left in act (M = the largest m_s); then
-// act[X + r] += row r of W_o . attention (the residual stream). ROWS_WG rows per workgroup.
+// act[X + r] += row r of W_o . attention (the residual stream). ROWS_WG rows per workgroup
+// (ROWS_WG * K / 32 <= 256: one weight block per invocation, fetched before the merge).
 @group(0) @binding(0) var<storage, read> quants: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
 @group(0) @binding(2) var<storage, read_write> act: array<f32>;
@@ -17,43 +18,60 @@ override AP_M: u32;
 override AP_L: u32;
 override AP_ACC: u32;
 override X: u32;
-override ROWS_WG: u32 = 32u;
+override ROWS_WG: u32;
 
 fn row_block(row: u32) -> u32 {
     return row * (K / 32u);
 }
 
-// Four consecutive dimensions (4q ..) of the merged attention output.
+fn acc4(slot: u32, d: u32) -> vec4<f32> {
+    let a = AP_ACC + slot * HEAD_DIM + d;
+    return vec4<f32>(act[a], act[a + 1u], act[a + 2u], act[a + 3u]);
+}
+
+// Four consecutive dimensions (4q ..) of the merged attention output. The splits go four at a
+// time with every load of the four issued before their use (indices clamped, repeats weighted 0):
+// a serial chain of SPLITS loads was most of this kernel's time on a real GPU.
 fn merged(q: u32) -> vec4<f32> {
     let h = 4u * q / HEAD_DIM;
     let d = 4u * q % HEAD_DIM;
+    let last = h * SPLITS + SPLITS - 1u;
     var top = -3.0e38;
-    for (var s = 0u; s < SPLITS; s++) {
-        top = max(top, act[AP_M + h * SPLITS + s]);
+    for (var s = h * SPLITS; s <= last; s += 4u) {
+        top = max(max(max(top, act[AP_M + s]), act[AP_M + min(s + 1u, last)]),
+                  max(act[AP_M + min(s + 2u, last)], act[AP_M + min(s + 3u, last)]));
     }
     var num = vec4<f32>(0.0);
     var den = 0.0;
-    for (var s = 0u; s < SPLITS; s++) {
-        let slot = h * SPLITS + s;
-        let w = exp(act[AP_M + slot] - top);
-        let a = AP_ACC + slot * HEAD_DIM + d;
-        num += w * vec4<f32>(act[a], act[a + 1u], act[a + 2u], act[a + 3u]);
-        den += w * act[AP_L + slot];
+    for (var s = h * SPLITS; s <= last; s += 4u) {
+        let s1 = min(s + 1u, last);
+        let s2 = min(s + 2u, last);
+        let s3 = min(s + 3u, last);
+        let m = vec4<f32>(act[AP_M + s], act[AP_M + s1], act[AP_M + s2], act[AP_M + s3]);
+        let l = vec4<f32>(act[AP_L + s], act[AP_L + s1], act[AP_L + s2], act[AP_L + s3]);
+        let a0 = acc4(s, d);
+        let a1 = acc4(s1, d);
+        let a2 = acc4(s2, d);
+        let a3 = acc4(s3, d);
+        let e = exp(m - top) * vec4<f32>(1.0, f32(s + 1u <= last), f32(s + 2u <= last), f32(s + 3u <= last));
+        num += e.x * a0 + e.y * a1 + e.z * a2 + e.w * a3;
+        den += dot(e, l);
     }
     return num / den;
 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    let row0 = wid.x * ROWS_WG;
+    let w = fetch_row_block(lid, row0, N, K);
     for (var q = lid; q < K / 4u; q += WG) {
         xs[q] = merged(q);
     }
     workgroupBarrier();
     block_sums(lid, K);
     workgroupBarrier();
-    let row0 = wid.x * ROWS_WG;
     let rows = min(ROWS_WG, N - min(row0, N));
-    dot_rows(lid, row0, rows, K);
+    dot_fetched(lid, w, rows, K);
     for (var i = lid; i < rows; i += WG) {
         act[X + row0 + i] += res[i];
     }

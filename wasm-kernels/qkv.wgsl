@@ -6,9 +6,9 @@
 // then the rows of one weight buffer holding W_q (N_Q rows), W_k and W_v (N_KV rows each; their
 // first blocks at K_BLK0 and V_BLK0) times xn; q and k turned by rope (llama "normal" pairs, as in
 // rope.wgsl) at position pos0; q goes to act[Q_AT ..], k and v into row pos0 of their caches.
-// x is act[X_IN ..] plus PARTS partial vectors (see coop_norm.wgsl); with PARTS > 0, workgroup 0
-// also stores that sum at act[X_OUT ..]. Each workgroup takes ROWS_WG consecutive rows (even, so a
-// rope pair never straddles two workgroups). One token only (n_tokens = 1).
+// x is act[X ..]. Each workgroup takes ROWS_WG consecutive rows (even, so a rope pair never
+// straddles two workgroups; ROWS_WG * K / 32 <= 256: one block per invocation, fetched before
+// the norm). One token only (n_tokens = 1).
 struct Step {
     pos0: u32,
     n_tokens: u32,
@@ -25,17 +25,14 @@ struct Step {
 
 override K: u32;
 override EPS: f32;
-override X_IN: u32;
-override X_OUT: u32 = 0u;
-override PARTS: u32 = 0u;
-override PARTS_AT: u32 = 0u;
+override X: u32;
 override Q_AT: u32;
 override N_Q: u32;
 override N_KV: u32;
 override HEAD_DIM: u32;
 override K_BLK0: u32;
 override V_BLK0: u32;
-override ROWS_WG: u32 = 32u;  // even, <= 256
+override ROWS_WG: u32;  // even, ROWS_WG * K / 32 <= 256
 
 const TAU = 6.283185307179586;
 
@@ -61,11 +58,12 @@ fn roped(i: u32, local: u32, pos: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    load_normed(lid, X_IN, PARTS, PARTS_AT, PARTS > 0u && wid.x == 0u, X_OUT);
     let total = N_Q + 2u * N_KV;
     let row0 = wid.x * ROWS_WG;
+    let w = fetch_row_block(lid, row0, total, K);
+    load_normed(lid, X);
     let rows = min(ROWS_WG, total - min(row0, total));
-    dot_rows(lid, row0, rows, K);
+    dot_fetched(lid, w, rows, K);
     let pos = step.pos0;
     for (var i = lid; i < rows; i += WG) {
         let r = row0 + i;

@@ -1,18 +1,20 @@
-"""The real-GPU kernel set's decode step: four dispatches a layer instead of thirteen.
+"""The real-GPU kernel set's decode step: five dispatches a layer instead of thirteen.
 
 A real GPU runs a small model's decode step as a chain of tiny dispatches, each too small to fill
-it, with a barrier between each pair: fewer, wider kernels are what make it fast. Per layer:
+it, with a barrier between each pair, and inside each a chain of memory latencies: fewer, wider
+kernels in which every invocation fetches one weight block first thing are what make it fast.
+Per layer:
 
     qkv             rmsnorm + q/k/v rows of one fused weight buffer + rope + K/V cache write
     attention_split split-K attention: N_HEADS x SPLITS workgroups, each a chunk of the keys
     out_proj        merges the splits while loading its input, x += W_o attn
-    ffn             rmsnorm + gate/up rows + swiglu + its slice's share of W_down, as partial sums
+    ffn             rmsnorm + gate/up rows + swiglu -> h
+    ffn_down        x += W_down h
 
-The down projection's partial sums (one vector per ffn workgroup) are added to the residual
-stream by the next consumer of x: the next layer's qkv (which also stores the sum) or
-final_norm. Two residual buffers alternate by layer so that qkv never overwrites the x its
-sibling workgroups are still reading. Everything lives in one activation buffer (`act`), at the
-offsets of `Layout`: a fused kernel needs at most 8 storage bindings, the spec's minimum.
+Matrix rows are spread one 32-value block per invocation (K / 32 invocations a row), so a
+workgroup takes 256 / (K / 32) rows and a matrix gets many workgroups (coop_dot.wgsl). Every
+workgroup of qkv and ffn normalises x itself. Everything lives in one activation buffer (`act`),
+at the offsets of `Layout`: a fused kernel needs at most 8 storage bindings, the spec's minimum.
 Prefill keeps the one-op-per-kernel path (batched matrix products), over the same weights.
 """
 from dataclasses import dataclass
@@ -20,20 +22,22 @@ from dataclasses import dataclass
 from .ops import Op, ceil_div
 from .weights import can_fuse, fuse_rows
 
-ROWS_WG = 32          # rows per workgroup of qkv and out_proj (coop_dot.wgsl: LANES per row)
-LANES = 16
+WG = 256              # invocations per workgroup of the matrix kernels (coop.wgsl)
 MAX_CHUNK = 512       # attention_split.wgsl: keys per split at most
 MIN_SPLITS = 16
 MAX_VECTOR = 2048     # coop.wgsl: xs holds at most 2048 floats
 
 
-def ffn_slice(ffn):
-    """Inner units per ffn workgroup: 64 where they divide the inner size, else 32."""
-    return 64 if ffn % 64 == 0 else 32
+def rows_per_workgroup(k, even=False):
+    """Rows of a K-column matrix one workgroup takes (coop_dot.wgsl: one block per invocation);
+    even: rope pairs never straddle two workgroups."""
+    rows = WG // (k // 32)
+    return rows - rows % 2 if even else rows
 
 
 def splits_for(max_context):
-    return max(MIN_SPLITS, ceil_div(max_context, MAX_CHUNK))
+    """Key chunks of attention_split (a multiple of 4: out_proj merges four at a time)."""
+    return ceil_div(max(MIN_SPLITS, ceil_div(max_context, MAX_CHUNK)), 4) * 4
 
 
 FUSED_TYPES = {"F32", "F16", "Q4_0", "Q4_1", "Q8_0"}  # 32-value blocks that coop_dot's block_dot8 reads
@@ -41,9 +45,9 @@ FUSED_TYPES = {"F32", "F16", "Q4_0", "Q4_1", "Q8_0"}  # 32-value blocks that coo
 
 def fusable(config, weights):
     """Whether this model fits the fused kernels (else the GPU runs one op per kernel): llama's
-    plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled), vectors of at most
-    2,048, each fused group in one format of FUSED_TYPES and one buffer part."""
-    if config.hidden > MAX_VECTOR or config.n_heads * config.head_dim > MAX_VECTOR or config.qkv_bias:
+    plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled), vectors (the ffn's
+    too) of at most 2,048, each fused group in one format of FUSED_TYPES and one buffer part."""
+    if max(config.hidden, config.n_heads * config.head_dim, config.ffn) > MAX_VECTOR or config.qkv_bias:
         return False
     # Rope variants other engines' models bring (read with defaults: older configs lack them).
     if getattr(config, "rope_neox", False) or getattr(config, "rope_freqs", False) \
@@ -62,22 +66,22 @@ def fusable(config, weights):
 @dataclass
 class Layout:
     """Offsets (in floats) of the decode activations in `act`."""
-    x: tuple          # the two residual buffers
+    x: int            # the residual stream
     q: int
     ap_m: int         # attention splits: max score, exp-sum, weighted values
     ap_l: int
     ap_acc: int
-    parts: int        # the ffn's partial down projections
+    h: int            # the ffn's silu(gate) * up
     size: int
 
     @classmethod
     def of(cls, config, splits):
-        h, q_dim = config.hidden, config.n_heads * config.head_dim
+        q_dim = config.n_heads * config.head_dim
         slots = ceil_div(config.n_heads * splits, 4) * 4
-        at = [0, h, 2 * h]
-        for size in (q_dim, slots, slots, slots * config.head_dim, config.ffn // ffn_slice(config.ffn) * h):
-            at.append(at[-1] + size)
-        return cls((at[0], at[1]), at[2], at[3], at[4], at[5], at[6], at[7])
+        at = [0]
+        for size in (config.hidden, q_dim, slots, slots, slots * config.head_dim, config.ffn):
+            at.append(at[-1] + ceil_div(size, 4) * 4)
+        return cls(*at)
 
 
 class FusedDecode:
@@ -88,16 +92,11 @@ class FusedDecode:
         c = model.config
         self.splits = splits_for(model.max_context)
         self.layout = Layout.of(c, self.splits)
-        self.parts = c.ffn // ffn_slice(c.ffn)
         w = lambda i, part: model.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
         # Before any Op binds them: the per-tensor buffers are freed, the tensors point at slices.
         self.fused = [(fuse_rows(model.device, [w(i, "attn_q"), w(i, "attn_k"), w(i, "attn_v")], f"blk.{i}.qkv"),
                        fuse_rows(model.device, [w(i, "ffn_gate"), w(i, "ffn_up"), w(i, "ffn_down")], f"blk.{i}.ffn"))
                       for i in range(c.n_layers)]
-
-    def x_of(self, i):
-        """The residual buffer of layer i (layer -1: the embedding's, which is layer 0's)."""
-        return self.layout.x[max(i, 0) % 2]
 
     async def _dispatch(self, name, buffers, groups, **constants):
         kernel = await self.b.kernel(name, **constants)
@@ -107,12 +106,12 @@ class FusedDecode:
         c, m, lay = self.m.config, self.m, self.layout
         fused = self.fused[i][0]
         n_q, n_kv = c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim
+        rows = rows_per_workgroup(c.hidden, even=True)
         return await self._dispatch(
             "qkv", [m.step, fused.quants, fused.scales, m.act, norm, m.k_cache[i], m.v_cache[i], m.turns],
-            (ceil_div(n_q + 2 * n_kv, ROWS_WG),), FMT=fused.fmt, K=c.hidden, EPS=c.rms_eps,
-            X_IN=self.x_of(i - 1), X_OUT=self.x_of(i), PARTS=self.parts if i else 0, PARTS_AT=lay.parts,
+            (ceil_div(n_q + 2 * n_kv, rows),), FMT=fused.fmt, K=c.hidden, EPS=c.rms_eps, X=lay.x,
             Q_AT=lay.q, N_Q=n_q, N_KV=n_kv, HEAD_DIM=c.head_dim, K_BLK0=fused.blocks[1],
-            V_BLK0=fused.blocks[2], ROWS_WG=ROWS_WG, LANES=LANES)
+            V_BLK0=fused.blocks[2], ROWS_WG=rows)
 
     async def attention(self, i):
         c, m, lay = self.m.config, self.m, self.layout
@@ -124,21 +123,28 @@ class FusedDecode:
     async def out(self, i):
         c, m, lay = self.m.config, self.m, self.layout
         part = m.weights[f"blk.{i}.attn_output.weight"]
+        k = c.n_heads * c.head_dim
+        rows = rows_per_workgroup(k)
         return await self._dispatch(
-            "out_proj", [part.parts[0].quants, part.parts[0].scales, m.act], (ceil_div(c.hidden, ROWS_WG),),
-            FMT=part.fmt, K=c.n_heads * c.head_dim, N=c.hidden, HEAD_DIM=c.head_dim, SPLITS=self.splits,
-            AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc, X=self.x_of(i), ROWS_WG=ROWS_WG, LANES=LANES)
+            "out_proj", [part.parts[0].quants, part.parts[0].scales, m.act], (ceil_div(c.hidden, rows),),
+            FMT=part.fmt, K=k, N=c.hidden, HEAD_DIM=c.head_dim, SPLITS=self.splits,
+            AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc, X=lay.x, ROWS_WG=rows)
 
     async def ffn(self, i, norm):
-        c, m = self.m.config, self.m
+        """The two dispatches of the feed-forward block: ffn (h) and ffn_down (x += W_down h)."""
+        c, m, lay = self.m.config, self.m, self.layout
         fused = self.fused[i][1]
-        return await self._dispatch(
-            "ffn", [fused.quants, fused.scales, m.act, norm], (self.parts,), FMT=fused.fmt, K=c.hidden,
-            FFN=c.ffn, EPS=c.rms_eps, X_IN=self.x_of(i), PARTS_AT=self.layout.parts,
-            SLICE=ffn_slice(c.ffn), UP_BLK0=fused.blocks[1], DOWN_BLK0=fused.blocks[2], LANES=LANES)
+        units = rows_per_workgroup(c.hidden) // 2
+        rows = rows_per_workgroup(c.ffn)
+        return [await self._dispatch(
+                    "ffn", [fused.quants, fused.scales, m.act, norm], (ceil_div(c.ffn, units),), FMT=fused.fmt,
+                    K=c.hidden, FFN=c.ffn, EPS=c.rms_eps, X=lay.x, H_AT=lay.h, UNITS=units,
+                    UP_BLK0=fused.blocks[1]),
+                await self._dispatch(
+                    "ffn_down", [fused.quants, fused.scales, m.act], (ceil_div(c.hidden, rows),), FMT=fused.fmt,
+                    K=c.hidden, FFN=c.ffn, X=lay.x, H_AT=lay.h, DOWN_BLK0=fused.blocks[2], ROWS_WG=rows)]
 
     async def final_norm(self, norm, out):
         c = self.m.config
-        return Op([await self._dispatch(
-            "final_norm", [self.m.act, norm, out], (1,), K=c.hidden, EPS=c.rms_eps,
-            X_IN=self.x_of(c.n_layers - 1), PARTS=self.parts, PARTS_AT=self.layout.parts)])
+        return Op([await self._dispatch("final_norm", [self.m.act, norm, out], (1,), K=c.hidden,
+                                        EPS=c.rms_eps, X=self.layout.x)])

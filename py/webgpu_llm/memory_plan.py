@@ -30,8 +30,8 @@ class MemoryPlan:
     def total(self):
         return self.weights + self.kv_cache + self.activations
 
-    def describe(self):
-        return (f"{self.total / MIB:.0f} MiB on the GPU: weights {self.weights / MIB:.0f} MiB, "
+    def describe(self, where="on the GPU"):
+        return (f"{self.total / MIB:.0f} MiB {where}: weights {self.weights / MIB:.0f} MiB, "
                 f"KV cache {self.kv_cache / MIB:.0f} MiB at {self.max_context} tokens, "
                 f"activations {self.activations / MIB:.0f} MiB")
 
@@ -62,20 +62,22 @@ def plan_memory(gguf, config, max_context, batch=64, kv_block=None):
                       max_context)
 
 
-def check_fits(plan, max_buffer_size, max_binding_size, budget=None):
+def check_fits(plan, max_buffer_size, max_binding_size, budget=None, device="GPU"):
     """Raise GGUFError naming the first thing that cannot fit: a KV cache or weight row beyond
     one buffer/binding (maxBufferSize, maxStorageBufferBindingSize), or the total beyond `budget`
-    (bytes the caller allows, e.g. what the device or the user can spare; None: no total check)."""
+    (bytes the caller allows, e.g. what the device or the user can spare; None: no total check).
+    `device` names where: "GPU", or "CPU" for the wasm kernels' memory."""
     limit = min(max_buffer_size, max_binding_size)
     if plan.kv_buffer > limit:
         tokens = limit // (plan.kv_buffer // plan.max_context)
         raise GGUFError(f"the KV cache of one layer at {plan.max_context} tokens needs "
-                        f"{plan.kv_buffer / MIB:.0f} MiB, over this GPU's {limit / MIB:.0f} MiB buffer "
+                        f"{plan.kv_buffer / MIB:.0f} MiB, over this {device}'s {limit / MIB:.0f} MiB buffer "
                         f"limit: use a context of at most {tokens} tokens")
     name, row = plan.largest_row
     if row > limit:
-        raise GGUFError(f"one row of tensor {name!r} needs {row / MIB:.0f} MiB, over this GPU's "
+        raise GGUFError(f"one row of tensor {name!r} needs {row / MIB:.0f} MiB, over this {device}'s "
                         f"{limit / MIB:.0f} MiB buffer limit")
     if budget is not None and plan.total > budget:
-        raise GGUFError(f"the model does not fit: it needs {plan.describe()}; "
+        where = "in WebAssembly memory" if device == "CPU" else f"on the {device}"
+        raise GGUFError(f"the model does not fit: it needs {plan.describe(where)}; "
                         f"{budget / MIB:.0f} MiB are available")

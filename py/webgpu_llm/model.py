@@ -17,7 +17,7 @@ from .fused import FusedDecode, Layout, fusable, splits_for
 from .gguf import model_config
 from .kv_cache import KvCache, int8_block
 from .memory_plan import check_fits, plan_memory
-from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup
+from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup, uses_cpu_kernels
 from .weights import check_model, grid, load_weights
 
 TOP_K = 40            # candidates read back per token; sampling happens among them
@@ -51,19 +51,6 @@ def rope_factors(gguf, config):
         return None
     half = config.head_dim // 2
     return list(struct.unpack(f"<{half}f", gguf.tensor_bytes("rope_freqs.weight")))
-
-
-KERNEL_SETS = ("cpu", "gpu")
-
-
-def uses_cpu_kernels(device, kernel_set=None):
-    """Whether to build the CPU-adapter kernel set: kernel_set "cpu"/"gpu" forces one (tests run
-    the GPU set on lavapipe that way), None picks by the adapter (device.is_cpu)."""
-    if kernel_set is None:
-        return device.is_cpu
-    if kernel_set not in KERNEL_SETS:
-        raise ValueError(f"kernel_set must be one of {KERNEL_SETS} or None, not {kernel_set!r}")
-    return kernel_set == "cpu"
 
 
 @dataclass
@@ -330,7 +317,7 @@ class Model:
             size = lambda n: (ceil_div(n * c.hidden // 32, 64),)  # noqa: E731
             self.embed.prefill.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
                                                                          self.ids, self.x]), size))
-            x0 = (self.act, 4 * fused.layout.x[0], 4 * c.hidden) if fused else self.x
+            x0 = (self.act, 4 * fused.layout.x, 4 * c.hidden) if fused else self.x
             self.embed.decode.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
                                                                         self.ids, x0]), size))
         # All layers at once: their pipelines compile concurrently (Builder.kernel).
@@ -360,6 +347,7 @@ class Model:
         """One layer's four Ops: one kernel per op (both paths on CPU adapters, prefill on GPUs),
         with fused kernels for decoding on GPUs (fused.py)."""
         c = self.config
+        b = b.prefill_linears() if fused else b  # fused kernels replace the layer's matvecs
         w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
         norm = lambda part: w(part).parts[0].quants  # noqa: E731
         k_out, v_out, at_pos = self.kv.targets(i)  # the cache rows, or the step's rows to store
@@ -385,7 +373,7 @@ class Model:
             layer.qkv.decode = [await fused.qkv(i, norm("attn_norm"))]
             layer.attention.decode = [await fused.attention(i)]
             layer.out.decode = [await fused.out(i)]
-            layer.ffn.decode = [await fused.ffn(i, norm("ffn_norm"))]
+            layer.ffn.decode = await fused.ffn(i, norm("ffn_norm"))
         return layer
 
     async def _biased(self, b, i, part, op, y, at_pos=False):

@@ -153,7 +153,8 @@ def fit_problem(info, limits, storage_free=None):
                 "model or free disk space, then try again.")
     where = "the CPU's WebAssembly memory" if limits.get("backend") == "wasm" else "this GPU"
     try:
-        check_fits(info.memory_plan, limits["max_buffer"], limits["max_binding"], limits.get("budget"))
+        check_fits(info.memory_plan, limits["max_buffer"], limits["max_binding"], limits.get("budget"),
+                   device="CPU" if limits.get("backend") == "wasm" else "GPU")
     except GGUFError as error:
         return f"This model cannot run on {where}: {error}."
     return None

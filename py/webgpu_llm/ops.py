@@ -5,6 +5,7 @@ decode a token and one to prefill a batch; a step may be several kernels on one 
 one fused kernel on another, and the forward pass reads the same either way.
 """
 import asyncio
+import copy
 
 from .gpu.shaders import load_kernel
 from .weights import grid
@@ -13,6 +14,7 @@ MATVEC_ROWS = 4       # rows per invocation (matvec.wgsl ROWS) on GPUs
 MATVEC_ROWS_CPU = 16  # on CPU-backed adapters: each x load serves 16 rows (measured best there)
 MATMUL_ROWS, MATMUL_TOKENS = 4, 8  # tile per invocation (matmul.wgsl ROWS, TOKENS) on GPUs
 MATMUL_ROWS_CPU = 8   # on CPU-backed adapters: fewer loads of x per weight
+MATMUL_KSPLIT = 8     # real GPUs: invocations sharing a matmul tile (matmul.wgsl KSPLIT), CPUs 1
 ATTENTION_CPU_MAX_DIM = 64   # attention_cpu.wgsl's limit (used on CPU-backed adapters)
 ATTENTION_CPU_WORKGROUP = 4  # its invocations (token, head) per workgroup
 
@@ -26,6 +28,19 @@ def heads_per_workgroup(n_heads, n_kv_heads, head_dim):
     the largest divisor of the group size within attention.wgsl's limits."""
     group = n_heads // n_kv_heads
     return max(h for h in range(1, min(group, 4) + 1) if group % h == 0 and h * head_dim <= 256)
+
+
+KERNEL_SETS = ("cpu", "gpu")
+
+
+def uses_cpu_kernels(device, kernel_set=None):
+    """Whether to build the CPU-adapter kernel set: kernel_set "cpu"/"gpu" forces one (tests run
+    the GPU set on lavapipe that way), None picks by the adapter (device.is_cpu)."""
+    if kernel_set is None:
+        return device.is_cpu
+    if kernel_set not in KERNEL_SETS:
+        raise ValueError(f"kernel_set must be one of {KERNEL_SETS} or None, not {kernel_set!r}")
+    return kernel_set == "cpu"
 
 
 class Op:
@@ -76,7 +91,16 @@ class Builder:
         self.threads_per_row, self.matvec_workgroup = (1, 8) if cpu else (8, 64)
         self.matvec_rows = MATVEC_ROWS_CPU if cpu else MATVEC_ROWS
         self.matmul_rows = MATMUL_ROWS_CPU if cpu else MATMUL_ROWS
+        self.matmul_ksplit = 1 if cpu else MATMUL_KSPLIT
         self.cpu = cpu
+        self.decode_linears = True  # False: linear() builds no matvec (fused kernels decode instead)
+
+    def prefill_linears(self):
+        """This builder (sharing its compiled kernels) with linear() making prefill dispatches only:
+        for the layers the real-GPU set decodes with fused kernels (fewer pipelines, bind groups)."""
+        other = copy.copy(self)
+        other.decode_linears = False
+        return other
 
     async def kernel(self, name, **constants):
         """The compiled kernel, once per (name, constants): callers running concurrently share one
@@ -100,13 +124,15 @@ class Builder:
             constants = dict(FMT=weight.fmt, K=weight.cols, N=part.rows, N_OUT=weight.rows,
                              ROW0=part.row0, ACCUMULATE=accumulate, OUT_AT_POS=at_pos)
             buffers = [self.step, part.quants, part.scales, x, y]
-            vec = await self.kernel("matvec", THREADS_PER_ROW=self.threads_per_row,
-                                    WORKGROUP=self.matvec_workgroup, ROWS=self.matvec_rows, **constants)
-            mat = await self.kernel("matmul", ROWS=self.matmul_rows, **constants)
-            groups = ceil_div(part.rows, self.matvec_rows * self.matvec_workgroup // self.threads_per_row)
-            op.decode.append((vec, self.device.bind(vec, buffers), lambda n, g=groups: grid(g)))
-            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows, r=self.matmul_rows: (
-                ceil_div(rows, r * 64), ceil_div(n, MATMUL_TOKENS))))
+            if self.decode_linears:
+                vec = await self.kernel("matvec", THREADS_PER_ROW=self.threads_per_row,
+                                        WORKGROUP=self.matvec_workgroup, ROWS=self.matvec_rows, **constants)
+                groups = ceil_div(part.rows, self.matvec_rows * self.matvec_workgroup // self.threads_per_row)
+                op.decode.append((vec, self.device.bind(vec, buffers), lambda n, g=groups: grid(g)))
+            mat = await self.kernel("matmul", ROWS=self.matmul_rows, KSPLIT=self.matmul_ksplit, **constants)
+            tile_rows = self.matmul_rows * 64 // self.matmul_ksplit  # rows per workgroup
+            op.prefill.append((mat, self.device.bind(mat, buffers), lambda n, rows=part.rows, r=tile_rows: (
+                ceil_div(rows, r), ceil_div(n, MATMUL_TOKENS))))
         return op
 
     async def attention(self, c, max_context, step, q, k_cache, v_cache, out, scores):

@@ -89,7 +89,7 @@ def app_page(browser):
 @pytest.mark.parametrize("kernel_set", [None, "gpu"])
 def test_tiny_model_greedy_tokens_equal_native(app_page, pwa_site, serve, kernel_set):
     """None: what SwiftShader picks (the CPU set); "gpu": the fused kernels under Tint, with
-    pipelined 8-token lookahead batches (several readbacks pending at once)."""
+    pipelined 16-token lookahead batches (several readbacks pending at once)."""
     dist, _, model_path = pwa_site
     server = serve(dist)
     page = app_page.page

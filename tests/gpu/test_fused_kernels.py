@@ -4,6 +4,7 @@ parallel top-k against numpy's ordering. One activation buffer holds every vecto
 import numpy as np
 import pytest
 
+from webgpu_llm.fused import rows_per_workgroup
 from webgpu_llm.weights import fuse_rows
 
 from .test_kernels import TYPES, rope_reference, turns_table, upload_matrix
@@ -30,26 +31,25 @@ def fused_matrices(gpu, rng, type_name, shapes):
 
 
 @pytest.mark.parametrize("type_name", TYPES)
-@pytest.mark.parametrize("hidden,heads,kv_heads,head_dim,parts,pos0,rows_wg", [
-    (64, 4, 2, 16, 0, 0, 32), (96, 3, 1, 32, 3, 17, 32), (576, 9, 3, 64, 24, 1000, 32), (160, 5, 5, 8, 2, 3, 6)])
-def test_qkv(gpu, type_name, hidden, heads, kv_heads, head_dim, parts, pos0, rows_wg):
-    rng = np.random.default_rng(hidden + parts)
+@pytest.mark.parametrize("hidden,heads,kv_heads,head_dim,pos0,rows_wg", [
+    (64, 4, 2, 16, 0, None), (96, 3, 1, 32, 17, None), (576, 9, 3, 64, 1000, None), (160, 5, 5, 8, 3, 6)])
+def test_qkv(gpu, type_name, hidden, heads, kv_heads, head_dim, pos0, rows_wg):
+    rng = np.random.default_rng(hidden + pos0)
+    rows_wg = rows_wg or rows_per_workgroup(hidden, even=True)
     n_q, n_kv = heads * head_dim, kv_heads * head_dim
     fused, tensors, (wq, wk, wv) = fused_matrices(gpu, rng, type_name, [(n_q, hidden), (n_kv, hidden),
                                                                          (n_kv, hidden)])
     assert fused.blocks[0] == 0 and all(b % 64 == 0 for b in fused.blocks)
-    x_in, x_out, parts_at, q_at = 0, hidden, 2 * hidden, (2 + parts) * hidden
+    x_at, q_at = 8, 8 + hidden
     act = rng.standard_normal(q_at + n_q).astype(np.float32)
     norm = rng.standard_normal(hidden).astype(np.float32)
     ctx = pos0 + 2
     act_buf, k_cache, v_cache = gpu.array(act), gpu.zeros(ctx * n_kv), gpu.zeros(ctx * n_kv)
-    kernel = gpu.kernel("qkv", FMT=fused.fmt, K=hidden, EPS=EPS, X_IN=x_in, X_OUT=x_out, PARTS=parts,
-                        PARTS_AT=parts_at, Q_AT=q_at, N_Q=n_q, N_KV=n_kv, HEAD_DIM=head_dim,
-                        K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2], ROWS_WG=rows_wg)
+    kernel = gpu.kernel("qkv", FMT=fused.fmt, K=hidden, EPS=EPS, X=x_at, Q_AT=q_at, N_Q=n_q, N_KV=n_kv,
+                        HEAD_DIM=head_dim, K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2], ROWS_WG=rows_wg)
     gpu.dispatch(kernel, [gpu.step(pos0, 1), fused.quants, fused.scales, act_buf, gpu.array(norm), k_cache,
                           v_cache, gpu.array(turns_table(head_dim, 1e5))], -(-(n_q + 2 * n_kv) // rows_wg))
-    x = act[x_in:x_in + hidden] + act[parts_at:parts_at + parts * hidden].reshape(parts, hidden).sum(0)
-    xn = rmsnorm(x, norm)
+    xn = rmsnorm(act[x_at:x_at + hidden], norm)
     pos = np.array([pos0])
     want_q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5).ravel()
     want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5).ravel()
@@ -60,8 +60,7 @@ def test_qkv(gpu, type_name, hidden, heads, kv_heads, head_dim, parts, pos0, row
     np.testing.assert_allclose(gpu.read(v_cache, ctx * n_kv)[pos0 * n_kv:(pos0 + 1) * n_kv], xn @ wv.T, atol=tol)
     cache = gpu.read(k_cache, ctx * n_kv)
     assert not cache[:pos0 * n_kv].any() and not cache[(pos0 + 1) * n_kv:].any()  # other rows untouched
-    want_x = x if parts else act[x_out:2 * hidden]     # the residual sum is stored only with parts
-    np.testing.assert_allclose(got[x_out:2 * hidden], want_x, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(got[:q_at], act[:q_at])  # x (and what is before it) untouched
     # The fused tensors' parts now point at their slices: the batched path reads the same rows.
     assert isinstance(tensors[1].parts[0].quants, tuple)
 
@@ -96,9 +95,10 @@ def test_attention_split_and_out_proj(gpu, heads, kv_heads, head_dim, pos0, spli
     gpu.dispatch(kernel, [gpu.step(pos0, 1), act_buf, gpu.array(k), gpu.array(v)], heads, splits)
     tensor, wo = upload_matrix(gpu, rng, type_name, hidden, q_dim)
     part = tensor.parts[0]
+    rows = rows_per_workgroup(q_dim)
     kernel = gpu.kernel("out_proj", FMT=tensor.fmt, K=q_dim, N=hidden, HEAD_DIM=head_dim, SPLITS=splits,
-                        AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc, X=0, ROWS_WG=32)
-    gpu.dispatch(kernel, [part.quants, part.scales, act_buf], -(-hidden // 32))
+                        AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc, X=0, ROWS_WG=rows)
+    gpu.dispatch(kernel, [part.quants, part.scales, act_buf], -(-hidden // rows))
     attn = attention_reference(q, k, v, pos0 + 1).ravel()
     want = act[:hidden] + attn @ wo.T
     np.testing.assert_allclose(gpu.read(act_buf, hidden), want, atol=tolerance(attn, wo))
@@ -107,28 +107,36 @@ def test_attention_split_and_out_proj(gpu, heads, kv_heads, head_dim, pos0, spli
 
 
 @pytest.mark.parametrize("type_name", TYPES)
-@pytest.mark.parametrize("hidden,ffn,slice_", [(64, 128, 64), (96, 160, 32), (576, 1536, 64)])
-def test_ffn_partials_and_final_norm(gpu, type_name, hidden, ffn, slice_):
-    """ffn leaves x's down projection as one partial vector per workgroup; final_norm adds them."""
+@pytest.mark.parametrize("hidden,ffn", [(64, 128), (96, 160), (576, 1536), (320, 2048)])
+def test_ffn_and_final_norm(gpu, type_name, hidden, ffn):
+    """ffn leaves h = silu(xn W_gate^T) * (xn W_up^T) in act, ffn_down adds W_down h to x, and
+    final_norm normalises the result."""
     rng = np.random.default_rng(ffn)
     fused, _, (wg, wu, wd) = fused_matrices(gpu, rng, type_name, [(ffn, hidden), (ffn, hidden), (hidden, ffn)])
-    parts = ffn // slice_
-    x = rng.standard_normal(hidden).astype(np.float32)
-    act_buf = gpu.array(np.concatenate([x, np.zeros(parts * hidden)]))
-    norm = rng.standard_normal(hidden).astype(np.float32)
-    kernel = gpu.kernel("ffn", FMT=fused.fmt, K=hidden, FFN=ffn, EPS=EPS, X_IN=0, PARTS_AT=hidden, SLICE=slice_,
-                        UP_BLK0=fused.blocks[1], DOWN_BLK0=fused.blocks[2])
-    gpu.dispatch(kernel, [fused.quants, fused.scales, act_buf, gpu.array(norm)], parts)
+    x_at, h_at = 4, 4 + hidden
+    act = rng.standard_normal(h_at + ffn + 4).astype(np.float32)
+    act_buf, norm = gpu.array(act), rng.standard_normal(hidden).astype(np.float32)
+    units, rows = rows_per_workgroup(hidden) // 2, rows_per_workgroup(ffn)
+    kernel = gpu.kernel("ffn", FMT=fused.fmt, K=hidden, FFN=ffn, EPS=EPS, X=x_at, H_AT=h_at, UNITS=units,
+                        UP_BLK0=fused.blocks[1])
+    gpu.dispatch(kernel, [fused.quants, fused.scales, act_buf, gpu.array(norm)], -(-ffn // units))
+    x = act[x_at:h_at]
     xn = rmsnorm(x, norm)
     h = silu(xn @ wg.T) * (xn @ wu.T)
-    got = gpu.read(act_buf, hidden * (1 + parts))[hidden:].reshape(parts, hidden)
-    want = np.einsum("pj,ipj->pi", h.reshape(parts, slice_), wd.reshape(hidden, parts, slice_))
-    np.testing.assert_allclose(got, want, atol=tolerance(h, wd) + tolerance(xn, wg, wu))
+    got = gpu.read(act_buf, act.size)
+    np.testing.assert_allclose(got[h_at:h_at + ffn], h, atol=tolerance(xn, wg, wu) * (1 + np.abs(h).max()))
+    np.testing.assert_array_equal(got[h_at + ffn:], act[h_at + ffn:])  # nothing written past h
+    kernel = gpu.kernel("ffn_down", FMT=fused.fmt, K=hidden, FFN=ffn, X=x_at, H_AT=h_at,
+                        DOWN_BLK0=fused.blocks[2], ROWS_WG=rows)
+    gpu.dispatch(kernel, [fused.quants, fused.scales, act_buf], -(-hidden // rows))
+    h_got = got[h_at:h_at + ffn]
+    x_new = gpu.read(act_buf, h_at)[x_at:]
+    np.testing.assert_allclose(x_new, x + h_got @ wd.T, atol=tolerance(h_got, wd))
     out_norm = rng.standard_normal(hidden).astype(np.float32)
     out = gpu.zeros(hidden)
-    kernel = gpu.kernel("final_norm", K=hidden, EPS=EPS, X_IN=0, PARTS=parts, PARTS_AT=hidden)
+    kernel = gpu.kernel("final_norm", K=hidden, EPS=EPS, X=x_at)
     gpu.dispatch(kernel, [act_buf, gpu.array(out_norm), out], 1)
-    np.testing.assert_allclose(gpu.read(out, hidden), rmsnorm(x + got.sum(0), out_norm), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gpu.read(out, hidden), rmsnorm(x_new, out_norm), rtol=1e-5, atol=1e-5)
 
 
 def wide_topk(gpu, values, k):

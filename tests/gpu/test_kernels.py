@@ -24,7 +24,7 @@ def upload_matrix(gpu, rng, type_name, rows, cols, max_part_bytes=None):
 
 
 def run_linear(gpu, name, tensor, x_buf, y_buf, n_out, tokens, pos0=0, threads_per_row=1, workgroup=64,
-               rows=4, **flags):
+               rows=4, ksplit=1, **flags):
     step = gpu.step(pos0, tokens)
     for part in tensor.parts:
         constants = dict(FMT=tensor.fmt, K=tensor.cols, N=part.rows, N_OUT=n_out, ROW0=part.row0, **flags)
@@ -32,8 +32,8 @@ def run_linear(gpu, name, tensor, x_buf, y_buf, n_out, tokens, pos0=0, threads_p
             k = gpu.kernel(name, THREADS_PER_ROW=threads_per_row, WORKGROUP=workgroup, ROWS=rows, **constants)
             size = grid(-(-part.rows // (rows * workgroup // threads_per_row)))
         else:
-            k = gpu.kernel(name, ROWS=rows, **constants)
-            size = (-(-part.rows // (rows * 64)), -(-tokens // 8))
+            k = gpu.kernel(name, ROWS=rows, KSPLIT=ksplit, **constants)
+            size = (-(-part.rows // (rows * 64 // ksplit)), -(-tokens // 8))
         gpu.dispatch(k, [step, part.quants, part.scales, x_buf, y_buf], *size)
 
 
@@ -45,9 +45,9 @@ def test_matmul_and_matvec(gpu, type_name, rows, cols, tokens):
     x = rng.standard_normal((tokens, cols)).astype(np.float32)
     want = x @ w.T
     tol = 1e-4 * np.abs(x).sum(1).max() * np.abs(w).max() + 1e-5
-    for per_invocation in (4, 8):
+    for per_invocation, ksplit in ((4, 1), (8, 1), (4, 4), (4, 8)):  # KSPLIT > 1: the real-GPU set's
         y = gpu.zeros(tokens * rows)
-        run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens, rows=per_invocation)
+        run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens, rows=per_invocation, ksplit=ksplit)
         np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
     for threads_per_row, workgroup, per_invocation in ((1, 32, 4), (8, 64, 4), (64, 64, 4), (1, 32, 8),
                                                        (4, 16, 8), (1, 8, 16), (8, 64, 16)):
@@ -57,10 +57,31 @@ def test_matmul_and_matvec(gpu, type_name, rows, cols, tokens):
         np.testing.assert_allclose(gpu.read(y1, rows), want[-1], atol=tol)
 
 
-@pytest.mark.parametrize("name,per_invocation", [("matvec", 4), ("matvec", 8), ("matvec", 16),
-                                                  ("matmul", 4), ("matmul", 8)])  # matmul tiles: 4 or 8 rows
+def test_uploader_batches_repacks_until_flushed(gpu):
+    """Repacks recorded together (as load_weights does on real GPUs), one submit at flush(): every
+    tensor still holds its own values, in each format."""
+    rng = np.random.default_rng(11)
+    uploader = Uploader(gpu.device, batch_bytes=1 << 30)
+    submits = gpu.device.submits
+    made = []
+    for type_name in ("Q4_1", "Q8_0", "Q4_0", "F16"):
+        raw = random_tensor(rng, type_name, 40, 96)
+        info = SimpleNamespace(name=type_name, shape=(96, 40), type_name=type_name, offset=0, nbytes=len(raw))
+        made.append((gpu.run(uploader.tensor(info, BytesSource(raw))), dequantize(raw, type_name, (96, 40))))
+    assert gpu.device.submits == submits  # nothing submitted before flush
+    uploader.flush()
+    assert gpu.device.submits == submits + 1
+    x = rng.standard_normal((1, 96)).astype(np.float32)
+    for tensor, w in made:
+        y = gpu.zeros(40)
+        run_linear(gpu, "matvec", tensor, gpu.array(x[0]), y, 40, 1)
+        np.testing.assert_allclose(gpu.read(y, 40), (x @ w.T)[0], atol=1e-4 * np.abs(x).sum() * np.abs(w).max())
+
+
+@pytest.mark.parametrize("name,per_invocation,ksplit", [("matvec", 4, 1), ("matvec", 8, 1), ("matvec", 16, 1),
+                                                         ("matmul", 4, 1), ("matmul", 8, 1), ("matmul", 4, 4)])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_linear_accumulates_at_position_across_parts(gpu, name, seed, per_invocation):
+def test_linear_accumulates_at_position_across_parts(gpu, name, seed, per_invocation, ksplit):
     """ACCUMULATE adds onto y; OUT_AT_POS writes rows pos0.. of a cache; a tensor split into
     several buffers (forced by a tiny part size) computes the same."""
     rng = np.random.default_rng(seed)
@@ -70,7 +91,7 @@ def test_linear_accumulates_at_position_across_parts(gpu, name, seed, per_invoca
     x = rng.standard_normal((tokens, cols)).astype(np.float32)
     start = rng.standard_normal((pos0 + tokens + 2, rows)).astype(np.float32)
     y = gpu.array(start)
-    run_linear(gpu, name, tensor, gpu.array(x), y, rows, tokens, pos0=pos0, rows=per_invocation,
+    run_linear(gpu, name, tensor, gpu.array(x), y, rows, tokens, pos0=pos0, rows=per_invocation, ksplit=ksplit,
                ACCUMULATE=True, OUT_AT_POS=True)
     want = start.copy()
     want[pos0:pos0 + tokens] += x @ w.T
@@ -258,9 +279,9 @@ def test_linear_on_random_shapes(gpu, type_name, rows, blocks, tokens, seed):
     x = rng.standard_normal((tokens, cols)).astype(np.float32)
     want = x @ w.T
     tol = 1e-4 * np.abs(x).sum(1).max() * np.abs(w).max() + 1e-5
-    for per_invocation in (4, 8):
+    for per_invocation, ksplit in ((4, 1), (8, 1), (4, 4), (4, 8)):  # KSPLIT > 1: the real-GPU set's
         y = gpu.zeros(tokens * rows)
-        run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens, rows=per_invocation)
+        run_linear(gpu, "matmul", tensor, gpu.array(x), y, rows, tokens, rows=per_invocation, ksplit=ksplit)
         np.testing.assert_allclose(gpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
     for per_invocation in (4, 16):
         y1 = gpu.zeros(rows)

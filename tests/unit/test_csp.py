@@ -106,8 +106,10 @@ def test_the_replay_loop_ships_as_a_js_module(dist_dir):
     assert config["js_modules"] == {"main": modules, "worker": modules}
     module = (dist_dir / "gpu-replay.mjs").read_text()
     source = (ROOT / "py/webgpu_llm/gpu/replay_source.py").read_text()
-    body = module.split("export const replay = ", 1)[1].rstrip().rstrip(";")
-    assert body.startswith("(encoder, steps) =>") and body in source
+    exports = dict(re.findall(r"^export const (\w+) = (.*?);\n(?=export const |\Z)", module, re.S | re.M))
+    assert set(exports) == {"replay", "bindGroup", "storageBuffer"}  # the replay, the descriptor builders
+    assert exports["replay"].startswith("(encoder, steps) =>")
+    assert all(body in source for body in exports.values())
 
 
 def sw_security_headers(sw_text):

@@ -43,6 +43,10 @@ def test_errors_name_what_does_not_fit(tiny):
         check_fits(short, row - 1, 1 << 30)
     with pytest.raises(GGUFError, match=r"does not fit: it needs .* MiB on the GPU.*1 MiB are available"):
         check_fits(plan, 1 << 30, 1 << 30, budget=MIB)
+    with pytest.raises(GGUFError, match=r"does not fit: it needs .* MiB in WebAssembly memory"):
+        check_fits(plan, 1 << 30, 1 << 30, budget=MIB, device="CPU")   # the CPU kernels' memory
+    with pytest.raises(GGUFError, match=r"over this CPU's"):
+        check_fits(plan, 1 << 30, plan.kv_buffer // 2, device="CPU")
 
 
 def test_the_int8_kv_cache_plans_a_byte_a_value_plus_its_scales(tiny):

@@ -3,26 +3,29 @@
 Large data never passes through Python: uploads hand JS ArrayBuffers straight to writeBuffer.
 JS null arrives as `jsnull` (falsy), so presence checks are truthiness checks.
 """
+import asyncio
+
 from js import GPUBufferUsage, GPUMapMode, Object, Uint8Array, fetch, navigator
 from pyodide.code import run_js
 from pyodide.ffi import to_js
 
 from . import GPUUnavailable, cpu_backed
 from .limits import WANTED_FEATURES, WANTED_LIMITS
-from .replay_source import REPLAY_JS
+from .replay_source import object_source
 from .sequence import Sequence, capture
 
 
-def _replay_function():
-    """The step-list replay (replay_source.py): the JS module PyScript imported, else compiled here."""
+def _js_helpers():
+    """replay, bindGroup, storageBuffer (replay_source.py): the JS module PyScript imported, else
+    compiled here."""
     try:
         from pyscript.js_modules import webgpu_replay
-        return webgpu_replay.replay
+        return webgpu_replay
     except (ImportError, AttributeError):  # not under PyScript (plain Pyodide, Deno): no policy forbids run_js there
-        return run_js(REPLAY_JS)
+        return run_js(object_source())
 
 
-_REPLAY = _replay_function()
+_JS = _js_helpers()
 
 _STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC
 _STAGING = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST
@@ -81,7 +84,7 @@ class BrowserRecorder:
     def replay(self, sequence):
         """Encode a captured Sequence with one call into JS (see sequence.py)."""
         self._end_pass()
-        _REPLAY(self.encoder, sequence.prepared)
+        _JS.replay(self.encoder, sequence.prepared)
         self.dispatches += sequence.dispatches
 
     def _end_pass(self):
@@ -112,6 +115,8 @@ class BrowserDevice:
         self.max_buffer_size = self.limits["maxBufferSize"]
         self.submits = 0
         self._staging = {}
+        self._sources = {}   # kernel name -> its source being fetched (one fetch per file a load)
+        self._modules = {}   # WGSL text -> shader module (the variants of a kernel share one)
         self.lost = None  # set to the reason when the device is lost
 
     @classmethod
@@ -134,8 +139,7 @@ class BrowserDevice:
 
     # -- memory ------------------------------------------------------------------------------
     def create_buffer(self, size, label=""):
-        desc = {"size": max(4, (size + 3) & ~3), "usage": _STORAGE, "label": label}
-        return self.device.createBuffer(js(desc))
+        return _JS.storageBuffer(self.device, max(4, (size + 3) & ~3), _STORAGE, label)
 
     def write(self, buffer, data, offset=0):
         self.queue.writeBuffer(buffer, offset, to_js(memoryview(bytes(data))))
@@ -174,6 +178,17 @@ class BrowserDevice:
 
     # -- kernels -----------------------------------------------------------------------------
     async def kernel_source(self, name):
+        """kernels/NAME.wgsl, fetched once: a model load compiles ~40 pipelines from ~20 files and
+        their libraries, and every variant shares the fetch."""
+        if name not in self._sources:
+            self._sources[name] = asyncio.ensure_future(self._fetch_source(name))
+        try:
+            return await self._sources[name]
+        except Exception:
+            self._sources.pop(name, None)  # a failed fetch is tried again next time
+            raise
+
+    async def _fetch_source(self, name):
         response = await fetch(f"{self.kernel_base}{name}.wgsl")
         if not response.ok:
             raise FileNotFoundError(f"kernel {name}: HTTP {response.status}")
@@ -181,7 +196,9 @@ class BrowserDevice:
 
     async def kernel(self, name, source=None, constants=None):
         source = source if source is not None else await self.kernel_source(name)
-        module = self.device.createShaderModule(js({"code": source, "label": name}))
+        module = self._modules.get(source)
+        if module is None:
+            module = self._modules[source] = self.device.createShaderModule(js({"code": source, "label": name}))
         stage = {"module": module, "entryPoint": "main"}
         if constants:
             stage["constants"] = dict(constants)
@@ -191,11 +208,10 @@ class BrowserDevice:
 
     def bind(self, kernel, buffers):
         """Bind group for `kernel`: entry i is buffers[i], a buffer or (buffer, offset, size)."""
-        entries = []
-        for i, b in enumerate(buffers):
-            buf, offset, size = b if isinstance(b, tuple) else (b, 0, b.size)
-            entries.append({"binding": i, "resource": {"buffer": buf, "offset": offset, "size": size}})
-        return self.device.createBindGroup(js({"layout": kernel.layout, "entries": entries}))
+        flat = []
+        for b in buffers:
+            flat.extend(b if isinstance(b, tuple) else (b, 0, b.size))
+        return _JS.bindGroup(self.device, kernel.layout, *flat)
 
     def timestamps(self, count):
         """`count` timestamp queries and a buffer to resolve them into (None: no timestamp-query)."""
