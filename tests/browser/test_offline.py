@@ -83,7 +83,9 @@ def test_new_build_waits_for_the_user_then_replaces_the_old(browser, pwa_site, s
         assert new["build"] != info["build"]
 
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
-        banner = page.wait_for_selector("#update-banner", timeout=60_000)
+        # the new build's precache is ~20 MB (Pyodide, the standard library with bytecode): fetched
+        # before the banner shows, which took over 60 s on the 2-core box under load
+        banner = page.wait_for_selector("#update-banner", timeout=180_000)
         assert "A new version is ready" in banner.text_content()
         # Until the user agrees, this page keeps getting build A's files only.
         assert build_info_seen(page) == info["build"]

@@ -47,6 +47,9 @@ def test_a_todo_titled_like_html_renders_inert(recorded_page, server):
 def test_reply_formatter_and_chat_create_no_elements_from_text(recorded_page, server):
     page = recorded_page.page
     boot(page, server + "?testhooks")
+    # the panel's own first status check settles before the scripted client replaces the real one
+    # (under load it could end later and disable the chat input again)
+    page.wait_for_selector("#model-state[data-state=not-downloaded]")
     text = ("Hi **" + PAYLOAD + "** there\n\n- " + SCRIPT_PAYLOAD + "\n- `<iframe src=x>`\n\n"
             "<a href=javascript:alert(1)>link</a> &lt;b&gt;")
     # 1. the formatter on its own, into a probe element
