@@ -111,7 +111,7 @@ LEADS = ("for", "on", "by", "due", "until", "before", "next", "this", "für", "a
          "le", "para", "el", "per", "entro", "voor", "op", "in")
 
 
-def _word(token):
+def day_word(token):
     """The vocabulary word a (possibly misspelt, possibly foreign) token stands for, or None."""
     token = token.strip(".,!?;:").lower()
     for word, spellings in SPOKEN.items():
@@ -133,7 +133,7 @@ def split_trailing(title, today):
         if len(words) <= size:
             continue
         tail = " ".join(words[-size:]).lower().strip(".,!?")
-        word = _word(tail) if size == 1 else tail
+        word = day_word(tail) if size == 1 else tail
         try:
             iso = resolve(word, today) if word else None
         except DateError:

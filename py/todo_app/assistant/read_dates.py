@@ -11,6 +11,7 @@ names exactly one date plainly, that date is the answer whatever the model wrote
 import re
 
 from . import dates
+from .cues import SELF_CORRECTION
 from .matching import word_matches, words_of
 
 MONTH_NAMES = {  # every language people write to the app in, lowercase
@@ -38,14 +39,11 @@ SPANS = re.compile(r"\b(this|coming|following|past|last)\s+(week|month|few)\b|\b
                    r"|until|till|between|since)\b|\b\d+\s+weeks?\b")   # a range or a repeat, not one day
 
 
-CORRECTION = re.compile(r"\b(i mean|actually|wait|sorry|rather|instead|scratch that)\b")
-
-
 def named_date(request, today):
     """The one date the request names, as a vocabulary word (or ISO date), else None. After a
     correction ("due Monday — actually no, make it Tuesday") the date after it counts."""
     text = " ".join(str(request).casefold().split())
-    found = _dates_in(CORRECTION.split(text)[-1], today) if CORRECTION.search(text) else set()
+    found = _dates_in(SELF_CORRECTION.split(text)[-1], today) if SELF_CORRECTION.search(text) else set()
     found = found or _dates_in(text, today)
     return found.pop() if len(found) == 1 else None
 
@@ -71,7 +69,7 @@ def _dates_in(text, today):
         add("next week")
     tokens = words_of(IN_DAYS.sub(" ", NEXT_WEEK.sub(" ", text_wo_iso)))
     for i, token in enumerate(tokens):
-        word = dates._word(token)
+        word = dates.day_word(token)
         if word is not None:
             add(word)
         elif token in MONTHS:
@@ -110,7 +108,7 @@ def as_requested(word, request, today):
     if word not in dates.SIMPLE:
         return word
     tokens = words_of(request)
-    if word in tokens or any(dates._word(t) == word for t in tokens):
+    if word in tokens or any(dates.day_word(t) == word for t in tokens):
         return word
     said = {w for t in tokens for w in dates.SIMPLE if word_matches(t, w)}
     return said.pop() if len(said) == 1 else word
