@@ -111,16 +111,18 @@ def test_answers_state_only_listed_facts(rows):
 
 
 def test_no_eval_request_is_in_the_training_data():
-    """The eval (tools/eval/cases.jsonl) is written independently: none of its requests may come
-    out of the generator (compared ignoring case, spacing and punctuation), over a large sample."""
+    """The eval sets (tools/eval/cases*.jsonl) are written independently: none of their requests may
+    come out of the generator (compared ignoring case, spacing and punctuation), over a large sample."""
     from tools.eval import checks
 
     def norm(text):
         return " ".join("".join(c if c.isalnum() else " " for c in str(text).casefold()).split())
 
-    evals = {norm(case["request"]) for case in checks.load_cases()}
+    evals = {norm(case["request"]) for path in sorted(checks.HERE.glob("cases*.jsonl"))
+             for case in checks.load_cases(path)}
     sample = generate.generate(seed=11, scenarios=4000, chats=0)
     requests = {norm(m["content"]) for r in sample for m in r["messages"] if m["role"] == "user"}
     leaked = sorted(evals & requests)
     assert len(requests) > 2000
     assert len(leaked) <= len(evals) // 50, leaked  # only short generic phrasings may coincide
+
