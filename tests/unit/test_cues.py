@@ -186,3 +186,32 @@ def test_none_gives_way_to_the_one_title_the_request_plainly_names():
     assert _plainly_named(naming, twins) is None                         # two titles as close: not plain
     assert _plainly_named("mark the max one as done", shown) == "Call the vet about Max"   # its only word
     assert _plainly_named("tick off buy bread", [todo("a", "Buy milk"), todo("b", "Walk")]) is None
+
+
+@pytest.mark.parametrize("request_text, chosen, want", [
+    ("tally my open ones", {"tool": "list", "filter": "open"}, {"tool": "count", "status": "open"}),
+    ("go through the list for anything I put down more than once", {"tool": "list", "filter": "all"},
+     {"tool": "duplicates"}),
+    ("do I have milk on here two times", {"tool": "search", "words": "milk"}, {"tool": "duplicates"}),
+    ("find the duplicate key", {"tool": "search", "words": "duplicate key"}, {"tool": "search", "words": "duplicate key"}),
+    ("can you show all the unfinished ones", {"tool": "list", "filter": "all"}, {"tool": "list", "filter": "open"}),
+    ("list all tasks, the finished ones too", {"tool": "list", "filter": "all"}, {"tool": "list", "filter": "all"}),
+    ("Was habe ich schon abgehakt?", {"tool": "list", "filter": "overdue"}, {"tool": "list", "filter": "done"}),
+    ("ugh, I forgot the vet all week. Anyway, I called them, could you tick it off?", {"tool": "reopen"},
+     {"tool": "complete"}),
+    ("I marked the vet done by mistake", {"tool": "reopen"}, {"tool": "reopen"}),
+    ("mark the vet as not done", {"tool": "reopen"}, {"tool": "reopen"})])
+def test_words_that_name_the_tool_or_status_plainly(request_text, chosen, want):
+    assert cues.settle(request_text, chosen) == want
+
+
+def test_a_misspelt_move_is_a_new_date_unless_it_moves_to_a_status():
+    assert cues.decisive_verb("mvoe the gutters to decmber 6", "delete") == "set_due"
+    assert cues.decisive_verb("push the dentist to friday", "add") == "set_due"
+    assert cues.decisive_verb("move the dentist to done", "complete") is None
+
+
+def test_a_question_that_searches_only_for_generic_words_is_an_answer():
+    assert cues.settle("Which of my open jobs need me to leave the house?", {"tool": "search", "words": "open"}) == \
+        {"tool": "answer"}
+    assert cues.settle("which tasks mention the bank?", {"tool": "search", "words": "bank"})["tool"] == "search"

@@ -54,3 +54,11 @@ def test_the_named_date_wins_over_another_but_not_over_a_title_or_a_cleared_date
     ("station", "nothing alike", "station")])
 def test_the_searched_words_widen_to_the_phrase_around_them(words, request_text, want):
     assert matching.widened(words, request_text) == want
+
+
+def test_not_due_until_names_the_new_day_but_a_range_names_none():
+    today = _dt.date(2026, 11, 25)
+    assert read_dates.named_date("the rent isn't due until the 4th of December, update it", today) == "december 4"
+    assert read_dates.named_date("postpone the dentist until friday", today) == "friday"
+    assert read_dates.named_date("what's due between monday and friday", today) is None
+    assert read_dates.named_date("anything due until friday?", today) is None

@@ -4,7 +4,8 @@ The model picks a tool and its arguments; a 135M model sometimes picks the wrong
 readings, or a reading the words rule out. Where the person's words decide it plainly, Python
 follows the words (each rule looks only at the request and the model's choice, never the list):
 
-- a command's first word names its tool: "add …", "delete …", "compelte …" (`decisive_verb`);
+- a command's first word names its tool: "add …", "delete …", "compelte …", "mvoe … to" (`decisive_verb`);
+  "… can you mark it as done?" after a story is a completion, not a reopen;
   of two tools the model was unsure between, a question prefers the one that only reads, and
   "… on the list" the one that adds (`tie_break`);
 - a yes/no question ("is the rent paid?") changes nothing: it is a search, never a write tool;
@@ -12,7 +13,9 @@ follows the words (each rule looks only at the request and the model's choice, n
 - the status the words name wins: "reste-t-il" is open, "done or not" is all, and a list of
   "all" needs a word for all (else it is the open ones);
 - "the next seven days" is the week filter; "late", "in ritardo" with no date is overdue;
-- a search for the word "duplicates" is the duplicates tool;
+- a search for the word "duplicates", or a list of what was written "more than once", is the
+  duplicates tool; "tally" is a count; "all the open ones" are the open ones; a question
+  "searching" only for words like "open" or "tasks" asks for an answer about the list;
 - translating a phrase is out of scope (decline), translating the list is an answer, and an
   `answer` that names neither the person nor their list is a general question (decline).
 """
@@ -38,7 +41,7 @@ YES_NO = re.compile(r"^(is|are|was|were|did|does|do|have|has|had|ist|sind|hab|ha
 WH_QUESTION = re.compile(r"^(what|what's|whats|which|when|where|how|who|anything|any)\b|\?\s*$")
 ONTO_THE_LIST = re.compile(r"\b(on|onto|to|in)\s+(the|my)\s+(list|to-?do|to-?dos|todo list)\b")
 
-QUANTITY = re.compile(r"\b(how many|how much|number of|combien|wie ?viele|cu[aá]nt[oa]s|quant[ie]"
+QUANTITY = re.compile(r"\b(how many|how much|number of|tally|tally up|combien|wie ?viele|cu[aá]nt[oa]s|quant[ie]"
                       r"|quant[oa]s|hoeveel)\b")
 NOT_COUNT = frozenset("court mount fount coint".split())   # real words one typo from "count"
 STATUS_WORDS = ("open", "done", "all")
@@ -46,7 +49,9 @@ DONE_WORDS = frozenset("""done finished completed ticked checked crossed erledig
 gemacht terminé terminée terminés terminées fini finie finis finies fait faits faite faites hecho
 hechos hecha hechas terminado terminados terminada terminadas completado completados completada
 completadas fatto fatti fatta fatte completato completati finito finiti finita finite feito feitos
-feita feitas concluído concluídos concluída concluídas klaar gedaan afgerond voltooid""".split())
+feita feitas concluído concluídos concluída concluídas klaar gedaan afgerond voltooid afgevinkt
+afgestreept abgehakt abgehakte abgehakten coché cochée cochés cochées tachado tachados tachada tachadas
+spuntato spuntati spuntata spuntate riscado riscados riscada riscadas""".split())
 OPEN_WORDS = frozenset("""open undone unfinished pending remaining left unchecked unticked outstanding
 offen übrig ausstehend unerledigt reste restent restantes restant pendiente pendientes quedan queda
 faltan aperto aperti aperta aperte rimasti rimaste restano mancano pendente pendentes faltam abertos
@@ -65,6 +70,12 @@ DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday
                        r"|august|september|october|november|december)\b")
 DUPLICATE_WORDS = ("duplicate", "duplicates", "dupe", "dupes", "double", "doubles", "twice",
                    "repeated", "copies")
+REPEATS = re.compile(r"\b(more than (once|one time)|twice|two times|multiple times|duplicat\w*|dupes?"
+                     r"|double[ds]?|double-ups?|repeats|repeated|doppelt\w*|doublons?|repetid[oa]s|duplicad[oa]s"
+                     r"|duplicat[ie]|dubbel\w*)\b")
+ALL_OF_A_STATUS = re.compile(r"\ball\s+(?:(?:the|my|of|those|these)\s+)*(\w+)")   # "all the open ones"
+MARK_DONE = re.compile(r"^(?:(?:please|pls|can|could|would|you|just|now|so|ok|okay)\s+)*(?:mark|tick|check|cross)\b"
+                       r"(?!.*\b(not|un\w*|open)\b).*\b(done|complete|completed|finished|off)\b")
 LANGUAGES = ("english|german|french|spanish|italian|portuguese|dutch|polish|swedish|danish|norwegian"
              "|finnish|greek|turkish|russian|ukrainian|chinese|japanese|korean|arabic|hindi")
 TRANSLATE = re.compile(r"^(translate|übersetze?|traduis|traduire|traduce|traduci|traduza|vertaal)\b"
@@ -102,7 +113,9 @@ def decisive_verb(request, tool):
         after = SELF_CORRECTION.split(text)[-1]
         verb = leading_verb(" ".join(w for w in words_of(after) if w != "no"), {**WRITE_VERBS, **MOVE_VERBS})
         return verb if verb is not None and verb != tool else None
-    verb = leading_verb(request, WRITE_VERBS)
+    verb = leading_verb(request, {**WRITE_VERBS, **MOVE_VERBS})
+    if verb == "set_due" and _statuses_named(text):
+        return None        # "move it to done" is not a date
     return verb if verb is not None and verb != tool else None
 
 
@@ -149,6 +162,13 @@ def settle(request, values):
         return {"tool": "search", "words": " ".join(w for w in words_of(text) if w not in FILLER)}
     if tool == "search" and _about_duplicates(values.get("words", "")):
         return {"tool": "duplicates"}
+    if tool == "search" and _only_generic(values.get("words", "")) and WH_QUESTION.search(text):
+        return {"tool": "answer"}   # "which of my open jobs need me out of the house?" is no search for "open"
+    if tool in ("list", "search") and REPEATS.search(text) and not YES_NO.search(text) \
+            and not REPEATS.search(str(values.get("words", "")).casefold()):   # "find the duplicate key"
+        return {"tool": "duplicates"}   # "scan the list for tasks I wrote down more than one time"
+    if tool == "reopen" and _asks_to_mark_done(text):
+        return {**values, "tool": "complete"}   # "…I forgot it all day. Anyway, can you mark it as done?"
     if tool == "list" and values.get("filter") in STATUS_WORDS and _asks_quantity(text):
         values, tool = {"tool": "count", "status": values["filter"]}, "count"
     key = {"count": "status", "list": "filter"}.get(tool)
@@ -161,6 +181,10 @@ def _filter_as_requested(chosen, text, words, tool):
     named = _statuses_named(text)
     if chosen in ("open", "done") and named:
         return "all" if len(named) == 2 else named.pop()
+    if chosen == "all" and len(named) == 1 and _all_of(text) in OPEN_WORDS | DONE_WORDS:
+        return named.pop()     # "list all the open ones": "all" qualifies the status
+    if chosen == "overdue" and named == {"done"} and not OVERDUE.search(text):
+        return "done"          # "Wat heb ik al afgevinkt?" read as overdue
     if tool == "list" and chosen == "all" and not ALL_WORDS & words:
         return "open"
     if tool == "list" and chosen not in ("done", "overdue", "week"):
@@ -183,6 +207,17 @@ def _statuses_named(text):
     return {"open", "done"} if EITHER.search(text) else named
 
 
+def _all_of(text):
+    found = ALL_OF_A_STATUS.search(text)
+    return found.group(1) if found else None
+
+
+def _asks_to_mark_done(text):
+    """"mark it as done", "tick X off" as the request's last sentence, not negated."""
+    last = re.split(r"[.!?;,:]\s+|\b(?:anyway|so)\b\s*", text.strip(" ?!."))[-1]
+    return bool(MARK_DONE.search(last.strip()))
+
+
 def clears_date(request):
     """Whether the request asks to remove a due date ("clear the date of …", "no deadline")."""
     return bool(CLEARING.search(" ".join(str(request).casefold().split())))
@@ -199,6 +234,14 @@ def _asks_quantity(text):
 
 def _names_time(text):
     return bool(DATE_HINT.search(text) or OVERDUE.search(text))
+
+
+def _only_generic(search_words):
+    """Search words that name no to-do: statuses, words for the list, fillers."""
+    wanted = words_of(search_words)
+    return bool(wanted) and all(w in OPEN_WORDS | DONE_WORDS | LIST_WORDS | FILLER | HERE | PERSON_WORDS
+                                or w in ("job", "jobs", "thing", "things", "stuff", "one", "ones")
+                                for w in wanted)
 
 
 def _about_duplicates(search_words):

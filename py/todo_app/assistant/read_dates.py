@@ -37,6 +37,9 @@ DAY_AFTER_TOMORROW = re.compile(r"day after tomorrow|übermorgen|après-demain|a
 NEXT_WEEK = re.compile(r"\bnext week\b")
 SPANS = re.compile(r"\b(this|coming|following|past|last)\s+(week|month|few)\b|\bnext\s+(month|few)\b|\b(within|every|each|ago"
                    r"|until|till|between|since)\b|\b\d+\s+weeks?\b")   # a range or a repeat, not one day
+# "until" after a word for moving a date names the new day, not a range: "not due until the 4th"
+UNTIL_A_DAY = re.compile(r"(\bnot|n't|n’t|\bisnt|\barent)\s+(\S+\s+)?due\s+(until|till)\b|\b(postpone[sd]?|push(ed)?"
+                         r"|delay(ed)?|moved?|wait|extend(ed)?|extension|off)(\s+\S+){0,3}?\s+(until|till)\b")
 
 
 def named_date(request, today):
@@ -78,7 +81,7 @@ def _dates_in(text, today):
                 add(f"{dates.MONTHS[MONTHS[token] - 1]} {day}")
         elif ORDINAL.match(token) and not any(t in MONTHS for t in tokens[max(0, i - 2): i + 3]):
             add(_this_or_next_month(int(ORDINAL.match(token).group(1)), today))
-    return set() if SPANS.search(text) else set(found.values())
+    return set() if SPANS.search(UNTIL_A_DAY.sub(" ", text)) else set(found.values())
 
 
 def _day_near(tokens, i):
