@@ -145,8 +145,7 @@ def test_no_rule_overturns_the_right_call_of_any_eval_case():
     from todo_app.assistant import dates
     from todo_app.assistant.pipeline import dates_as_requested
     from tools.eval import checks
-    for case in [c for path in (checks.HERE / "cases.jsonl", checks.FRESH, checks.FRESH2, checks.FRESH3)
-                 for c in checks.load_cases(path)]:
+    for case in [c for path in (checks.HERE / "cases.jsonl", *checks.HELD_OUT) for c in checks.load_cases(path)]:
         wanted, today = checks.expected_tools(case["expect"]), _dt.date.fromisoformat(case["today"])
         right = {"tool": wanted[0], **case["expect"].get("values", {})}
         settled = cues.settle(case["request"], right)

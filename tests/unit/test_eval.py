@@ -15,7 +15,7 @@ from tools.eval.run import parse_args
 TODAY = _dt.date(2026, 11, 25)
 LISTS = checks.load_lists()
 CASES = checks.load_cases()
-FRESH = [c for path in (checks.FRESH, checks.FRESH2, checks.FRESH3) for c in checks.load_cases(path)]
+FRESH = [c for path in checks.HELD_OUT for c in checks.load_cases(path)]
 
 
 def reply(tool, values=None, items=(), actions=(), unsure=False):

@@ -37,13 +37,14 @@ def load_lists(path=HERE / "lists.json"):
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-# Held-out sets, each written by someone who saw neither the pipeline nor the training generator:
-# cases_fresh.jsonl was measured once and then used to tune cues.py (so it is a dev set now);
-# cases_fresh2.jsonl was written after that, measured once, then used likewise; cases_fresh3.jsonl
-# was written after the last rule and measured once on the final rules (README's figures).
+# Held-out sets, each written by someone who saw neither the pipeline nor the training generator,
+# each measured once on the rules of its day and then used to tune cues.py (a dev set since):
+# cases_fresh.jsonl, cases_fresh2.jsonl, cases_fresh3.jsonl, cases_fresh4.jsonl in that order.
 FRESH = HERE / "cases_fresh.jsonl"
 FRESH2 = HERE / "cases_fresh2.jsonl"
 FRESH3 = HERE / "cases_fresh3.jsonl"
+FRESH4 = HERE / "cases_fresh4.jsonl"
+HELD_OUT = (FRESH, FRESH2, FRESH3, FRESH4)
 
 
 def load_cases(path=HERE / "cases.jsonl"):
