@@ -62,3 +62,12 @@ def test_not_due_until_names_the_new_day_but_a_range_names_none():
     assert read_dates.named_date("postpone the dentist until friday", today) == "friday"
     assert read_dates.named_date("what's due between monday and friday", today) is None
     assert read_dates.named_date("anything due until friday?", today) is None
+
+
+def test_a_weekday_with_its_day_number_is_that_day_and_month_end_is_its_last_day():
+    today = _dt.date(2026, 12, 2)
+    assert read_dates.named_date("mvoe the boiler to thursdy the 10th", today) == "december 10"
+    assert read_dates.named_date("push the offsite to next Friday, the 11th", today) == "december 11"
+    assert read_dates.named_date("what's due at the end of the month?", today) == "december 31"
+    assert read_dates.named_date("fin du mois", _dt.date(2027, 2, 3)) == "february 28"
+    assert read_dates.named_date("move it to friday or the 11th", today) is None   # two days: the model decides

@@ -8,6 +8,7 @@ names exactly one date plainly, that date is the answer whatever the model wrote
     named_date("Füge 'Zahnarzt anrufen' für Dienstag hinzu", today) -> "tuesday"
     named_date("move it from tuesday to friday", today) -> None   (two dates: the model decides)
 """
+import datetime as _dt
 import re
 
 from . import dates
@@ -42,6 +43,10 @@ UNTIL_A_DAY = re.compile(r"(\bnot|n't|n’t|\bisnt|\barent)\s+(\S+\s+)?due\s+(un
                          r"|delay(ed)?|moved?|wait|extend(ed)?|extension|off)(\s+\S+){0,3}?\s+(until|till)\b")
 
 
+END_OF_MONTH = re.compile(r"\b(the )?end of (the |this )?month\b|\bmonth[- ]end\b|\bfin (du|de) mois\b|\bende des monats\b"
+                          r"|\bmonatsende\b|\bfinal (del|de) mes\b|\bfine (del )?mese\b|\beind van de maand\b")
+
+
 def named_date(request, today):
     """The one date the request names, as a vocabulary word (or ISO date), else None. After a
     correction ("due Monday — actually no, make it Tuesday") the date after it counts."""
@@ -70,9 +75,14 @@ def _dates_in(text, today):
         add(f"in {int(days)} days")
     if NEXT_WEEK.search(text_wo_iso):
         add("next week")
+    if END_OF_MONTH.search(text_wo_iso):
+        add(_end_of_month(today))
+        text_wo_iso = END_OF_MONTH.sub(" ", text_wo_iso)
     tokens = words_of(IN_DAYS.sub(" ", NEXT_WEEK.sub(" ", text_wo_iso)))
     for i, token in enumerate(tokens):
         word = dates.day_word(token)
+        if word is not None and _day_number_after(tokens, i):
+            continue      # "thursday the 10th", "next Friday, the 11th": the number says which one
         if word is not None:
             add(word)
         elif token in MONTHS:
@@ -93,6 +103,17 @@ def _day_near(tokens, i):
             if digits and 1 <= int(digits.group(1)) <= 31:
                 return int(digits.group(1))
     return None
+
+
+def _day_number_after(tokens, i):
+    """Whether a weekday at tokens[i] is followed by its day of the month ("friday the 11th")."""
+    following = [t for t in tokens[i + 1: i + 3] if t != "the"]
+    return bool(following) and bool(ORDINAL.match(following[0]))
+
+
+def _end_of_month(today):
+    last = (today.replace(day=28) + _dt.timedelta(days=4)).replace(day=1) - _dt.timedelta(days=1)
+    return f"{dates.MONTHS[last.month - 1]} {last.day}"
 
 
 def _this_or_next_month(day, today):
