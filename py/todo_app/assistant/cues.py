@@ -4,6 +4,7 @@ The model picks a tool and its arguments; a 135M model sometimes picks the wrong
 readings, or a reading the words rule out. Where the person's words decide it plainly, Python
 follows the words (each rule looks only at the request and the model's choice, never the list):
 
+- after a story, the last sentence is the ask: its tool, when the model is sure of it (`the_ask`);
 - a command's first word names its tool: "add …", "delete …", "compelte …", "mvoe … to" (`decisive_verb`);
   "… can you mark it as done?" after a story is a completion, not a reopen;
   of two tools the model was unsure between, a question prefers the one that only reads, and
@@ -96,6 +97,19 @@ lijst""".split())
 HERE = frozenset("here these those this them thing things hier ici aquí aqui qui".split())  # "… thing here?"
 PERSON_WORDS = frozenset("""i i'm im my me mine myself we our us ich mein meine meinen meiner mir mich
 je j moi mon ma mes yo mi mis me io mio mia miei mie eu meu minha meus minhas ik mijn""".split())
+
+
+SENTENCES = re.compile(r"(?<=[.!?…])\s+|\.\.+\s*|\s+[-–—]+\s+|,\s+(?=(?:can|could|would|will) you\b|please\b)")
+THANKS = re.compile(r"^(thanks?|thank you|thx|ty|cheers|please|pls|merci|danke|gracias|grazie|obrigad[oa]|bedankt)"
+                    r"(\s+(a lot|so much|again|in advance))?[\s!.:)(]*$")
+
+
+def the_ask(request):
+    """The request's last sentence when other sentences come before it (a story, then the ask:
+    "Long day... remind me what I've finished?"), else None. Thanks at the end do not count."""
+    parts = [p.strip() for p in SENTENCES.split(str(request)) if p and p.strip(" .!?…-–—")]
+    parts = [p for p in parts if not THANKS.match(p.casefold())]
+    return parts[-1] if len(parts) >= 2 and len(words_of(parts[-1])) >= 2 else None
 
 
 def leading_verb(request, verbs=None):

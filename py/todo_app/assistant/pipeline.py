@@ -13,6 +13,7 @@ import time
 from . import actions, answers, cues, grounding, matching, read_dates, tools
 
 UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
+FOCUS_SURE = 0.9     # the ask alone decides the tool when the model gives it at least this
 ANSWER_OPTIONS = {"temperature": 0.3, "top_p": 0.9, "max_tokens": 200, "repetition_penalty": 1.15}
 PICK_RESERVE = 64    # tokens left free for phase 2's pick (a title of at most 120 characters)
 
@@ -40,6 +41,8 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     todos = list(todos)
     start = time.perf_counter()
     call = await _choose_tool(engine, request, today, force_tool)
+    if force_tool is None:
+        call = await _focused(engine, request, today, call)
     odds = tool_odds(call) if force_tool is None else [(call.values["tool"], 1.0)]
     choices = unsure_choices(odds)
     verb = None if force_tool else cues.words_pick(request, call.values["tool"], choices)
@@ -103,6 +106,28 @@ async def _choose_tool(engine, request, today, only=None):
     call = await engine.constrained(grounding.request_messages(request), tools.tool_grammar(today, only))
     call.values.update(dates_as_requested(call.values, request, today))
     return call
+
+
+async def _focused(engine, request, today, call):
+    """After a story, the ask: a long request's last sentence alone, when the model is sure of its
+    tool and less sure of the whole request's, decides the tool (and a list's or count's filter);
+    other values still come from the whole request."""
+    ask_part = cues.the_ask(request)
+    if ask_part is None or tool_odds(call)[0][1] >= FOCUS_SURE:
+        return call
+    focused = await _choose_tool(engine, ask_part, today)
+    tool, sure = tool_odds(focused)[0]
+    steps = call.model_steps + focused.model_steps
+    if sure < FOCUS_SURE:
+        call.model_steps = steps
+        return call
+    if tool not in ("list", "count") and tool != call.values["tool"]:
+        focused = await _choose_tool(engine, request, today, tool)
+        steps += focused.model_steps
+    elif tool not in ("list", "count"):
+        focused = call
+    focused.model_steps = steps
+    return focused
 
 
 def dates_as_requested(values, request, today):
