@@ -229,3 +229,11 @@ def test_telling_the_assistant_to_drop_its_instructions_is_declined_but_a_quoted
     ("delete milk", None), ("what is overdue? thanks!", None), ("buy milk, please", None)])
 def test_the_ask_is_the_last_sentence_after_a_story(request_text, ask):
     assert cues.the_ask(request_text) == ask
+
+
+@pytest.mark.parametrize("request_text, chosen, want", [
+    ("Lösche die Aufgabe mit dem Reisepass", "complete", "delete"), ("ajoute du pain pour demain", "search", "add"),
+    ("Marque X comme fait — attends, supprime-le plutôt", "complete", "delete"),
+    ("I didn't actually cancel the gym membership, reopen it", "reopen", None)])
+def test_commands_in_the_apps_other_languages_name_their_tool(request_text, chosen, want):
+    assert cues.decisive_verb(request_text, chosen) == want

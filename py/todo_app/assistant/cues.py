@@ -31,14 +31,21 @@ FILLER = frozenset("""please pls plz ok okay hey hi hello so now could can would
 just also then quickly quick go ahead and""".split())
 WRITE_VERBS = {"uncomplete": "reopen", "add": "add", "ad": "add", "delete": "delete", "remove": "delete", "erase": "delete",
                "rename": "rename", "reopen": "reopen", "unmark": "reopen", "uncheck": "reopen",
-               "complete": "complete"}
+               "complete": "complete",
+               # the same commands in the other languages people write to the app in
+               "lösche": "delete", "lösch": "delete", "entferne": "delete", "supprime": "delete",
+               "efface": "delete", "borra": "delete", "elimina": "delete",
+               "apague": "delete", "verwijder": "delete", "ajoute": "add", "añade": "add", "agrega": "add",
+               "aggiungi": "add", "adicione": "add", "benenne": "rename", "renomme": "rename",
+               "renombra": "rename", "rinomina": "rename", "hernoem": "rename"}
 MOVE_VERBS = {"move": "set_due", "reschedule": "set_due", "postpone": "set_due", "push": "set_due"}
 READ_VERBS = {"count": "count", "search": "search", "find": "search", "list": "list", "show": "list"}
 NOT_THE_VERBS_TOOL = frozenset("due deadline date reminder list overview summary".split())  # "add a due date", "complete list"
 READ_TOOLS = ("count", "list", "search", "duplicates", "answer")
 WRITE_TOOLS = ("add", "complete", "reopen", "delete", "rename", "set_due")
 
-SELF_CORRECTION = re.compile(r"\b(i mean|actually|wait|sorry|rather|instead|scratch that)\b")
+SELF_CORRECTION = re.compile(r"\b(i mean|actually|wait|sorry|rather|instead|scratch that|warte|eigentlich|attends"
+                             r"|en fait|espera|aspetta|anzi|wacht|eigenlijk|na verdade)\b")
 YES_NO = re.compile(r"^(is|are|was|were|did|does|do|have|has|had|ist|sind|hab|habe|hast|est-ce|ai-je|"
                     r"as-tu|he|ha|ho|hai|já|heb)\b(?!\s+(you|u|it)\b).*\?\s*$")   # not "do you mind …?"
 WH_QUESTION = re.compile(r"^(what|what's|whats|which|when|where|how|who|anything|any)\b|\?\s*$")
