@@ -237,3 +237,8 @@ def test_the_ask_is_the_last_sentence_after_a_story(request_text, ask):
     ("I didn't actually cancel the gym membership, reopen it", "reopen", None)])
 def test_commands_in_the_apps_other_languages_name_their_tool(request_text, chosen, want):
     assert cues.decisive_verb(request_text, chosen) == want
+
+
+def test_a_correction_starts_a_clause():
+    assert cues.decisive_verb("How many things have I actually completed on here?", "count") is None
+    assert cues.decisive_verb("delete the gym one, actually complete it", "delete") == "complete"

@@ -105,7 +105,7 @@ def ideal_reply(case):
     if tool == "answer":
         return tools.reply("answer", "…", values=values)
     result = tools.read_reply(tool, values, todos, today)
-    if tool == "search":  # the words are free text: take the expected finds
+    if tool == "search" and "items" in expect:  # the words are free text: take the expected finds
         result["items"] = [tools.item(by_id[i]) for i in expect["items"]]
     return result
 

@@ -44,8 +44,9 @@ NOT_THE_VERBS_TOOL = frozenset("due deadline date reminder list overview summary
 READ_TOOLS = ("count", "list", "search", "duplicates", "answer")
 WRITE_TOOLS = ("add", "complete", "reopen", "delete", "rename", "set_due")
 
-SELF_CORRECTION = re.compile(r"\b(i mean|actually|wait|sorry|rather|instead|scratch that|warte|eigentlich|attends"
-                             r"|en fait|espera|aspetta|anzi|wacht|eigenlijk|na verdade)\b")
+# at the start of a clause only: "…, actually make it Friday", not "have I actually finished it?"
+SELF_CORRECTION = re.compile(r"(?:^|[,;:.!?—–-]\s*|\bno,?\s+)(i mean|actually|wait|sorry|rather|instead|scratch that"
+                             r"|warte|eigentlich|attends|en fait|espera|aspetta|anzi|wacht|eigenlijk|na verdade)\b")
 YES_NO = re.compile(r"^(is|are|was|were|did|does|do|have|has|had|ist|sind|hab|habe|hast|est-ce|ai-je|"
                     r"as-tu|he|ha|ho|hai|já|heb)\b(?!\s+(you|u|it)\b).*\?\s*$")   # not "do you mind …?"
 WH_QUESTION = re.compile(r"^(what|what's|whats|which|when|where|how|who|anything|any)\b|\?\s*$")
