@@ -47,22 +47,30 @@ def expected(type_name, x, w):
     return (quantize_blocks(x)[0] if type_name in QUANTIZED else x) @ w.T
 
 
-@pytest.mark.parametrize("type_name", TYPES)
-@pytest.mark.parametrize("rows,cols,tokens", SHAPES)
-def test_matmul_and_matvec(cpu, type_name, rows, cols, tokens):
-    rng = np.random.default_rng(rows * 1000 + cols + tokens)
+def check_product(cpu, type_name, rows, cols, tokens, seed, rel_tol=1e-5, bound_by_magnitudes=False):
+    """matmul and matvec of a random matrix against numpy (x quantized the kernels' way), and the
+    quantization of x within a sanity bound of the float product: 2 % of its largest value, or
+    (bound_by_magnitudes, for the k-quants' wider blocks) of the largest sum of |x| |w|."""
+    rng = np.random.default_rng(seed)
     tensor, w = upload_matrix(cpu, rng, type_name, rows, cols)
     x = rng.standard_normal((tokens, cols)).astype(np.float32)
     want = expected(type_name, x, w)
-    tol = 1e-5 * np.abs(want).max() + 1e-6
+    tol = rel_tol * np.abs(want).max() + 1e-6
     y = cpu.zeros(tokens * rows)
     linear(cpu, "matmul", tensor, cpu.array(x), y, rows, tokens)
     np.testing.assert_allclose(cpu.read(y, tokens * rows).reshape(tokens, rows), want, atol=tol)
     y1 = cpu.zeros(rows)
     linear(cpu, "matvec", tensor, cpu.array(x[-1]), y1, rows, 1)
     np.testing.assert_allclose(cpu.read(y1, rows), want[-1], atol=tol)
-    # Quantizing x costs little accuracy against the float product (a sanity bound).
-    assert np.abs(cpu.read(y1, rows) - x[-1] @ w.T).max() < 0.02 * np.abs(x[-1] @ w.T).max() + 1e-3
+    exact = x[-1] @ w.T
+    scale = (np.abs(x[-1]) @ np.abs(w).T).max() if bound_by_magnitudes else np.abs(exact).max()
+    assert np.abs(cpu.read(y1, rows) - exact).max() < 0.02 * scale + 1e-3
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+@pytest.mark.parametrize("rows,cols,tokens", SHAPES)
+def test_matmul_and_matvec(cpu, type_name, rows, cols, tokens):
+    check_product(cpu, type_name, rows, cols, tokens, seed=rows * 1000 + cols + tokens)
 
 
 @pytest.mark.parametrize("name", ["matvec", "matmul"])
