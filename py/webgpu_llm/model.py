@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 
 from .fused import FusedDecode, Layout, fusable, splits_for
-from .gguf import model_config
+from .model_config import model_config
 from .kv_cache import KvCache, int8_block
 from .memory_plan import check_fits, plan_memory
 from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup, uses_cpu_kernels

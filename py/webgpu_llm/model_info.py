@@ -13,7 +13,8 @@ before any byte is stored. Pure Python: natively, in the page and in the worker.
 """
 from dataclasses import asdict, dataclass
 
-from .gguf import GGUFError, model_config, read_gguf
+from .gguf import GGUFError, read_gguf
+from .model_config import model_config
 from .memory_plan import MemoryPlan, check_fits, plan_memory
 from .tokenizer import PRE_TOKENIZERS
 from .weights import check_model

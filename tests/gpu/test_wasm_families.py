@@ -58,7 +58,8 @@ def test_greedy_matches_the_quantized_reference(cpu, family):
 
 def test_the_cases_hold_what_they_are_named_for(tmp_path):
     """The qwen2 case really has a Q5_0 embedding, biases and neox rope; the llama3 one rope_freqs."""
-    from webgpu_llm.gguf import FileSource, model_config, read_gguf
+    from webgpu_llm.gguf import FileSource, read_gguf
+    from webgpu_llm.model_config import model_config
     gguf = read_gguf(FileSource(str(write(tmp_path / "q.gguf", *CASES["qwen2-Q5_0"]))))
     c = model_config(gguf)
     assert gguf.tensors["token_embd.weight"].type_name == "Q5_0" and c.qkv_bias and c.rope_neox

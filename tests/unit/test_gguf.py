@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webgpu_llm.gguf import (GGML_TYPES, GGML_TYPES_BY_NAME, BytesSource, FileSource, GGUFError,
-                             TensorInfo, check_supported, model_config, read_gguf)
+                             TensorInfo, check_supported, read_gguf)
+from webgpu_llm.model_config import model_config
 
 # ------------------------------------------------------------ byte helpers
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tools.tiny_model import gguf_bytes, metadata, tensors, vocabulary
 from webgpu_llm.byte_sources import BytesSource
-from webgpu_llm.gguf import GGUFError, model_config, read_gguf
+from webgpu_llm.gguf import GGUFError, read_gguf
+from webgpu_llm.model_config import model_config
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SECONDS_PER_FILE = 5  # parsing the valid file takes < 1 ms

@@ -3,7 +3,8 @@ fit (checked against the device limits before any upload)."""
 import pytest
 
 from tools.tiny_model import write_tiny_model
-from webgpu_llm.gguf import FileSource, GGUFError, model_config, read_gguf
+from webgpu_llm.gguf import FileSource, GGUFError, read_gguf
+from webgpu_llm.model_config import model_config
 from webgpu_llm.memory_plan import MIB, check_fits, gpu_bytes, plan_memory
 
 

