@@ -242,3 +242,13 @@ def test_commands_in_the_apps_other_languages_name_their_tool(request_text, chos
 def test_a_correction_starts_a_clause():
     assert cues.decisive_verb("How many things have I actually completed on here?", "count") is None
     assert cues.decisive_verb("delete the gym one, actually complete it", "delete") == "complete"
+
+
+@pytest.mark.parametrize("request_text, chosen, want", [
+    ("best way to get a wine stain out of a wool rug?", "delete", "decline"),
+    ("how do I delete one of my tasks?", "delete", "answer"),
+    ("which of my tasks involve other people?", "duplicates", "answer"),
+    ("which of my tasks are on here twice?", "duplicates", "duplicates"),
+    ("what's overdue? delete it", "delete", "delete")])
+def test_questions_are_not_writes_and_duplicates_need_a_repeat(request_text, chosen, want):
+    assert cues.settle(request_text, {"tool": chosen})["tool"] == want

@@ -9,7 +9,9 @@ follows the words (each rule looks only at the request and the model's choice, n
   "… can you mark it as done?" after a story is a completion, not a reopen;
   of two tools the model was unsure between, a question prefers the one that only reads, and
   "… on the list" the one that adds (`tie_break`);
-- a yes/no question ("is the rent paid?") changes nothing: it is a search, never a write tool;
+- a yes/no question ("is the rent paid?") changes nothing: it is a search, never a write tool; a
+  how/what/why question is never a write either (an answer, or declined when not about the list);
+  `duplicates` needs a word for a repeat;
 - a question of quantity ("how many", "combien", "cout all") over open/done/all is a count;
 - the status the words name wins: "reste-t-il" is open, "done or not" is all, and a list of
   "all" needs a word for all (else it is the open ones);
@@ -84,6 +86,12 @@ DUPLICATE_WORDS = ("duplicate", "duplicates", "dupe", "dupes", "double", "double
 REPEATS = re.compile(r"\b(more than (once|one time)|twice|two times|multiple times|duplicat\w*|dupes?"
                      r"|double[ds]?|double-ups?|repeats|repeated|doppelt\w*|doublons?|repetid[oa]s|duplicad[oa]s"
                      r"|duplicat[ie]|dubbel\w*)\b")
+# any word for a repeat, in the app's languages: without one, a pick of `duplicates` is a misreading
+REPETITION = re.compile(r"\b(same|identical|cop(y|ies)|twice|dup\w*|doubl\w*|repeat\w*|again|more than (once|one)"
+                        r"|two times|multiple times|zweimal|mehrfach|doppelt\w*|deux fois|doublons?|dos veces"
+                        r"|repetid\w*|due volte|duplicat\w*|duas vezes|twee keer|dubbel\w*|wiederhol\w*|répét\w*"
+                        r"|repet\w*|ripet\w*|herhaal\w*)\b")
+ASKS_HOW_OR_WHY = re.compile(r"^(how|why|what|what's|whats|where|who|which|best|is there a way)\b.*\?\s*$")
 ALL_OF_A_STATUS = re.compile(r"\ball\s+(?:(?:the|my|of|those|these)\s+)*(\w+)")   # "all the open ones"
 MARK_DONE = re.compile(r"^(?:(?:please|pls|can|could|would|you|just|now|so|ok|okay)\s+)*(?:mark|tick|check|cross)\b"
                        r"(?!.*\b(not|un\w*|open)\b).*\b(done|complete|completed|finished|off)\b")
@@ -187,6 +195,11 @@ def settle(request, values):
     if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS | HERE) & words \
             and not _names_time(text):
         return {"tool": "decline"}
+    if tool == "duplicates" and not REPETITION.search(text) and WH_QUESTION.search(text):
+        return {"tool": "answer"}    # "which of my tasks involve other people?" names no repeat
+    if tool in WRITE_TOOLS and ASKS_HOW_OR_WHY.search(text) and leading_verb(text, WRITE_VERBS) is None:
+        # a how/what/why question asks, it does not command: "best way to get a stain out of a rug?"
+        return {"tool": "answer"} if (PERSON_WORDS | LIST_WORDS) & words else {"tool": "decline"}
     if tool in WRITE_TOOLS and YES_NO.search(text):
         return {"tool": "search", "words": " ".join(w for w in words_of(text) if w not in FILLER)}
     if tool == "search" and _about_duplicates(values.get("words", "")):
