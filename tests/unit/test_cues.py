@@ -252,3 +252,18 @@ def test_a_correction_starts_a_clause():
     ("what's overdue? delete it", "delete", "delete")])
 def test_questions_are_not_writes_and_duplicates_need_a_repeat(request_text, chosen, want):
     assert cues.settle(request_text, {"tool": chosen})["tool"] == want
+
+
+@pytest.mark.parametrize("request_text, chosen, want", [
+    ("give me a count of everything still pending", {"tool": "count", "status": "all"}, {"tool": "count", "status": "open"}),
+    ("J'ai fini combien de choses sur ma liste ?", {"tool": "count", "status": "all"}, {"tool": "count", "status": "done"}),
+    ("how many to-dos have I got, finished ones included", {"tool": "count", "status": "all"},
+     {"tool": "count", "status": "all"}),
+    ("how many of my jobs have slipped past their deadline?", {"tool": "count", "status": "open"},
+     {"tool": "list", "filter": "overdue"})])
+def test_the_status_a_count_names(request_text, chosen, want):
+    assert cues.settle(request_text, chosen) == want
+
+
+def test_a_move_in_another_language_sets_a_date():
+    assert cues.decisive_verb("verschiebe das Hotel in Zürich auf den 20.", "add") == "set_due"

@@ -40,7 +40,9 @@ WRITE_VERBS = {"uncomplete": "reopen", "add": "add", "ad": "add", "delete": "del
                "apague": "delete", "verwijder": "delete", "ajoute": "add", "añade": "add", "agrega": "add",
                "aggiungi": "add", "adicione": "add", "benenne": "rename", "renomme": "rename",
                "renombra": "rename", "rinomina": "rename", "hernoem": "rename"}
-MOVE_VERBS = {"move": "set_due", "reschedule": "set_due", "postpone": "set_due", "push": "set_due"}
+MOVE_VERBS = {"move": "set_due", "reschedule": "set_due", "postpone": "set_due", "push": "set_due",
+              "verschiebe": "set_due", "déplace": "set_due", "mueve": "set_due", "sposta": "set_due",
+              "verplaats": "set_due"}
 READ_VERBS = {"count": "count", "search": "search", "find": "search", "list": "list", "show": "list"}
 NOT_THE_VERBS_TOOL = frozenset("due deadline date reminder list overview summary".split())  # "add a due date", "complete list"
 READ_TOOLS = ("count", "list", "search", "duplicates", "answer")
@@ -72,11 +74,12 @@ abertas openstaand resterend""".split())
 NEGATIONS = frozenset("not t yet never nicht pas no non niet".split())   # "aren't" is "aren", "t"
 STILL_TO = frozenset("be get".split())     # "what's left to be done" names the open ones
 EITHER = re.compile(r"\b(done|finished|completed|ticked|checked)\s+(or|and)\s+(not|undone|open)\b")
-ALL_WORDS = frozenset("""all every everything whole entire total both including incl altogether
-done finished completed ticked alle alles gesamt tout tous toutes todas tutto tutti tutte""".split())
+ALL_WORDS = frozenset("""all every everything whole entire total both including incl included inclusive too
+altogether done finished completed ticked alle alles gesamt tout tous toutes todas tutto tutti tutte""".split())
+PLAIN_ALL = ALL_WORDS - DONE_WORDS   # words for all that name no status ("done or not" names both)
 WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bwithin\s+(a|one)\s+week\b"
                         r"|\bthis\s+(coming\s+)?week\b|\bcoming\s+week\b|\bweek ahead\b")
-OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its )?deadlin\w*|missed (the )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
+OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its |their |my )?deadlin\w*|missed (the |its |their |my )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
                      r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen)\b")
 DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
                        r"|saturday|sunday|week|month|january|february|march|april|june|july"
@@ -92,7 +95,7 @@ REPETITION = re.compile(r"\b(same|identical|cop(y|ies)|twice|dup\w*|doubl\w*|rep
                         r"|repetid\w*|due volte|duplicat\w*|duas vezes|twee keer|dubbel\w*|wiederhol\w*|répét\w*"
                         r"|repet\w*|ripet\w*|herhaal\w*)\b")
 ASKS_HOW_OR_WHY = re.compile(r"^(how|why|what|what's|whats|where|who|which|best|is there a way)\b.*\?\s*$")
-ALL_OF_A_STATUS = re.compile(r"\ball\s+(?:(?:the|my|of|those|these)\s+)*(\w+)")   # "all the open ones"
+ALL_OF_A_STATUS = re.compile(r"\b(?:all|everything)\s+(?:(?:the|my|of|those|these|still|that's|thats)\s+)*(\w+)")
 MARK_DONE = re.compile(r"^(?:(?:please|pls|can|could|would|you|just|now|so|ok|okay)\s+)*(?:mark|tick|check|cross)\b"
                        r"(?!.*\b(not|un\w*|open)\b).*\b(done|complete|completed|finished|off)\b")
 OVERRIDE = re.compile(r"^(please\s+)?(ignore|disregard|forget|override)\b.*\b(instructions|rules|prompt|programming)\b"
@@ -223,8 +226,8 @@ def _filter_as_requested(chosen, text, words, tool):
     named = _statuses_named(text)
     if chosen in ("open", "done") and named:
         return "all" if len(named) == 2 else named.pop()
-    if chosen == "all" and len(named) == 1 and _all_of(text) in OPEN_WORDS | DONE_WORDS:
-        return named.pop()     # "list all the open ones": "all" qualifies the status
+    if chosen == "all" and len(named) == 1 and (_all_of(text) in OPEN_WORDS | DONE_WORDS or not PLAIN_ALL & words):
+        return named.pop()     # "list all the open ones", "j'ai fini combien ?": the status it names
     if chosen == "overdue" and named == {"done"} and not OVERDUE.search(text):
         return "done"          # "Wat heb ik al afgevinkt?" read as overdue
     if tool == "list" and chosen == "all" and not ALL_WORDS & words:
