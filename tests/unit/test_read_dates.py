@@ -71,3 +71,9 @@ def test_a_weekday_with_its_day_number_is_that_day_and_month_end_is_its_last_day
     assert read_dates.named_date("what's due at the end of the month?", today) == "december 31"
     assert read_dates.named_date("fin du mois", _dt.date(2027, 2, 3)) == "february 28"
     assert read_dates.named_date("move it to friday or the 11th", today) is None   # two days: the model decides
+
+
+def test_a_past_date_the_model_wrote_for_a_month_and_day_stands():
+    today = _dt.date(2026, 12, 16)
+    assert read_dates.as_requested("2026-12-03", "what was due on the 3rd of December?", today) == "2026-12-03"
+    assert read_dates.as_requested("2026-11-03", "what was due on the 3rd of December?", today) == "december 3"

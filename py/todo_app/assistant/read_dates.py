@@ -128,7 +128,7 @@ def as_requested(word, request, today):
     way to the one day word it does say, perhaps misspelt ("move it to firday")."""
     named = named_date(request, today)
     if named is not None:
-        return word if _same_day(word, named, today) else named
+        return word if _same_day(word, named, today) or _in_another_year(word, named) else named
     if word not in dates.SIMPLE:
         return word
     tokens = words_of(request)
@@ -136,6 +136,16 @@ def as_requested(word, request, today):
         return word
     said = {w for t in tokens for w in dates.SIMPLE if word_matches(t, w)}
     return said.pop() if len(said) == 1 else word
+
+
+def _in_another_year(iso, month_day):
+    """An ISO date the model wrote for a month and day the request names without a year ("what was
+    due on the 3rd of December?" -> 2026-12-03, past): the words do not rule it out."""
+    if not ISO.fullmatch(str(iso)) or len(str(month_day).split()) != 2:
+        return False
+    month, day = str(month_day).split()
+    return month in dates.MONTHS and day.isdigit() and \
+        (int(iso[5:7]), int(iso[8:10])) == (dates.MONTHS.index(month) + 1, int(day))
 
 
 def _same_day(word, other, today):
