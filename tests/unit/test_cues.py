@@ -267,3 +267,14 @@ def test_the_status_a_count_names(request_text, chosen, want):
 
 def test_a_move_in_another_language_sets_a_date():
     assert cues.decisive_verb("verschiebe das Hotel in Zürich auf den 20.", "add") == "set_due"
+
+
+@pytest.mark.parametrize("request_text, chosen, want", [
+    ("which of my open tasks could I do without leaving the house?", "list", "answer"),
+    ("which of my tasks involve other people?", "duplicates", "answer"),
+    ("which of my open tasks need me to go to a shop or an office?", "search", "answer"),
+    ("which of my tasks are overdue?", "list", "list"), ("which tasks mention the bank?", "search", "search"),
+    ("which ones are due friday?", "list", "list"), ("what are my tasks?", "list", "list"),
+    ("what are my tasks on the list?", "list", "list"), ("which tasks are about the dentist?", "search", "search")])
+def test_a_which_question_that_asks_for_judgement_is_an_answer(request_text, chosen, want):
+    assert cues.settle(request_text, {"tool": chosen})["tool"] == want

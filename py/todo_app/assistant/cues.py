@@ -11,7 +11,8 @@ follows the words (each rule looks only at the request and the model's choice, n
   "… on the list" the one that adds (`tie_break`);
 - a yes/no question ("is the rent paid?") changes nothing: it is a search, never a write tool; a
   how/what/why question is never a write either (an answer, or declined when not about the list);
-  `duplicates` needs a word for a repeat;
+  `duplicates` needs a word for a repeat; "which of my tasks could I do from home?" (a predicate
+  that is no status, date or text to match) asks for judgement: an answer;
 - a question of quantity ("how many", "combien", "cout all") over open/done/all is a count;
 - the status the words name wins: "reste-t-il" is open, "done or not" is all, and a list of
   "all" needs a word for all (else it is the open ones);
@@ -94,6 +95,14 @@ REPETITION = re.compile(r"\b(same|identical|cop(y|ies)|twice|dup\w*|doubl\w*|rep
                         r"|two times|multiple times|zweimal|mehrfach|doppelt\w*|deux fois|doublons?|dos veces"
                         r"|repetid\w*|due volte|duplicat\w*|duas vezes|twee keer|dubbel\w*|wiederhol\w*|répét\w*"
                         r"|repet\w*|ripet\w*|herhaal\w*)\b")
+# "which of my open tasks could I do from home?": which-questions whose predicate is no status, date
+# or text to match ask the assistant to judge (an answer), not to filter or search
+WHICH_OF = re.compile(r"^(which|what)\s+(of\s+(my|these|the|those)\s+)?((open|unfinished|remaining|pending|"
+                      r"outstanding)\s+)?(tasks?|to-?dos?|todos|items?|ones?|jobs?|things?|errands?)?\s*"
+                      r"(could|can|should|would|will|need|needs|involve|involves|require|requires|take|takes"
+                      r"|look|looks|are|is)\b(?P<rest>.*)$")
+NOT_A_JUDGEMENT = re.compile(r"\b(due|overdue|late|done|finished|completed|open|pending|today|tomorrow|week|mention\w*"
+                             r"|contain\w*|about|say|says|called|named|with|listed|twice|duplicat\w*|left|ticked)\b")
 ASKS_HOW_OR_WHY = re.compile(r"^(how|why|what|what's|whats|where|who|which|best|is there a way)\b.*\?\s*$")
 ALL_OF_A_STATUS = re.compile(r"\b(?:all|everything)\s+(?:(?:the|my|of|those|these|still|that's|thats)\s+)*(\w+)")
 MARK_DONE = re.compile(r"^(?:(?:please|pls|can|could|would|you|just|now|so|ok|okay)\s+)*(?:mark|tick|check|cross)\b"
@@ -198,6 +207,8 @@ def settle(request, values):
     if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS | HERE) & words \
             and not _names_time(text):
         return {"tool": "decline"}
+    if tool in ("list", "search", "duplicates") and _asks_for_judgement(text):
+        return {"tool": "answer"}    # "which of my open tasks need me to go to a shop?"
     if tool == "duplicates" and not REPETITION.search(text) and WH_QUESTION.search(text):
         return {"tool": "answer"}    # "which of my tasks involve other people?" names no repeat
     if tool in WRITE_TOOLS and ASKS_HOW_OR_WHY.search(text) and leading_verb(text, WRITE_VERBS) is None:
@@ -252,6 +263,13 @@ def _statuses_named(text):
     return {"open", "done"} if EITHER.search(text) else named
 
 
+def _asks_for_judgement(text):
+    found = WHICH_OF.match(text.strip())
+    rest = found.group("rest") if found else ""
+    return bool(words_of(rest)) and not _only_generic(rest) and not NOT_A_JUDGEMENT.search(rest) \
+        and not DATE_HINT.search(rest)
+
+
 def _all_of(text):
     found = ALL_OF_A_STATUS.search(text)
     return found.group(1) if found else None
@@ -285,7 +303,8 @@ def _only_generic(search_words):
     """Search words that name no to-do: statuses, words for the list, fillers."""
     wanted = words_of(search_words)
     return bool(wanted) and all(w in OPEN_WORDS | DONE_WORDS | LIST_WORDS | FILLER | HERE | PERSON_WORDS
-                                or w in ("job", "jobs", "thing", "things", "stuff", "one", "ones")
+                                or w in ("job", "jobs", "thing", "things", "stuff", "one", "ones", "there",
+                                         "on", "in", "of", "the", "a", "all", "any", "still", "left")
                                 for w in wanted)
 
 
