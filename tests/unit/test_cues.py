@@ -278,3 +278,11 @@ def test_a_move_in_another_language_sets_a_date():
     ("what are my tasks on the list?", "list", "list"), ("which tasks are about the dentist?", "search", "search")])
 def test_a_which_question_that_asks_for_judgement_is_an_answer(request_text, chosen, want):
     assert cues.settle(request_text, {"tool": chosen})["tool"] == want
+
+
+@pytest.mark.parametrize("request_text, chosen, want", [
+    ("gutters", {"tool": "answer"}, {"tool": "search", "words": "gutters"}),
+    ("dentist?", {"tool": "decline"}, {"tool": "search", "words": "dentist"}),
+    ("hello", {"tool": "decline"}, {"tool": "decline"}), ("what's 2+2?", {"tool": "decline"}, {"tool": "decline"})])
+def test_a_lone_word_is_a_lookup(request_text, chosen, want):
+    assert cues.settle(request_text, chosen) == want
