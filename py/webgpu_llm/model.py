@@ -370,8 +370,8 @@ class Model:
                                         lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn),
                          await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True)))
         if fused:  # the same prefill; the decode step in one dispatch per op
-            layer.qkv.decode = [await fused.qkv(i, norm("attn_norm"))]
-            layer.attention.decode = [await fused.attention(i)]
+            layer.qkv.decode = [await fused.qkv_attention(i, norm("attn_norm"))]
+            layer.attention.decode = []  # in qkv_attention
             layer.out.decode = [await fused.out(i)]
             layer.ffn.decode = await fused.ffn(i, norm("ffn_norm"))
         return layer
