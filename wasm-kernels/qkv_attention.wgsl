@@ -3,7 +3,8 @@
 // #include coop_dot
 // #include coop_norm
 // Decode, real-GPU set: a layer's attention input side and its split-K attention in one dispatch.
-// Workgroup (head h, split s) takes a contiguous chunk of the keys 0 ..= pos0 (as SPLITS chunks):
+// Workgroup (head h, split s) takes a contiguous chunk of the keys 0 ..= pos0 (as SPLITS chunks of
+// at least MIN_CHUNK keys; splits past the last key have nothing to do):
 //   xn = rmsnorm(x) * norm_w (x = act[X ..]); q_h = rows of W_q for head h times xn, turned by
 //   rope (llama "normal" pairs, as rope.wgsl) at pos0; the workgroups whose chunk holds pos0 also
 //   compute k and v of their KV head (W_k, W_v rows of the one fused weight buffer: first blocks
@@ -12,8 +13,9 @@
 //   then for its chunk the max score m, the sum l of exp(score - m) and the weighted sum acc of
 //   values, into act[AP_M + h * SPLITS + s], act[AP_L + ...] and act[AP_ACC + (h * SPLITS + s) *
 //   HEAD_DIM ..]; out_proj.wgsl merges the splits while loading its input.
-// Each invocation takes one 32-value weight block per round of rows (coop_dot.wgsl), the next
-// round's block fetched before this round's product. An empty chunk computes nothing.
+// Each invocation takes one 32-value weight block of 4 rows per round (coop_dot.wgsl's fetch and
+// fetched_dot), the next round's blocks fetched before this round's products. An empty chunk
+// only writes its empty slot.
 // Limits: HEAD_DIM % 4 == 0, HEAD_DIM <= 128, a chunk (ceil((pos0 + 1) / SPLITS)) <= MAX_CHUNK,
 // K <= 2048. One token only (n_tokens = 1).
 struct Step {
@@ -42,6 +44,7 @@ override SPLITS: u32;
 override AP_M: u32;
 override AP_L: u32;
 override AP_ACC: u32;
+override MIN_CHUNK: u32 = 1u;  // keys a split takes at least: fewer splits work (and compute q) early on
 
 const TAU = 6.283185307179586;
 const MAX_CHUNK = 512u;
@@ -109,27 +112,82 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let quads = HEAD_DIM / 4u;
     let pos = step.pos0;
     let n_keys = pos + 1u;
-    let chunk = (n_keys + SPLITS - 1u) / SPLITS;
+    let chunk = max(MIN_CHUNK, (n_keys + SPLITS - 1u) / SPLITS);
     let j0 = min(split * chunk, n_keys);
     let j1 = min(j0 + chunk, n_keys);
+    if (j1 == j0) {  // no keys: a slot that weighs nothing in out_proj's merge (uniform: no barrier missed)
+        let slot = h * SPLITS + split;
+        for (var d = lid; d < HEAD_DIM; d += WG) {
+            act[AP_ACC + slot * HEAD_DIM + d] = 0.0;
+        }
+        if (lid == 0u) {
+            act[AP_M + slot] = -3.0e38;
+            act[AP_L + slot] = 0.0;
+        }
+        return;
+    }
     let has_pos = j0 <= pos && pos < j1;
-    // The rows this workgroup multiplies: none (empty chunk), q, or q, k and v.
-    let n_rows = select(select(HEAD_DIM, 3u * HEAD_DIM, has_pos), 0u, j1 == j0);
+    // The rows this workgroup multiplies: q, or q, k and v.
+    let n_rows = select(HEAD_DIM, 3u * HEAD_DIM, has_pos);
+    // Rounds of 4 * per_round rows: every invocation holds a block of 4 rows (their loads issued
+    // together, and the next round's before this round's products), so the serial chain of
+    // loads and barriers is 4x shorter than one row a round. The 4 partial sums of each
+    // invocation go to 4 workgroup arrays that are free at this point (weights: 2, red, res).
     let lanes = K / 32u;
     let per_round = WG / lanes;
-    let rounds = (n_rows + per_round - 1u) / per_round;
+    let span = 4u * per_round;
+    let rounds = (n_rows + span - 1u) / span;
     let last_row = max(n_rows, 1u) - 1u;
-    var w = fetch(row_block(min(lid / lanes, last_row)) + lid % lanes);
+    let lr = lid / lanes;
+    let b = lid % lanes;
+    let in_row = lid < per_round * lanes;
+    var w0 = fetch(row_block(min(lr, last_row)) + b);
+    var w1 = fetch(row_block(min(lr + per_round, last_row)) + b);
+    var w2 = fetch(row_block(min(lr + 2u * per_round, last_row)) + b);
+    var w3 = fetch(row_block(min(lr + 3u * per_round, last_row)) + b);
     load_normed(lid, X);
     for (var r = 0u; r < rounds; r++) {
-        let row0 = r * per_round;
-        let next = fetch(row_block(min(row0 + per_round + lid / lanes, last_row)) + lid % lanes);
-        let rows = min(per_round, n_rows - row0);
-        dot_fetched(lid, w, rows, K);
-        if (lid < rows) {
-            rows_out[row0 + lid] = res[lid];
+        let base = r * span;
+        let next = base + span + lr;
+        let n0 = fetch(row_block(min(next, last_row)) + b);
+        let n1 = fetch(row_block(min(next + per_round, last_row)) + b);
+        let n2 = fetch(row_block(min(next + 2u * per_round, last_row)) + b);
+        let n3 = fetch(row_block(min(next + 3u * per_round, last_row)) + b);
+        weights[lid] = select(0.0, fetched_dot(w0, b), in_row);
+        weights[WG + lid] = select(0.0, fetched_dot(w1, b), in_row);
+        red[lid] = select(0.0, fetched_dot(w2, b), in_row);
+        res[lid] = select(0.0, fetched_dot(w3, b), in_row);
+        workgroupBarrier();
+        for (var i = lid; i < span; i += WG) {  // once, unless K < 128
+            let k = i / per_round;
+            let at = (i % per_round) * lanes;
+            var total = 0.0;
+            if (k == 0u) {
+                for (var j = 0u; j < lanes; j++) {
+                    total += weights[at + j];
+                }
+            } else if (k == 1u) {
+                for (var j = 0u; j < lanes; j++) {
+                    total += weights[WG + at + j];
+                }
+            } else if (k == 2u) {
+                for (var j = 0u; j < lanes; j++) {
+                    total += red[at + j];
+                }
+            } else {
+                for (var j = 0u; j < lanes; j++) {
+                    total += res[at + j];
+                }
+            }
+            if (base + i < n_rows) {
+                rows_out[base + i] = total;
+            }
         }
-        w = next;
+        workgroupBarrier();
+        w0 = n0;
+        w1 = n1;
+        w2 = n2;
+        w3 = n3;
     }
     workgroupBarrier();
     let scale = inverseSqrt(f32(HEAD_DIM));

@@ -62,6 +62,18 @@ def test_logits_match_reference(gpu, either):
     assert max(errors) < LOGIT_ATOL
 
 
+def test_at_most_150_dispatches_per_decoded_token(gpu, either):
+    """Issue #12: every kernel set decodes SmolLM2 (30 layers) in at most 150 dispatches a token."""
+    model = either[0]
+    model.reset()
+    gpu.run(model.prefill([1, 2, 3]))
+    gpu.run(model.decode_one_token(5))
+    assert model.dispatches_per_token <= 150
+    batch = model.submit_ahead(7, 2)  # greedy steps submitted together: the same step
+    gpu.run(model.ahead_tops(batch))
+    assert model.dispatches_per_token <= 150
+
+
 GREEDY = {}  # prompt index -> (reference tokens, margins): computed once for both kernel sets
 
 
