@@ -3,7 +3,7 @@
 // #include coop_dot
 // Decode, real-GPU set: the attention output projection with the split-K merge folded into its
 // input load. For head h and dimension d, attention = sum_s e^(m_s - M) acc_s[d] / sum_s e^(m_s - M) l_s
-// over the SPLITS chunks qkv_attention.wgsl left in act (M = the largest m_s); then
+// over the SPLITS chunks attention_split.wgsl left in act (M = the largest m_s); then
 // act[X + r] += row r of W_o . attention (the residual stream). ROWS_WG rows per workgroup
 // (ROWS_WG * K / 32 <= 256: one weight block per invocation, fetched before the merge).
 @group(0) @binding(0) var<storage, read> quants: array<vec4<u32>>;

@@ -1,21 +1,19 @@
-"""The real-GPU kernel set's decode step: four dispatches a layer instead of thirteen.
+"""The real-GPU kernel set's decode step: five dispatches a layer instead of thirteen.
 
 A real GPU runs a small model's decode step as a chain of tiny dispatches, each too small to fill
 it, with a barrier between each pair, and inside each a chain of memory latencies: fewer, wider
 kernels in which every invocation fetches one weight block first thing are what make it fast.
 Per layer:
 
-    qkv_attention   split-K attention, N_HEADS x SPLITS workgroups, each a chunk of the keys, each
-                    computing its own input: rmsnorm + its head's q rows (of one fused q/k/v
-                    weight buffer) + rope; the chunk holding the new position also its KV head's
-                    k/v rows + rope + the K/V cache write
+    qkv             rmsnorm + q/k/v rows of one fused weight buffer + rope + K/V cache write
+    attention_split split-K attention: N_HEADS x SPLITS workgroups, each a chunk of the keys
     out_proj        merges the splits while loading its input, x += W_o attn
     ffn             rmsnorm + gate/up rows + swiglu -> h
     ffn_down        x += W_down h
 
 Matrix rows are spread one 32-value block per invocation (K / 32 invocations a row), so a
 workgroup takes 256 / (K / 32) rows and a matrix gets many workgroups (coop_dot.wgsl). Every
-workgroup of qkv_attention and ffn normalises x itself. Everything lives in one activation buffer (`act`),
+workgroup of qkv and ffn normalises x itself. Everything lives in one activation buffer (`act`),
 at the offsets of `Layout`: a fused kernel needs at most 8 storage bindings, the spec's minimum.
 Prefill keeps the one-op-per-kernel path (batched matrix products), over the same weights.
 """
@@ -25,20 +23,20 @@ from .ops import Op, ceil_div
 from .weights import can_fuse, fuse_rows, grid
 
 WG = 256              # invocations per workgroup of the matrix kernels (coop.wgsl)
-MAX_CHUNK = 512       # qkv_attention.wgsl: keys per split at most
-MAX_HEAD_DIM = 128    # qkv_attention.wgsl: q, k, v of a head in workgroup memory
+MAX_CHUNK = 512       # attention_split.wgsl: keys per split at most
 MIN_SPLITS = 16
-MIN_CHUNK = 128       # qkv_attention.wgsl: keys a split takes at least (each working split computes q)
 MAX_VECTOR = 2048     # coop.wgsl: xs holds at most 2048 floats
 
 
-def rows_per_workgroup(k):
-    """Rows of a K-column matrix one workgroup takes (coop_dot.wgsl: one block per invocation)."""
-    return WG // (k // 32)
+def rows_per_workgroup(k, even=False):
+    """Rows of a K-column matrix one workgroup takes (coop_dot.wgsl: one block per invocation);
+    even: rope pairs never straddle two workgroups."""
+    rows = WG // (k // 32)
+    return rows - rows % 2 if even else rows
 
 
 def splits_for(max_context):
-    """Key chunks of qkv_attention (a multiple of 4: out_proj merges four at a time)."""
+    """Key chunks of attention_split (a multiple of 4: out_proj merges four at a time)."""
     return ceil_div(max(MIN_SPLITS, ceil_div(max_context, MAX_CHUNK)), 4) * 4
 
 
@@ -67,10 +65,8 @@ def _plain_llama(config, weights):
 def fusable(config, weights):
     """Whether this model fits the fused kernels (else the GPU runs one op per kernel): llama's
     plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled), vectors (the ffn's
-    too) of at most 2,048, heads of at most 128 (a multiple of 4), each fused group in one format of FUSED_TYPES and one buffer part."""
+    too) of at most 2,048, each fused group in one format of FUSED_TYPES and one buffer part."""
     if max(config.hidden, config.n_heads * config.head_dim, config.ffn) > MAX_VECTOR:
-        return False
-    if config.head_dim > MAX_HEAD_DIM or config.head_dim % 4:
         return False
     return _plain_llama(config, weights)
 
@@ -93,6 +89,7 @@ def cpu_fusable(config, weights, device):
 class Layout:
     """Offsets (in floats) of the decode activations in `act`."""
     x: int            # the residual stream
+    q: int
     ap_m: int         # attention splits: max score, exp-sum, weighted values
     ap_l: int
     ap_acc: int
@@ -101,9 +98,10 @@ class Layout:
 
     @classmethod
     def of(cls, config, splits):
+        q_dim = config.n_heads * config.head_dim
         slots = ceil_div(config.n_heads * splits, 4) * 4
         at = [0]
-        for size in (config.hidden, slots, slots, slots * config.head_dim, config.ffn):
+        for size in (config.hidden, q_dim, slots, slots, slots * config.head_dim, config.ffn):
             at.append(at[-1] + ceil_div(size, 4) * 4)
         return cls(*at)
 
@@ -126,15 +124,23 @@ class FusedDecode:
         kernel = await self.b.kernel(name, **constants)
         return (kernel, self.m.device.bind(kernel, buffers), lambda n: groups)
 
-    async def qkv_attention(self, i, norm):
-        """The layer's q/k/v rows, rope, K/V cache write and split-K attention: one dispatch."""
+    async def qkv(self, i, norm):
         c, m, lay = self.m.config, self.m, self.layout
         fused = self.fused[i][0]
+        n_q, n_kv = c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim
+        rows = rows_per_workgroup(c.hidden, even=True)
         return await self._dispatch(
-            "qkv_attention", [m.step, fused.quants, fused.scales, m.act, norm, m.k_cache[i], m.v_cache[i], m.turns],
-            (c.n_heads, self.splits), FMT=fused.fmt, K=c.hidden, EPS=c.rms_eps, X=lay.x, N_HEADS=c.n_heads,
-            N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2],
-            SPLITS=self.splits, AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc, MIN_CHUNK=MIN_CHUNK)
+            "qkv", [m.step, fused.quants, fused.scales, m.act, norm, m.k_cache[i], m.v_cache[i], m.turns],
+            (ceil_div(n_q + 2 * n_kv, rows),), FMT=fused.fmt, K=c.hidden, EPS=c.rms_eps, X=lay.x,
+            Q_AT=lay.q, N_Q=n_q, N_KV=n_kv, HEAD_DIM=c.head_dim, K_BLK0=fused.blocks[1],
+            V_BLK0=fused.blocks[2], ROWS_WG=rows)
+
+    async def attention(self, i):
+        c, m, lay = self.m.config, self.m, self.layout
+        return await self._dispatch(
+            "attention_split", [m.step, m.act, m.k_cache[i], m.v_cache[i]], (c.n_heads, self.splits),
+            N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, SPLITS=self.splits,
+            Q_AT=lay.q, AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc)
 
     async def out(self, i):
         c, m, lay = self.m.config, self.m, self.layout

@@ -374,8 +374,8 @@ class Model:
                                         lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn),
                          await bo.linear(w("ffn_down"), self.gate, self.x, accumulate=True)))
         if fused:  # the same prefill; the decode step in one dispatch per op
-            layer.qkv.decode = [await fused.qkv_attention(i, norm("attn_norm"))]
-            layer.attention.decode = []  # in qkv_attention
+            layer.qkv.decode = [await fused.qkv(i, norm("attn_norm"))]
+            layer.attention.decode = [await fused.attention(i)]
             layer.out.decode = [await fused.out(i)]
             layer.ffn.decode = await fused.ffn(i, norm("ffn_norm"))
         elif cpu_fused:  # the same prefill; the attention block in one dispatch, the ffn in two
