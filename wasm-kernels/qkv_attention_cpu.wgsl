@@ -2,15 +2,15 @@
 // Decode, CPU-adapter set: a layer's attention block up to the output projection in one dispatch,
 // without the barriers and workgroup memory of the real-GPU set's many-workgroup kernels: one
 // workgroup of WORKGROUP invocations per KV head (its query heads share the new k and v, so no
-// row is computed twice). Invocations take 8 rows at a time (register-blocked as matvec.wgsl,
-// every invocation normalising x itself: xn = rmsnorm(x) * norm_w) of its q heads' W_q rows and
+// row is computed twice). Invocations take 16 rows at a time (register-blocked as matvec.wgsl,
+// over xn = rmsnorm(x) * norm_w in workgroup memory) of its q heads' W_q rows and
 // the KV head's W_k and W_v rows (one fused weight buffer, their first blocks at K_BLK0 and
 // V_BLK0); rope turns q and k (llama "normal" pairs) at pos0; k and v go into cache row pos0;
 // then the invocations split each query head's keys 0 ..= pos0 between them (an online softmax
 // each, as attention_cpu.wgsl, the head held in private arrays indexed by constants) and merge.
 // out (attention output, N_HEADS * HEAD_DIM) is what the output projection reads.
 // Limits: HEAD_DIM % 4 == 0, HEAD_DIM <= 64, (N_HEADS / N_KV_HEADS + 2) * HEAD_DIM <= 512,
-// N_HEADS / N_KV_HEADS <= WORKGROUP <= 16, K % 32 == 0. One token only.
+// N_HEADS / N_KV_HEADS <= WORKGROUP <= 16, K % 32 == 0, K <= 2048. One token only.
 struct Step {
     pos0: u32,
     n_tokens: u32,
@@ -39,6 +39,7 @@ const TAU = 6.283185307179586;
 const QUADS = 16u;  // vec4s spelled out below: HEAD_DIM <= 4 * QUADS
 
 var<workgroup> rows_out: array<f32, 512>;            // q of the group's heads, then k, v
+var<workgroup> xn: array<vec4<f32>, 512>;           // rmsnorm(x) * norm_w (K <= 2048)
 var<workgroup> part_m: array<f32, 16>;              // each invocation's softmax part
 var<workgroup> part_l: array<f32, 16>;
 var<workgroup> part_acc: array<vec4<f32>, 256>;     // 16 invocations x QUADS
@@ -178,7 +179,12 @@ fn main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: 
     let scale = inverseSqrt((ss.x + ss.y + ss.z + ss.w) / f32(K) + EPS);
     let blocks = K / 32u;
     let last = n_rows - 1u;
-    for (var r0 = 8u * lane; r0 < n_rows; r0 += 8u * WORKGROUP) {
+    // xn = rmsnorm(x) * norm_w, once per workgroup (each invocation a share), for every row.
+    for (var q = lane; q < K / 4u; q += WORKGROUP) {
+        xn[q] = x[q] * norm_w[q] * scale;
+    }
+    workgroupBarrier();
+    for (var r0 = 16u * lane; r0 < n_rows; r0 += 16u * WORKGROUP) {
         let g0 = row_block(r0);
         let g1 = row_block(min(r0 + 1u, last));
         let g2 = row_block(min(r0 + 2u, last));
@@ -187,17 +193,27 @@ fn main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: 
         let g5 = row_block(min(r0 + 5u, last));
         let g6 = row_block(min(r0 + 6u, last));
         let g7 = row_block(min(r0 + 7u, last));
+        let g8 = row_block(min(r0 + 8u, last));
+        let g9 = row_block(min(r0 + 9u, last));
+        let g10 = row_block(min(r0 + 10u, last));
+        let g11 = row_block(min(r0 + 11u, last));
+        let g12 = row_block(min(r0 + 12u, last));
+        let g13 = row_block(min(r0 + 13u, last));
+        let g14 = row_block(min(r0 + 14u, last));
+        let g15 = row_block(min(r0 + 15u, last));
         var ra = vec4<f32>(0.0);
         var rb = vec4<f32>(0.0);
+        var rc = vec4<f32>(0.0);
+        var rd = vec4<f32>(0.0);
         for (var b = 0u; b < blocks; b++) {
-            let x0 = x[b * 8u + 0u] * norm_w[b * 8u + 0u];
-            let x1 = x[b * 8u + 1u] * norm_w[b * 8u + 1u];
-            let x2 = x[b * 8u + 2u] * norm_w[b * 8u + 2u];
-            let x3 = x[b * 8u + 3u] * norm_w[b * 8u + 3u];
-            let x4 = x[b * 8u + 4u] * norm_w[b * 8u + 4u];
-            let x5 = x[b * 8u + 5u] * norm_w[b * 8u + 5u];
-            let x6 = x[b * 8u + 6u] * norm_w[b * 8u + 6u];
-            let x7 = x[b * 8u + 7u] * norm_w[b * 8u + 7u];
+            let x0 = xn[b * 8u + 0u];
+            let x1 = xn[b * 8u + 1u];
+            let x2 = xn[b * 8u + 2u];
+            let x3 = xn[b * 8u + 3u];
+            let x4 = xn[b * 8u + 4u];
+            let x5 = xn[b * 8u + 5u];
+            let x6 = xn[b * 8u + 6u];
+            let x7 = xn[b * 8u + 7u];
             let xv = x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7;
             let total = xv.x + xv.y + xv.z + xv.w;
             ra += vec4<f32>(block_dot8(g0 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
@@ -208,10 +224,16 @@ fn main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: 
                                  block_dot8(g5 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
                                  block_dot8(g6 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
                                  block_dot8(g7 + b, x0, x1, x2, x3, x4, x5, x6, x7, total));
+            rc += vec4<f32>(block_dot8(g8 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                 block_dot8(g9 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                 block_dot8(g10 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                 block_dot8(g11 + b, x0, x1, x2, x3, x4, x5, x6, x7, total));
+            rd += vec4<f32>(block_dot8(g12 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                 block_dot8(g13 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                 block_dot8(g14 + b, x0, x1, x2, x3, x4, x5, x6, x7, total),
+                                 block_dot8(g15 + b, x0, x1, x2, x3, x4, x5, x6, x7, total));
         }
-        ra *= scale;
-        rb *= scale;
-        set_rows(r0, n_rows, ra.x);
+        set_rows(r0 + 0u, n_rows, ra.x);
         set_rows(r0 + 1u, n_rows, ra.y);
         set_rows(r0 + 2u, n_rows, ra.z);
         set_rows(r0 + 3u, n_rows, ra.w);
@@ -219,6 +241,14 @@ fn main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: 
         set_rows(r0 + 5u, n_rows, rb.y);
         set_rows(r0 + 6u, n_rows, rb.z);
         set_rows(r0 + 7u, n_rows, rb.w);
+        set_rows(r0 + 8u, n_rows, rc.x);
+        set_rows(r0 + 9u, n_rows, rc.y);
+        set_rows(r0 + 10u, n_rows, rc.z);
+        set_rows(r0 + 11u, n_rows, rc.w);
+        set_rows(r0 + 12u, n_rows, rd.x);
+        set_rows(r0 + 13u, n_rows, rd.y);
+        set_rows(r0 + 14u, n_rows, rd.z);
+        set_rows(r0 + 15u, n_rows, rd.w);
     }
     workgroupBarrier();
     // Rope (q also scaled by 1 / sqrt(HEAD_DIM)), in place: an invocation's quad holds whole

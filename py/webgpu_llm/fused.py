@@ -81,6 +81,7 @@ def cpu_fusable(config, weights, device):
     group = config.n_heads // config.n_kv_heads
     limits = getattr(device, "limits", None) or {}
     return (limits.get("maxStorageBuffersPerShaderStage", 8) >= CPU_BINDINGS and config.hidden % 32 == 0
+            and config.hidden <= MAX_VECTOR
             and config.head_dim <= CPU_MAX_HEAD_DIM and config.head_dim % 4 == 0 and group <= 16
             and (group + 2) * config.head_dim <= CPU_MAX_ROWS and _plain_llama(config, weights))
 
