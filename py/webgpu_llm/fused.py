@@ -20,7 +20,7 @@ Prefill keeps the one-op-per-kernel path (batched matrix products), over the sam
 from dataclasses import dataclass
 
 from .ops import Op, ceil_div
-from .weights import can_fuse, fuse_rows
+from .weights import can_fuse, fuse_rows, grid
 
 WG = 256              # invocations per workgroup of the matrix kernels (coop.wgsl)
 MAX_CHUNK = 512       # attention_split.wgsl: keys per split at most
@@ -43,11 +43,10 @@ def splits_for(max_context):
 FUSED_TYPES = {"F32", "F16", "Q4_0", "Q4_1", "Q8_0"}  # 32-value blocks that coop_dot's block_dot8 reads
 
 
-def fusable(config, weights):
-    """Whether this model fits the fused kernels (else the GPU runs one op per kernel): llama's
-    plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled), vectors (the ffn's
-    too) of at most 2,048, each fused group in one format of FUSED_TYPES and one buffer part."""
-    if max(config.hidden, config.n_heads * config.head_dim, config.ffn) > MAX_VECTOR or config.qkv_bias:
+def _plain_llama(config, weights):
+    """llama's plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled) and each fused
+    group (q/k/v, gate/up/down) in one format of FUSED_TYPES and one buffer part."""
+    if config.qkv_bias or any(name.endswith(".bias") for name in weights):
         return False
     # Rope variants other engines' models bring (read with defaults: older configs lack them).
     if getattr(config, "rope_neox", False) or getattr(config, "rope_freqs", False) \
@@ -61,6 +60,30 @@ def fusable(config, weights):
                 can_fuse([w("ffn_gate"), w("ffn_up"), w("ffn_down")]) and len(w("attn_output").parts) == 1):
             return False
     return True
+
+
+def fusable(config, weights):
+    """Whether this model fits the fused kernels (else the GPU runs one op per kernel): llama's
+    plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled), vectors (the ffn's
+    too) of at most 2,048, each fused group in one format of FUSED_TYPES and one buffer part."""
+    if max(config.hidden, config.n_heads * config.head_dim, config.ffn) > MAX_VECTOR:
+        return False
+    return _plain_llama(config, weights)
+
+
+CPU_MAX_HEAD_DIM = 64   # qkv_attention_cpu.wgsl: a head in 16 private vec4s
+CPU_MAX_ROWS = 512      # qkv_attention_cpu.wgsl: (group + 2) * head_dim rows in workgroup memory
+CPU_BINDINGS = 9        # qkv_attention_cpu.wgsl's storage buffers
+
+
+def cpu_fusable(config, weights, device):
+    """Whether the CPU-adapter set on WebGPU decodes with its fused kernels (CpuFusedDecode)."""
+    group = config.n_heads // config.n_kv_heads
+    limits = getattr(device, "limits", None) or {}
+    return (limits.get("maxStorageBuffersPerShaderStage", 8) >= CPU_BINDINGS and config.hidden % 32 == 0
+            and config.hidden <= MAX_VECTOR
+            and config.head_dim <= CPU_MAX_HEAD_DIM and config.head_dim % 4 == 0 and group <= 16
+            and (group + 2) * config.head_dim <= CPU_MAX_ROWS and _plain_llama(config, weights))
 
 
 @dataclass
@@ -148,3 +171,48 @@ class FusedDecode:
         c = self.m.config
         return Op([await self._dispatch("final_norm", [self.m.act, norm, out], (1,), K=c.hidden,
                                         EPS=c.rms_eps, X=self.layout.x)])
+
+
+class CpuFusedDecode:
+    """The CPU-adapter set's decode step on WebGPU (lavapipe, SwiftShader): four dispatches a layer
+    (was thirteen), none with more than one barrier between its phases:
+
+        qkv_attention_cpu  a workgroup per KV head: rmsnorm + its q heads' and its k/v rows of one
+                           fused weight buffer (8 rows an invocation) + rope + the K/V cache write
+                           + attention (the keys split between the invocations of a head)
+        matvec             x += W_o attn
+        ffn_cpu            rmsnorm + 8 gate and the same 8 up rows an invocation + swiglu -> h
+        matvec             x += W_down h
+
+    Every invocation normalises x itself (K loads against 8 * K weights or more): cheaper on a
+    CPU than a dispatch. Prefill keeps one op per kernel, over the same (fused) weights."""
+
+    WORKGROUP = 8    # ffn_cpu's invocations per workgroup (matvec's on CPU adapters)
+
+    def __init__(self, builder, model):
+        self.b, self.m = builder, model
+        c = model.config
+        w = lambda i, part: model.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
+        self.fused = [(fuse_rows(model.device, [w(i, "attn_q"), w(i, "attn_k"), w(i, "attn_v")], f"blk.{i}.qkv"),
+                       fuse_rows(model.device, [w(i, "ffn_gate"), w(i, "ffn_up"), w(i, "ffn_down")], f"blk.{i}.ffn"))
+                      for i in range(c.n_layers)]
+
+    async def qkv_attention(self, i, norm):
+        c, m = self.m.config, self.m
+        fused = self.fused[i][0]
+        group = c.n_heads // c.n_kv_heads
+        kernel = await self.b.kernel(
+            "qkv_attention_cpu", FMT=fused.fmt, K=c.hidden, EPS=c.rms_eps, N_HEADS=c.n_heads,
+            N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2],
+            WORKGROUP=8 if group <= 8 else 16)
+        buffers = [m.step, fused.quants, fused.scales, m.x, norm, m.k_cache[i], m.v_cache[i], m.turns, m.attn]
+        return kernel, m.device.bind(kernel, buffers), lambda n: (c.n_kv_heads,)
+
+    async def ffn(self, i, norm):
+        """h = silu(gate) * up of rmsnorm(x) (into the gate buffer, which W_down's matvec reads)."""
+        c, m = self.m.config, self.m
+        fused = self.fused[i][1]
+        kernel = await self.b.kernel("ffn_cpu", FMT=fused.fmt, K=c.hidden, FFN=c.ffn, UP_BLK0=fused.blocks[1],
+                                     EPS=c.rms_eps, WORKGROUP=self.WORKGROUP)
+        groups = grid(ceil_div(c.ffn, 8 * self.WORKGROUP))
+        return kernel, m.device.bind(kernel, [fused.quants, fused.scales, m.x, norm, m.gate]), lambda n: groups

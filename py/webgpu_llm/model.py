@@ -13,7 +13,7 @@ import math
 import struct
 from dataclasses import dataclass
 
-from .fused import FusedDecode, Layout, fusable, splits_for
+from .fused import CpuFusedDecode, FusedDecode, Layout, cpu_fusable, fusable, splits_for
 from .model_config import model_config
 from .kv_cache import KvCache, int8_block
 from .memory_plan import check_fits, plan_memory
@@ -76,6 +76,7 @@ class Model:
         self.device = device
         self.cpu_kernels = cpu_kernels  # the CPU-adapter kernel set is built (see uses_cpu_kernels)
         self.fused = False             # the real-GPU set's fused decode kernels are (fused.py)
+        self.cpu_fused = False         # the CPU-adapter set's fused decode kernels are (fused.py)
         self.config = config
         self.weights = weights
         self.max_context = max_context
@@ -112,8 +113,9 @@ class Model:
         model.memory_plan = plan  # #14: what the UI can show (plan.describe())
         model.rope_factors = rope_factors(gguf, config)  # #14: Llama 3 rope_freqs (else all 1)
         # The fused kernels know neither biases nor neox rope (qwen2): such models run one op a kernel.
-        model.fused = (not cpu_kernels and fusable(config, weights) and not config.rope_neox
-                       and not any(name.endswith(".bias") for name in weights))
+        model.fused = not cpu_kernels and fusable(config, weights)
+        # CPU adapters on WebGPU (not the wasm kernels, whose ops have no fused twins) fuse too.
+        model.cpu_fused = cpu_kernels and kv_block is None and cpu_fusable(config, weights, device)
         model._allocate()
         await model._build(Builder(device, model.step, cpu_kernels))
         return model
@@ -310,6 +312,7 @@ class Model:
     async def _build(self, b):
         c, w = self.config, self.weights
         fused = FusedDecode(b, self) if self.fused else None
+        cpu_fused = CpuFusedDecode(b, self) if self.cpu_fused else None
         embed = w["token_embd.weight"]
         self.embed = Op([], [])
         for part in embed.parts:
@@ -321,7 +324,7 @@ class Model:
             self.embed.decode.append((kernel, self.device.bind(kernel, [self.step, part.quants, part.scales,
                                                                         self.ids, x0]), size))
         # All layers at once: their pipelines compile concurrently (Builder.kernel).
-        self.layers = list(await asyncio.gather(*(self._layer(b, i, fused) for i in range(c.n_layers))))
+        self.layers = list(await asyncio.gather(*(self._layer(b, i, fused, cpu_fused) for i in range(c.n_layers))))
         norm = self.weights["output_norm.weight"].parts[0].quants
         self.final_norm = LastRow(self.x, self.last, 4 * c.hidden, await self._norm(b, norm, self.last, self.last_norm),
                                   await fused.final_norm(norm, self.last_norm) if fused else None)
@@ -343,11 +346,12 @@ class Model:
                               N_HEADS=heads, HEAD_DIM=self.config.head_dim, AT_POS=at_pos,
                               NEOX=self.config.rope_neox)  # #14: qwen2 rotates (i, i + d/2)
 
-    async def _layer(self, b, i, fused):
+    async def _layer(self, b, i, fused, cpu_fused=None):
         """One layer's four Ops: one kernel per op (both paths on CPU adapters, prefill on GPUs),
         with fused kernels for decoding on GPUs (fused.py)."""
         c = self.config
-        b = b.prefill_linears() if fused else b  # fused kernels replace the layer's matvecs
+        bo = b.prefill_linears() if fused else b  # fused kernels replace the layer's matvecs
+        b = b.prefill_linears() if fused or cpu_fused else b  # (the CPU set's keep W_o's and W_down's)
         w = lambda part: self.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
         norm = lambda part: w(part).parts[0].quants  # noqa: E731
         k_out, v_out, at_pos = self.kv.targets(i)  # the cache rows, or the step's rows to store
@@ -362,18 +366,22 @@ class Model:
                          await self._rope(b, k_out, c.n_kv_heads, at_pos=at_pos),
                          await self.kv.store(b, i, self.step)),
             attention=await self.kv.attention(b, i, self.max_context, self.step, self.q, self.attn, self.scores),
-            out=await b.linear(w("attn_output"), self.attn, self.x, accumulate=True),
+            out=await bo.linear(w("attn_output"), self.attn, self.x, accumulate=True),
             ffn=Op.chain(await self._norm(b, norm("ffn_norm"), self.x, self.xn),
                          await b.linear(w("ffn_gate"), self.xn, self.gate),
                          await b.linear(w("ffn_up"), self.xn, self.up),
                          await b.simple("swiglu", [self.step, self.gate, self.up],
                                         lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn),
-                         await b.linear(w("ffn_down"), self.gate, self.x, accumulate=True)))
+                         await bo.linear(w("ffn_down"), self.gate, self.x, accumulate=True)))
         if fused:  # the same prefill; the decode step in one dispatch per op
             layer.qkv.decode = [await fused.qkv(i, norm("attn_norm"))]
             layer.attention.decode = [await fused.attention(i)]
             layer.out.decode = [await fused.out(i)]
             layer.ffn.decode = await fused.ffn(i, norm("ffn_norm"))
+        elif cpu_fused:  # the same prefill; the attention block in one dispatch, the ffn in two
+            layer.qkv.decode = [await cpu_fused.qkv_attention(i, norm("attn_norm"))]
+            layer.attention.decode = []  # in qkv_attention_cpu
+            layer.ffn.decode = [await cpu_fused.ffn(i, norm("ffn_norm")), layer.ffn.decode[-1]]  # + W_down's
         return layer
 
     async def _biased(self, b, i, part, op, y, at_pos=False):

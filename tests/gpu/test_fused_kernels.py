@@ -169,3 +169,62 @@ def test_topk_wide_fewer_values_than_k(gpu):
     ids, top = wide_topk(gpu, np.array([1.0, 3.0, 2.0], np.float32), 5)
     assert list(ids[:3]) == [1, 2, 0] and all(i == 0xFFFFFFFF for i in ids[3:])
     assert (top[3:] < -1e38).all()
+
+
+# The CPU-adapter set's fused decode kernels (fused.CpuFusedDecode): no workgroup memory beyond one
+# exchange, 8 rows an invocation.
+
+@pytest.mark.parametrize("hidden,heads,kv_heads,head_dim,pos0,type_name", [
+    (576, 9, 3, 64, 0, "Q4_1"), (576, 9, 3, 64, 150, "Q8_0"), (64, 4, 2, 16, 99, "F16"),
+    (96, 3, 1, 32, 7, "Q4_0"), (160, 5, 5, 8, 3, "F32"), (64, 6, 3, 20, 37, "Q4_1"), (32, 16, 1, 4, 5, "Q8_0"),
+    (96, 8, 1, 44, 300, "Q4_1")])
+def test_qkv_attention_cpu(gpu, hidden, heads, kv_heads, head_dim, pos0, type_name):
+    """rmsnorm, the q/k/v rows of one fused buffer, rope, the K/V cache row at pos0 and causal
+    attention over the cache, per KV head."""
+    rng = np.random.default_rng(pos0 + heads + hidden + 7)
+    n_q, n_kv, ctx = heads * head_dim, kv_heads * head_dim, pos0 + 3
+    fused, _, (wq, wk, wv) = fused_matrices(gpu, rng, type_name, [(n_q, hidden), (n_kv, hidden), (n_kv, hidden)])
+    k = rng.standard_normal((ctx, kv_heads, head_dim)).astype(np.float32)
+    v = rng.standard_normal((ctx, kv_heads, head_dim)).astype(np.float32)
+    x = rng.standard_normal(hidden).astype(np.float32)
+    norm = rng.standard_normal(hidden).astype(np.float32)
+    k_buf, v_buf, out = gpu.array(k), gpu.array(v), gpu.array(np.full(n_q, np.nan, np.float32))
+    group = heads // kv_heads
+    kernel = gpu.kernel("qkv_attention_cpu", FMT=fused.fmt, K=hidden, EPS=EPS, N_HEADS=heads, N_KV_HEADS=kv_heads,
+                        HEAD_DIM=head_dim, K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2],
+                        WORKGROUP=8 if group <= 8 else 16)
+    gpu.dispatch(kernel, [gpu.step(pos0, 1), fused.quants, fused.scales, gpu.array(x), gpu.array(norm), k_buf, v_buf,
+                          gpu.array(turns_table(head_dim, 1e5)), out], kv_heads)
+    xn = rmsnorm(x, norm)
+    pos = np.array([pos0])
+    q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5)[0]
+    want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5)[0]
+    want_v = (xn @ wv.T).reshape(kv_heads, head_dim)
+    tol = tolerance(xn, wq, wk, wv)
+    got_k, got_v = gpu.read(k_buf, k.size).reshape(k.shape), gpu.read(v_buf, v.size).reshape(v.shape)
+    np.testing.assert_allclose(got_k[pos0], want_k, atol=tol)
+    np.testing.assert_allclose(got_v[pos0], want_v, atol=tol)
+    mask = np.arange(ctx) != pos0  # other rows untouched
+    np.testing.assert_array_equal(got_k[mask], k[mask])
+    np.testing.assert_array_equal(got_v[mask], v[mask])
+    k[pos0], v[pos0] = want_k, want_v
+    want = attention_reference(q, k, v, pos0 + 1).ravel()
+    np.testing.assert_allclose(gpu.read(out, n_q), want, atol=10 * tol + 1e-4)
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+@pytest.mark.parametrize("hidden,ffn", [(64, 128), (96, 160), (576, 1536), (320, 2048 + 8), (32, 8)])
+def test_ffn_cpu(gpu, type_name, hidden, ffn):
+    """h = silu(xn W_gate^T) * (xn W_up^T), xn = rmsnorm(x) * norm_w."""
+    rng = np.random.default_rng(hidden + ffn)
+    fused, _, (wg, wu, _) = fused_matrices(gpu, rng, type_name, [(ffn, hidden), (ffn, hidden), (hidden, ffn)])
+    x = rng.standard_normal(hidden).astype(np.float32)
+    norm = rng.standard_normal(hidden).astype(np.float32)
+    h = gpu.array(np.full(ffn + 5, np.nan, np.float32))
+    kernel = gpu.kernel("ffn_cpu", FMT=fused.fmt, K=hidden, FFN=ffn, UP_BLK0=fused.blocks[1], EPS=EPS, WORKGROUP=8)
+    gpu.dispatch(kernel, [fused.quants, fused.scales, gpu.array(x), gpu.array(norm), h], -(-ffn // 64))
+    xn = rmsnorm(x, norm)
+    g, u = xn @ wg.T, xn @ wu.T
+    got = gpu.read(h, ffn + 5)
+    np.testing.assert_allclose(got[:ffn], silu(g) * u, atol=tolerance(xn, wg, wu) * (1 + np.abs(u).max()))
+    assert np.isnan(got[ffn:]).all()  # nothing written past FFN
