@@ -77,3 +77,10 @@ def test_a_past_date_the_model_wrote_for_a_month_and_day_stands():
     today = _dt.date(2026, 12, 16)
     assert read_dates.as_requested("2026-12-03", "what was due on the 3rd of December?", today) == "2026-12-03"
     assert read_dates.as_requested("2026-11-03", "what was due on the 3rd of December?", today) == "december 3"
+
+
+def test_a_span_from_today_is_that_many_days_on():
+    today = _dt.date(2026, 12, 23)
+    assert read_dates.named_date("push the gutters to a week from today", today) == "in 7 days"
+    assert read_dates.named_date("due two weeks from now", today) == "in 14 days"
+    assert read_dates.named_date("3 days from today", today) == "in 3 days"

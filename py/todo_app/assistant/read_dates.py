@@ -43,6 +43,10 @@ UNTIL_A_DAY = re.compile(r"(\bnot|n't|n’t|\bisnt|\barent)\s+(\S+\s+)?due\s+(un
                          r"|delay(ed)?|moved?|wait|extend(ed)?|extension|off)(\s+\S+){0,3}?\s+(until|till)\b")
 
 
+COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+          "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14}
+FROM_TODAY = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|\d{1,2})"
+                        r"\s+(days?|weeks?)\s+(from|after)\s+(today|now)\b")   # "a week from today" = in 7 days
 END_OF_MONTH = re.compile(r"\b(the )?end of (the |this )?month\b|\bmonth[- ]end\b|\bfin (du|de) mois\b|\bende des monats\b"
                           r"|\bmonatsende\b|\bfinal (del|de) mes\b|\bfine (del )?mese\b|\beind van de maand\b")
 
@@ -71,6 +75,10 @@ def _dates_in(text, today):
     if DAY_AFTER_TOMORROW.search(text_wo_iso):
         add("in 2 days")
         text_wo_iso = DAY_AFTER_TOMORROW.sub(" ", text_wo_iso)
+    for count, unit, _, _ in FROM_TODAY.findall(text_wo_iso):
+        days = (COUNTS.get(count) or int(count)) * (7 if unit.startswith("week") else 1)
+        add("tomorrow" if days == 1 else f"in {days} days")
+    text_wo_iso = FROM_TODAY.sub(" ", text_wo_iso)
     for days in IN_DAYS.findall(text_wo_iso):
         add(f"in {int(days)} days")
     if NEXT_WEEK.search(text_wo_iso):
