@@ -155,11 +155,38 @@ def _write_configs(dist, wheels, modules):
     ours = [w for w in wheels if w.startswith("pkgs/" + PROJECT + "-")]
     # The page reads build-info.json from the file system: fetched with the wheel, before Python runs.
     info = {"./build-info.json": "./build-info.json"}
-    for name, unpacked, extra in (("pyscript.json", ours, info), ("pyscript-worker.json", wheels, {})):
-        config = {"interpreter": "./vendor/pyodide/pyodide.mjs",
+    for name, unpacked, extra, interpreter in (("pyscript.json", ours, info, "./vendor/pyodide/pyodide.mjs"),
+                                               ("pyscript-worker.json", wheels, {}, "./pyodide-boot.mjs")):
+        config = {"interpreter": interpreter,
                   "files": {**{"./" + wheel: "./*" for wheel in unpacked}, **extra},
                   "js_modules": {"main": modules, "worker": modules}}
         (dist / name).write_text(json.dumps(config, indent=2) + "\n")
+
+
+# What the engine's Pyodide memory snapshot holds imported (site/pyodide-boot.mjs): the modules its
+# start and load import, so a return visit restores them instead of booting CPython and importing
+# them (issue #13's warm load). Imported in a plain worker (no PyScript, no DOM): a module that
+# fails there is left out of the snapshot and imported at start as before.
+SNAPSHOT_MODULES = (
+    "asyncio", "json", "pyodide.ffi", "pyodide.http",
+    "jinja2", "jinja2.ext", "jinja2.sandbox",
+    "webgpu_llm.backend_choice", "webgpu_llm.engine", "webgpu_llm.weights_cache",
+    "webgpu_llm.chat_template", "webgpu_llm.model", "webgpu_llm.tokenizer",
+    "webgpu_llm.gpu.browser", "webgpu_llm.gpu.wasm_cpu", "webgpu_llm.gpu.wasm_browser",
+    "todo_app.assistant.host",
+)
+
+
+def _write_snapshot_plan(dist, wheels):
+    """dist/pyodide-snapshot.json for site/pyodide-boot.mjs: the wheels and modules of the engine's
+    snapshot and a key naming them with this Pyodide, so a new build's start never restores an
+    older build's modules."""
+    digest = hashlib.sha256()
+    for path in [dist / "vendor" / "pyodide" / n for n in PYODIDE_FILES] + [dist / w for w in wheels]:
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    digest.update(json.dumps(SNAPSHOT_MODULES).encode())
+    plan = {"key": digest.hexdigest()[:16], "wheels": wheels, "modules": list(SNAPSHOT_MODULES)}
+    (dist / "pyodide-snapshot.json").write_text(json.dumps(plan, indent=2) + "\n")
 
 
 def _build_hash(dist):
@@ -185,6 +212,7 @@ def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     modules = {**_replay_module(dist), "./wasm-cpu.mjs": "wasm_cpu",  # site/wasm-cpu.mjs: the CPU pool
                "./model-import.mjs": "model_import"}  # the model picker: a GGUF into the Cache API
     _write_configs(dist, wheels, modules)
+    _write_snapshot_plan(dist, wheels)
     pwa.write_icons(dist)
     models = pwa.shard_models(dist, [vendor.tuned_model(), vendor.default_model()] if models is None else models, shard_size)
     info = {"build": _build_hash(dist), "wheels": wheels, "models": models}

@@ -120,6 +120,7 @@ class EngineHost:
         self.progress["stage"] = "loading onto the " + ("CPU" if info["backend"] == "wasm" else "GPU")
         self.engine = await Engine.load(source, device=device)
         self.device = info
+        _save_snapshot()
 
     # -- replies -------------------------------------------------------------------------------
     async def rpc_ask(self, request, todos, today, force_tool=None):
@@ -170,3 +171,16 @@ class EngineHost:
         if self.engine is not None and self.reply is None:
             self.engine.reset_chat()
         return True
+
+
+def _save_snapshot():
+    """Ask site/pyodide-boot.mjs to keep a Pyodide memory snapshot for the next start of this
+    worker (made in a worker of its own, once per build; nothing to do when this start restored
+    one). Outside the browser, or under another interpreter module, there is nothing to ask."""
+    try:
+        from js import globalThis
+        snapshot = getattr(globalThis, "pyodideSnapshot", None)
+    except ImportError:
+        return
+    if snapshot is not None and not snapshot.restored:
+        snapshot.save()  # a promise; the model is already usable, nothing waits for it
