@@ -1,6 +1,6 @@
-// What PyScript loads as "the interpreter" for the engine (pyscript-worker.json's `interpreter`):
-// Pyodide's own loadPyodide, started from a memory snapshot when this build has one (issue #13's
-// warm load). A snapshot is Pyodide's wasm memory right after its boot with the engine's modules
+// What PyScript loads as "the interpreter" (pyscript.json's `interpreter`; PyScript's workers, the
+// engine's among them, take the page's): Pyodide's own loadPyodide, started from a memory snapshot
+// when this build has one (issue #13's warm load). A snapshot is Pyodide's wasm memory right after its boot with the engine's modules
 // imported (pyodide-snapshot.json names them): restoring it skips starting CPython, importing the
 // standard library and our packages, about 1.5 s of a return visit on a 2-core machine.
 //

@@ -155,9 +155,10 @@ def _write_configs(dist, wheels, modules):
     ours = [w for w in wheels if w.startswith("pkgs/" + PROJECT + "-")]
     # The page reads build-info.json from the file system: fetched with the wheel, before Python runs.
     info = {"./build-info.json": "./build-info.json"}
-    for name, unpacked, extra, interpreter in (("pyscript.json", ours, info, "./vendor/pyodide/pyodide.mjs"),
-                                               ("pyscript-worker.json", wheels, {}, "./pyodide-boot.mjs")):
-        config = {"interpreter": interpreter,
+    for name, unpacked, extra in (("pyscript.json", ours, info), ("pyscript-worker.json", wheels, {})):
+        # site/pyodide-boot.mjs wraps Pyodide's loadPyodide (a memory snapshot on return visits).
+        # PyScript's workers take the page's interpreter, not their config's: both name it.
+        config = {"interpreter": "./pyodide-boot.mjs",
                   "files": {**{"./" + wheel: "./*" for wheel in unpacked}, **extra},
                   "js_modules": {"main": modules, "worker": modules}}
         (dist / name).write_text(json.dumps(config, indent=2) + "\n")

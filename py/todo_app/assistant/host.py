@@ -120,6 +120,15 @@ class EngineHost:
         self.progress["stage"] = "loading onto the " + ("CPU" if info["backend"] == "wasm" else "GPU")
         self.engine = await Engine.load(source, device=device)
         self.device = info
+        asyncio.ensure_future(self._save_snapshot_when_idle())
+
+    async def _save_snapshot_when_idle(self, quiet_s=2.0):
+        """Once no reply has run for quiet_s, ask for the Pyodide snapshot (_save_snapshot): its
+        worker takes a few seconds of a core, better spent after the first answers than during."""
+        quiet = 0.0
+        while quiet < quiet_s:
+            await asyncio.sleep(0.25)
+            quiet = 0.0 if self.reply is not None else quiet + 0.25
         _save_snapshot()
 
     # -- replies -------------------------------------------------------------------------------
