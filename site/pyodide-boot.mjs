@@ -1,7 +1,7 @@
 // What PyScript loads as "the interpreter" (pyscript.json's `interpreter`; PyScript's workers, the
 // engine's among them, take the page's): Pyodide's own loadPyodide, started from a memory snapshot
 // when this build has one (issue #13's warm load). A snapshot is Pyodide's wasm memory right after its boot with the engine's modules
-// imported (pyodide-snapshot.json names them): restoring it skips starting CPython, importing the
+// imported (pyodide-boot.json names them): restoring it skips starting CPython, importing the
 // standard library and our packages, about 1.5 s of a return visit on a 2-core machine.
 //
 // No snapshot is shipped: the first start boots as before and, once its model is ready, the page or
@@ -10,8 +10,11 @@
 // ("pyodide-snapshots-v1", one entry: the current build's). A snapshot that fails to restore (another
 // Pyodide build: Pyodide checks its build id) is deleted and Pyodide boots normally.
 //
-// The file system is not in the snapshot: PyScript still unpacks the wheels (`files`) after this
-// returns, so modules imported later are found as before. After a restore the global `random` is
+// Our wheels (pyodide-boot.json) are unpacked here, not by PyScript's `files`: they are fetched and
+// inflated in JS (DecompressionStream) while Pyodide boots, then written into the working
+// directory at once, before PyScript runs any Python (Pyodide's unpackArchive did the same in
+// Python after the boot). The file system is not in the snapshot, so this happens at every start
+// and modules imported later are found as before. After a restore the global `random` is
 // reseeded and time zone data re-read, so no two visits share the snapshot's random state.
 import {loadPyodide as loadPlain, version} from "./vendor/pyodide/pyodide.mjs";
 
@@ -19,7 +22,7 @@ export {version};
 
 const CACHE = "pyodide-snapshots-v1";
 const INDEX_URL = new URL("./vendor/pyodide/", import.meta.url).href;
-const PLAN_URL = new URL("./pyodide-snapshot.json", import.meta.url).href;
+const PLAN_URL = new URL("./pyodide-boot.json", import.meta.url).href;
 
 const state = {restored: false, key: null, error: null, saving: null};
 
@@ -66,6 +69,63 @@ if "time" in sys.modules and hasattr(sys.modules["time"], "tzset"):
 // Cache API read overlaps PyScript's own start.
 const planned = readPlan();
 const lookup = planned.then(findSnapshot);
+const wheels = planned.then((plan) => Promise.all((plan ? plan.wheels : []).map(unzipUrl)));
+wheels.catch(() => {});  // reported by loadPyodide
+
+async function unzipUrl(path) {
+  const response = await fetch(new URL(path, import.meta.url));
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return unzip(new Uint8Array(await response.arrayBuffer()), path);
+}
+
+// [{name, data}] of a zip's files (stored or deflated entries; the central directory's order).
+async function unzip(bytes, what) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let end = bytes.length - 22;
+  while (end >= 0 && view.getUint32(end, true) !== 0x06054b50) end--;
+  if (end < 0) throw new Error(`${what} is not a zip file`);
+  const decoder = new TextDecoder();
+  const files = [];
+  for (let i = 0, p = view.getUint32(end + 16, true); i < view.getUint16(end + 10, true); i++) {
+    if (view.getUint32(p, true) !== 0x02014b50) throw new Error(`${what}: damaged zip directory`);
+    const method = view.getUint16(p + 10, true);
+    const size = view.getUint32(p + 20, true);
+    const nameLength = view.getUint16(p + 28, true);
+    const local = view.getUint32(p + 42, true);
+    const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLength));
+    p += 46 + nameLength + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+    if (name.endsWith("/")) continue;
+    if (name.startsWith("/") || name.split("/").includes("..")) throw new Error(`${what}: bad name ${name}`);
+    if (method !== 0 && method !== 8) throw new Error(`${what}: ${name} uses compression ${method}`);
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    const raw = bytes.subarray(start, start + size);
+    files.push({name, data: method === 0 ? raw : inflate(raw)});
+  }
+  return Promise.all(files.map(async ({name, data}) => ({name, data: await data})));
+}
+
+async function inflate(raw) {
+  const stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// Where PyScript's `files` with a "./*" target unpacked them: the working directory.
+function install(pyodide, unpacked) {
+  const {FS} = pyodide;
+  const root = FS.cwd().replace(/\/$/, "");
+  const made = new Set();
+  for (const files of unpacked) {
+    for (const {name, data} of files) {
+      const path = `${root}/${name}`;
+      const folder = path.slice(0, path.lastIndexOf("/"));
+      if (!made.has(folder)) {
+        FS.mkdirTree(folder);
+        made.add(folder);
+      }
+      FS.writeFile(path, data);
+    }
+  }
+}
 
 export async function loadPyodide(options = {}) {
   const plan = await planned;
@@ -77,19 +137,22 @@ export async function loadPyodide(options = {}) {
     get error() { return state.error; },
     save: () => save(plan),
   };
+  let pyodide = null;
   if (found) {
     try {
-      const pyodide = await loadPlain({...options_, _loadSnapshot: found.body});
+      pyodide = await loadPlain({...options_, _loadSnapshot: found.body});
       pyodide.runPython(AFTER_RESTORE);
       state.restored = true;
-      return pyodide;
     } catch (error) {  // e.g. a snapshot of another Pyodide build: drop it, boot normally
+      pyodide = null;
       state.error = String(error && error.message || error);
       console.warn("Pyodide snapshot not used:", state.error);
       await forget(plan.key);
     }
   }
-  return loadPlain(options_);
+  pyodide ??= await loadPlain(options_);
+  install(pyodide, await wheels);
+  return pyodide;
 }
 
 // Make and store this build's snapshot (once; a no-op when this start restored one). Resolves to

@@ -1,6 +1,6 @@
 // Makes this build's Pyodide memory snapshot (pyodide-boot.mjs asks for it once a start is done):
 // a fresh Pyodide booted for snapshotting, our wheels unpacked, the engine's modules imported
-// (pyodide-snapshot.json), its wasm memory stored in the Cache API. A module that cannot be
+// (pyodide-boot.json), its wasm memory stored in the Cache API. A module that cannot be
 // imported here is left out (it is then imported at start, as without a snapshot).
 import "./trusted-types.js";  // the page's Trusted Types policy: this worker does not inherit it
 import {loadPyodide} from "./vendor/pyodide/pyodide.mjs";
