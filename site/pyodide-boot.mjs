@@ -41,10 +41,9 @@ function snapshotUrl(key) {
 
 async function findSnapshot(plan) {
   if (!plan || !globalThis.caches) return null;
-  try {
-    const cache = await caches.open(CACHE);
-    const hit = await cache.match(snapshotUrl(plan.key));
-    return hit ? {cache, body: hit.arrayBuffer()} : null;
+  try {  // caches.open would create the cache: a start that finds none leaves no trace
+    const hit = await caches.match(snapshotUrl(plan.key), {cacheName: CACHE});
+    return hit ? {body: hit.arrayBuffer()} : null;
   } catch {  // no Cache API here (storage refused): boot without
     return null;
   }
@@ -52,7 +51,7 @@ async function findSnapshot(plan) {
 
 async function forget(key) {
   try {
-    await (await caches.open(CACHE)).delete(snapshotUrl(key));
+    if (await caches.has(CACHE)) await (await caches.open(CACHE)).delete(snapshotUrl(key));
   } catch {}
 }
 
@@ -75,7 +74,9 @@ wheels.catch(() => {});  // reported by loadPyodide
 async function unzipUrl(path) {
   const response = await fetch(new URL(path, import.meta.url));
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-  return unzip(new Uint8Array(await response.arrayBuffer()), path);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  // Without DecompressionStream (older browsers) Pyodide unpacks it, as PyScript's `files` did.
+  return typeof DecompressionStream === "undefined" ? bytes : unzip(bytes, path);
 }
 
 // [{name, data}] of a zip's files (stored or deflated entries; the central directory's order).
@@ -115,6 +116,10 @@ function install(pyodide, unpacked) {
   const root = FS.cwd().replace(/\/$/, "");
   const made = new Set();
   for (const files of unpacked) {
+    if (files instanceof Uint8Array) {
+      pyodide.unpackArchive(files, "zip", {extractDir: root});
+      continue;
+    }
     for (const {name, data} of files) {
       const path = `${root}/${name}`;
       const folder = path.slice(0, path.lastIndexOf("/"));
