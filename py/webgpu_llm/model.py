@@ -14,9 +14,10 @@ import struct
 from dataclasses import dataclass
 
 from .fused import CpuFusedDecode, FusedDecode, Layout, cpu_fusable, fusable, splits_for
-from .model_config import model_config
+from .model_config import model_config, rope_factors
 from .kv_cache import KvCache, int8_block
 from .memory_plan import check_fits, plan_memory
+from .sample import parse_top
 from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup, uses_cpu_kernels
 from .weights import check_model, grid, load_weights
 
@@ -30,27 +31,6 @@ MAX_AHEAD = 16        # greedy steps per submit at most (decode_ahead)
 
 class ContextFull(ValueError):
     """The tokens would not fit in the KV cache (max_context)."""
-
-
-@dataclass
-class TopK:
-    ids: list      # most likely first
-    logits: list   # raw logits of those ids
-
-
-def parse_top(raw, vocab):
-    """(id u32, logit f32) pairs, best first → TopK (padding slots have ids ≥ vocab)."""
-    pairs = struct.unpack("<" + "If" * (len(raw) // 8), raw)
-    keep = [i for i in range(0, len(pairs), 2) if pairs[i] < vocab]
-    return TopK([pairs[i] for i in keep], [pairs[i + 1] for i in keep])
-
-
-def rope_factors(gguf, config):
-    """#14: rope_freqs.weight (F32, one divisor per rotated pair; Llama 3.1+), or None."""
-    if not config.rope_freqs:
-        return None
-    half = config.head_dim // 2
-    return list(struct.unpack(f"<{half}f", gguf.tensor_bytes("rope_freqs.weight")))
 
 
 @dataclass

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,3 +105,11 @@ def _vocab_size(gguf: GGUFFile, arch: str) -> int:
     if embd is None:
         raise GGUFError("cannot tell the vocabulary size (no vocab_size, tokens or token_embd)")
     return embd.shape[1]
+
+
+def rope_factors(gguf, config):
+    """#14: rope_freqs.weight (F32, one divisor per rotated pair; Llama 3.1+), or None."""
+    if not config.rope_freqs:
+        return None
+    half = config.head_dim // 2
+    return list(struct.unpack(f"<{half}f", gguf.tensor_bytes("rope_freqs.weight")))

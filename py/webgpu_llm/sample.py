@@ -6,6 +6,21 @@ what top-k sampling means anyway (and greedy needs only the first).
 """
 import math
 import random
+import struct
+from dataclasses import dataclass
+
+
+@dataclass
+class TopK:
+    ids: list      # most likely first
+    logits: list   # raw logits of those ids
+
+
+def parse_top(raw, vocab):
+    """(id u32, logit f32) pairs, best first → TopK (padding slots have ids ≥ vocab)."""
+    pairs = struct.unpack("<" + "If" * (len(raw) // 8), raw)
+    keep = [i for i in range(0, len(pairs), 2) if pairs[i] < vocab]
+    return TopK([pairs[i] for i in keep], [pairs[i + 1] for i in keep])
 
 
 class Sampler:

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from webgpu_llm.generate import generate, stop_ids_of
-from webgpu_llm.model import TopK
+from webgpu_llm.sample import TopK
 from webgpu_llm.sample import Sampler, nucleus, penalize, softmax
 from webgpu_llm.tokenizer import Tokenizer
 

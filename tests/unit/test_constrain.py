@@ -10,7 +10,7 @@ import pytest
 
 from todo_app.assistant import tools
 from webgpu_llm.constrain import Choice, Free, Option, Walker, literal
-from webgpu_llm.model import TopK
+from webgpu_llm.sample import TopK
 
 END = 2  # <|im_end|>
 
