@@ -41,8 +41,11 @@ def csp_violations():
     assert not found, f"Content-Security-Policy violations: {found}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance):
+    """A browser per test module: one shared by the whole tier crashed a renderer, or lost an
+    update banner, late in two CI runs (state one module leaves behind, such as its memory, must
+    not reach the next one). A launch costs well under a second."""
     b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=WEBGPU + QUIET)
     yield b
     b.close()
