@@ -143,23 +143,56 @@ def _replay_module(dist):
     return {"./" + source.MODULE_FILE: source.MODULE_NAME}
 
 
-def _write_configs(dist, wheels, modules):
+def _write_configs(dist, modules):
     """pyscript.json (the page) and pyscript-worker.json (the engine's worker).
 
-    No micropip: PyScript unpacks the wheels (pure Python, content-hashed names) into the
-    working directory before Python runs (`files` with a "./*" target), which is what micropip
-    did at each start, minus loading micropip, its resolver and its package cache (~1.5 s of a
-    return visit). The page gets only our package: jinja2 and markupsafe serve the chat
-    template, which runs in the worker. js_modules: imported as modules by PyScript on the page
+    No micropip: the wheels (pure Python, content-hashed names) are unpacked into the working
+    directory before Python runs, by site/pyodide-boot.mjs (pyodide-boot.json lists them; it was
+    PyScript's `files` with a "./*" target, unpacking in Python after the boot), which is what
+    micropip did at each start, minus loading micropip, its resolver and its package cache
+    (~1.5 s of a return visit). Page and worker get the same three (jinja2 and markupsafe serve
+    the chat template, in the worker). js_modules: imported as modules by PyScript on the page
     and in its workers (no eval needed)."""
-    ours = [w for w in wheels if w.startswith("pkgs/" + PROJECT + "-")]
     # The page reads build-info.json from the file system: fetched with the wheel, before Python runs.
     info = {"./build-info.json": "./build-info.json"}
-    for name, unpacked, extra in (("pyscript.json", ours, info), ("pyscript-worker.json", wheels, {})):
-        config = {"interpreter": "./vendor/pyodide/pyodide.mjs",
-                  "files": {**{"./" + wheel: "./*" for wheel in unpacked}, **extra},
+    for name, extra in (("pyscript.json", info), ("pyscript-worker.json", {})):
+        # site/pyodide-boot.mjs wraps Pyodide's loadPyodide (a memory snapshot on return visits)
+        # and unpacks the wheels of pyodide-boot.json itself (inflated in JS while Pyodide boots).
+        # PyScript's workers take the page's interpreter, not their config's: both name it.
+        config = {"interpreter": "./pyodide-boot.mjs",
+                  "files": extra,
                   "js_modules": {"main": modules, "worker": modules}}
         (dist / name).write_text(json.dumps(config, indent=2) + "\n")
+
+
+# What the engine's Pyodide memory snapshot holds imported (site/pyodide-boot.mjs): the modules its
+# start and load import, so a return visit restores them instead of booting CPython and importing
+# them (issue #13's warm load). Imported in a plain worker (no PyScript, no DOM): a module that
+# fails there is left out of the snapshot and imported at start as before.
+SNAPSHOT_MODULES = (
+    # PyScript's own start: it writes its package with pathlib, then imports it (these imports)
+    "base64", "collections", "functools", "html", "inspect", "io", "pathlib", "weakref",
+    "encodings.unicode_escape",
+    "asyncio", "json", "pyodide.ffi", "pyodide.http",
+    "jinja2", "jinja2.ext", "jinja2.sandbox",
+    "webgpu_llm.backend_choice", "webgpu_llm.engine", "webgpu_llm.weights_cache",
+    "webgpu_llm.chat_template", "webgpu_llm.model", "webgpu_llm.tokenizer",
+    "webgpu_llm.gpu.browser", "webgpu_llm.gpu.limits", "webgpu_llm.gpu.replay_source",
+    "webgpu_llm.gpu.wasm_cpu", "webgpu_llm.gpu.wasm_browser",
+    "todo_app.assistant.host",
+)
+
+
+def _write_snapshot_plan(dist, wheels):
+    """dist/pyodide-boot.json for site/pyodide-boot.mjs: the wheels it unpacks at every start (the
+    page's and the engine worker's), the modules of the snapshot and a key naming them with this
+    Pyodide, so a new build's start never restores an older build's modules."""
+    digest = hashlib.sha256()
+    for path in [dist / "vendor" / "pyodide" / n for n in PYODIDE_FILES] + [dist / w for w in wheels]:
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    digest.update(json.dumps(SNAPSHOT_MODULES).encode())
+    plan = {"key": digest.hexdigest()[:16], "wheels": wheels, "modules": list(SNAPSHOT_MODULES)}
+    (dist / "pyodide-boot.json").write_text(json.dumps(plan, indent=2) + "\n")
 
 
 def _build_hash(dist):
@@ -184,7 +217,8 @@ def build(dist=DIST, models=None, shard_size=pwa.SHARD_SIZE):
     wheels = _wheels(dist)
     modules = {**_replay_module(dist), "./wasm-cpu.mjs": "wasm_cpu",  # site/wasm-cpu.mjs: the CPU pool
                "./model-import.mjs": "model_import"}  # the model picker: a GGUF into the Cache API
-    _write_configs(dist, wheels, modules)
+    _write_configs(dist, modules)
+    _write_snapshot_plan(dist, wheels)
     pwa.write_icons(dist)
     models = pwa.shard_models(dist, [vendor.tuned_model(), vendor.default_model()] if models is None else models, shard_size)
     info = {"build": _build_hash(dist), "wheels": wheels, "models": models}

@@ -72,3 +72,53 @@ def test_no_webgpu_the_assistant_answers_on_the_cpu_and_stop_works(browser_witho
         assert not [e for e in recorded.errors if "Error" in e], recorded.errors
     finally:
         context.close()
+
+
+SNAPSHOT_KEYS = """async () => (await (await caches.open("pyodide-snapshots-v1")).keys()).map((r) => r.url)"""
+
+
+def engine_stats(page):
+    return json.loads(page_run(page, 'await app["session"].client.worker.testhook("engine_stats", "{}")'))
+
+
+def test_no_webgpu_a_return_visit_starts_the_engine_from_its_pyodide_snapshot(browser_without_webgpu, pwa_site,
+                                                                               serve):
+    """#13's warm load: after the first load the engine's worker keeps a Pyodide memory snapshot
+    (site/pyodide-boot.mjs, made in a worker of its own); the next start, offline, restores it
+    and the assistant answers as before."""
+    from .test_pwa import wait_sw_activated
+    dist, _, _ = pwa_site
+    server = serve(dist)
+    context = browser_without_webgpu.new_context()
+    recorded = RecordedPage(context.new_page())
+    page = recorded.page
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(server.url + "?testhooks")
+        page.wait_for_selector("#boot-status[data-state=ready]")
+        assert wait_sw_activated(page) == "activated"
+        page.click("#model-download")
+        page.wait_for_selector("#model-state[data-state=ready], #model-state[data-state=error]")
+        assert engine_stats(page)["pyodide_snapshot"] == {"restored": False, "error": None}
+        for _ in range(240):  # the snapshot worker runs after the load (a few seconds here)
+            if page.evaluate(SNAPSHOT_KEYS):
+                break
+            page.wait_for_timeout(500)
+        keys = page.evaluate(SNAPSHOT_KEYS)
+        assert len(keys) == 1 and keys[0].startswith(server.url + "pyodide-snapshot/"), keys
+
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_selector("#boot-status[data-state=ready]")
+        page.wait_for_selector("#model-state[data-state=ready]")  # loads from the Cache API by itself
+        page_run(page, SEEDED)
+        assert engine_stats(page)["pyodide_snapshot"] == {"restored": True, "error": None}
+        add_todo(page, "Call the dentist")
+        ask(page, "How many to-dos are open?")
+        page.wait_for_selector(f"{LAST_REPLY}[data-status=done]")
+        assert page.locator(f"{LAST_REPLY} .form-error").count() == 0
+        assert recorded.foreign_requests(server.url) == []
+        assert not [e for e in recorded.errors if "Error" in e], recorded.errors
+    finally:
+        context.set_offline(False)
+        context.close()

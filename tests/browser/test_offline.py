@@ -104,7 +104,10 @@ def test_new_build_waits_for_the_user_then_replaces_the_old(playwright_instance,
         assert build_info_seen(page) == new["build"]
         assert "build B" in page.evaluate("fetch('./app.css').then(r => r.text())")
         assert page.query_selector("#update-banner") is None
-        assert cache_names(page) == sorted(["models-v1", f"todo-app {server.url} {new['build']}"])
+        # (the engine's Pyodide snapshot, site/pyodide-boot.mjs, is in a cache of its own when the
+        # model loaded by itself at a start: a new build's replaces it)
+        assert [n for n in cache_names(page) if n != "pyodide-snapshots-v1"] == sorted(
+            ["models-v1", f"todo-app {server.url} {new['build']}"])
         entries = page.evaluate("caches.open('models-v1').then(c => c.keys()).then(k => k.length)")
         assert entries == shards + 1  # the shards and the manifest survived the update
 

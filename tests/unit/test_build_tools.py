@@ -37,13 +37,18 @@ def test_server_sends_mime_types_and_isolation_headers(tmp_path):
 
 
 def test_the_page_unpacks_our_wheel_with_bytecode_and_the_worker_gets_jinja(dist_dir):
-    """No micropip at start (issue #15): PyScript unpacks the wheels named in `files`; ours carries
-    unchecked-hash pycs (PEP 552 flags = 1) for Pyodide's CPython, one per module."""
+    """No micropip at start (issue #15): site/pyodide-boot.mjs (both configs' interpreter) unpacks
+    the wheels named in pyodide-boot.json; ours carries unchecked-hash pycs (PEP 552 flags = 1)
+    for Pyodide's CPython, one per module."""
     import json
-    page = json.loads((dist_dir / "pyscript.json").read_text())["files"]
-    worker = json.loads((dist_dir / "pyscript-worker.json").read_text())["files"]
-    ours = [w for w in page if "/todo_assistant-" in w]
-    assert len(ours) == 1 and page[ours[0]] == "./*" and page["./build-info.json"] == "./build-info.json"
+    page = json.loads((dist_dir / "pyscript.json").read_text())
+    worker = json.loads((dist_dir / "pyscript-worker.json").read_text())
+    assert page["interpreter"] == worker["interpreter"] == "./pyodide-boot.mjs"
+    assert page["files"] == {"./build-info.json": "./build-info.json"} and worker["files"] == {}
+    wheels = ["./" + w for w in json.loads((dist_dir / "pyodide-boot.json").read_text())["wheels"]]
+    ours = [w for w in wheels if "/todo_assistant-" in w]
+    assert len(ours) == 1
+    worker = wheels
     assert sorted(w.split("/")[-1].split("-")[0] for w in worker) == ["jinja2", "markupsafe", "todo_assistant"]
     with zipfile.ZipFile(dist_dir / ours[0]) as wheel:
         names = wheel.namelist()

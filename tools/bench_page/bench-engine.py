@@ -101,6 +101,16 @@ try:
         import bandwidth  # tools/bandwidth.py, fetched by bench-pyscript.json
         say("measuring bandwidth")
         result["bandwidth"] = await bandwidth.measure(device, engine.model)
+    # As the app's engine worker does once its model is ready (todo_app/assistant/host.py): keep a
+    # Pyodide memory snapshot for the next start (site/pyodide-boot.mjs), after every measurement.
+    snapshot = getattr(window, "pyodideSnapshot", None)
+    if snapshot is not None:
+        result["snapshot_restored"] = bool(snapshot.restored)
+        if not snapshot.restored:
+            say("saving a Pyodide snapshot for the next start")
+            result["snapshot_saved"] = bool(await snapshot.save())
+        if snapshot.error:
+            result["snapshot_error"] = str(snapshot.error)
     result["ok"] = True
     say("done", "done")
 except Exception as error:  # the runner prints it; the page must not hang

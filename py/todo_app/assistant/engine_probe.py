@@ -80,4 +80,14 @@ def engine_stats(engine):
             "trims": count_trims(engine),
             "kv_tokens": len(engine.model.tokens),
             "python_objects": len(gc.get_objects()),
-            "wasm_bytes": int(pyodide_js._module.HEAPU8.length)}
+            "wasm_bytes": int(pyodide_js._module.HEAPU8.length),
+            "pyodide_snapshot": snapshot_state()}
+
+
+def snapshot_state():
+    """Whether this worker's Pyodide was restored from a memory snapshot (site/pyodide-boot.mjs),
+    and why one was not used or made, if it said; None under another interpreter module."""
+    snapshot = getattr(js, "pyodideSnapshot", None)
+    if snapshot is None:
+        return None
+    return {"restored": bool(snapshot.restored), "error": str(snapshot.error) if snapshot.error else None}

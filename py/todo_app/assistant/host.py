@@ -120,6 +120,16 @@ class EngineHost:
         self.progress["stage"] = "loading onto the " + ("CPU" if info["backend"] == "wasm" else "GPU")
         self.engine = await Engine.load(source, device=device)
         self.device = info
+        asyncio.ensure_future(self._save_snapshot_when_idle())
+
+    async def _save_snapshot_when_idle(self, quiet_s=2.0):
+        """Once no reply has run for quiet_s, ask for the Pyodide snapshot (_save_snapshot): its
+        worker takes a few seconds of a core, better spent after the first answers than during."""
+        quiet = 0.0
+        while quiet < quiet_s:
+            await asyncio.sleep(0.25)
+            quiet = 0.0 if self.reply is not None else quiet + 0.25
+        _save_snapshot()
 
     # -- replies -------------------------------------------------------------------------------
     async def rpc_ask(self, request, todos, today, force_tool=None):
@@ -170,3 +180,16 @@ class EngineHost:
         if self.engine is not None and self.reply is None:
             self.engine.reset_chat()
         return True
+
+
+def _save_snapshot():
+    """Ask site/pyodide-boot.mjs to keep a Pyodide memory snapshot for the next start of this
+    worker (made in a worker of its own, once per build; nothing to do when this start restored
+    one). Outside the browser, or under another interpreter module, there is nothing to ask."""
+    try:
+        from js import globalThis
+        snapshot = getattr(globalThis, "pyodideSnapshot", None)
+    except ImportError:
+        return
+    if snapshot is not None and not snapshot.restored:
+        snapshot.save()  # a promise; the model is already usable, nothing waits for it
