@@ -51,3 +51,14 @@ def test_the_shortlist_keeps_list_order_and_its_size():
     assert shown == todos     # a word in every title says nothing: the list as it is
     shown = matching.shortlist(todos + [todo("x", "Plant tulip bulbs")], "tulip", most=60)
     assert [t.id for t in shown] == ["x"]
+
+
+def test_a_language_named_for_its_script_points_at_the_titles_in_that_script():
+    titles = ["Café mit Jürgen", "寿司を買う", "Купить молоко", "Naïve Bayes homework", "学习中文", "Ελληνικά"]
+    assert matching.in_named_script(titles, "mark the Japanese one as done") == [1]    # kana first
+    assert matching.in_named_script(titles, "delete the Russian milk task") == [2]
+    assert matching.in_named_script(titles, "le truc en chinois") == [4]
+    assert matching.in_named_script(titles, "buy milk") == []
+    assert matching.in_named_script(["学习中文", "Walk"], "the japanese one") == [0]     # no kana: Chinese characters
+    todos = [todo(f"t{i}", f"Task {i}") for i in range(30)] + [todo("r", "Купить молоко")]
+    assert [t.id for t in matching.shortlist(todos, "the russian one", most=60)] == ["r"]

@@ -84,3 +84,19 @@ def test_a_span_from_today_is_that_many_days_on():
     assert read_dates.named_date("push the gutters to a week from today", today) == "in 7 days"
     assert read_dates.named_date("due two weeks from now", today) == "in 14 days"
     assert read_dates.named_date("3 days from today", today) == "in 3 days"
+
+
+def test_a_holiday_is_its_day_but_a_holiday_thing_is_not():
+    today = _dt.date(2026, 12, 23)
+    assert read_dates.named_date("what's due on Christmas Eve?", today) == "december 24"
+    assert read_dates.named_date("the christmas tree has to be bought by christmas eve, update it", today) == "december 24"
+    assert read_dates.named_date("tax return is due new year's eve now", today) == "december 31"
+    assert read_dates.named_date("finish it before Weihnachten", today) == "december 25"
+    assert read_dates.named_date("bis Silvester erledigen", today) == "december 31"
+    assert read_dates.named_date("à noël", today) == "december 25"
+    assert read_dates.named_date("party on halloween", today) == "october 31"
+    assert read_dates.dates.resolve("january 1", today) == "2027-01-01"
+    for thing in ("buy the christmas tree", "add buy christmas presents", "book the halloween costume",
+                  "anything for the xmas party?"):
+        assert read_dates.named_date(thing, today) is None, thing
+    assert read_dates.named_date("for the xmas party tomorrow", today) == "tomorrow"

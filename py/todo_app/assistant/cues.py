@@ -109,8 +109,10 @@ ALL_OF_A_STATUS = re.compile(r"\b(?:all|everything)\s+(?:(?:the|my|of|those|thes
 MARK_DONE = re.compile(r"^(?:(?:please|pls|can|could|would|you|just|now|so|ok|okay)\s+)*(?:mark|tick|check|cross)\b"
                        r"(?!.*\b(not|un\w*|open)\b).*\b(done|complete|completed|finished|off)\b")
 OVERRIDE = re.compile(r"^(please\s+)?(ignore|disregard|forget|override)\b.*\b(instructions|rules|prompt|programming)\b"
-                      r"|\b(system prompt|developer mode|jailbreak)\b")   # talking to the model, not the list
-QUOTED = re.compile(r"[\"'“”‘’«»]")
+                      r"|\b(system prompt|developer mode|jailbreak)\b"    # talking to the model, not the list
+                      r"|\b(from now on|pretend|forget)\b[^.!?]*\b(you are|you're|youre|you’re|to be)\s+(a|an|my)\b"
+                      r"|^(you are|you're|you’re) (now|no longer)\b")     # "forget you're a to-do app", a new role
+QUOTED = re.compile(r"(^|[\s(:])[\"'“”‘’«»]")   # an opening quote; not the apostrophe of "you're"
 LANGUAGES = ("english|german|french|spanish|italian|portuguese|dutch|polish|swedish|danish|norwegian"
              "|finnish|greek|turkish|russian|ukrainian|chinese|japanese|korean|arabic|hindi")
 TRANSLATE = re.compile(r"^(translate|übersetze?|traduis|traduire|traduce|traduci|traduza|vertaal)\b"

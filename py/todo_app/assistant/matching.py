@@ -7,6 +7,8 @@ words of four letters or more), or differ by one typo (two for long words; in fo
 letter). Loose similarity ratios matched
 "printer" to "print" and "stamps" to "stems"; edit distance with a length rule does not.
 """
+import unicodedata
+
 STOP_WORDS = frozenset("""
 a an the and or but to of for in on at by with from into onto about as is are was were be been it
 its this that these those my me i i'm im you your we our us he she they them his her their please
@@ -14,6 +16,20 @@ can could would will shall should may might must do does did done just now then 
 any some one ones thing things item items task tasks todo todos to-do to-dos list mark set make
 get got put take want need needs let lets what which who how when where there here not no yes
 """.split())
+# A language named for its script ("the Japanese one", "the Russian milk task"): the to-dos written
+# in that script are the ones meant, though no word of the request is in their titles.
+SCRIPT_OF_LANGUAGE = {
+    "CYRILLIC": "russian russisch russe ruso russo ukrainian ukrainisch ukrainien bulgarian cyrillic kyrillisch",
+    "KANA": "japanese japanisch japonais japonés japones giapponese japonês japans",
+    "HAN": "chinese chinesisch chinois chino cinese chinês chinees mandarin",
+    "HANGUL": "korean koreanisch coréen coreen coreano koreaans",
+    "GREEK": "greek griechisch grec griego greco grego grieks",
+    "ARABIC": "arabic arabisch arabe árabe arabo",
+    "HEBREW": "hebrew hebräisch hébreu hebreo ebraico hebraico",
+    "THAI": "thai thailändisch thaï tailandés tailandese",
+    "DEVANAGARI": "hindi nepali marathi",
+}
+LANGUAGE_SCRIPT = {word: script for script, words in SCRIPT_OF_LANGUAGE.items() for word in words.split()}
 SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
 SHORTLIST = 10          # most relevant to-dos shown in phase 2 of a long list
 SHORTLIST_FROM = 8      # lists shorter than this are always shown whole
@@ -22,6 +38,24 @@ SHORTLIST_FROM = 8      # lists shorter than this are always shown whole
 def words_of(text):
     """Lowercase words (letters and digits of any script) of a text."""
     return "".join(c if c.isalnum() else " " for c in str(text).casefold()).split()
+
+
+def scripts_of(text):
+    """The scripts of a text's letters (by Unicode name); Japanese kana and Chinese characters as
+    KANA and HAN, and a title holding kana is Japanese (KANA) even where it has HAN too."""
+    found = {unicodedata.name(c, "?").split(" ")[0] for c in str(text) if c.isalpha()}
+    found = {"KANA" if s in ("HIRAGANA", "KATAKANA") else "HAN" if s == "CJK" else s for s in found}
+    return found - {"HAN"} if "KANA" in found else found
+
+
+def in_named_script(titles, request):
+    """The indices of the titles written in the script of a language the request names ("the
+    Japanese one"); for Japanese, titles of Chinese characters alone where none holds kana."""
+    named = {LANGUAGE_SCRIPT[w] for w in words_of(request) if w in LANGUAGE_SCRIPT}
+    found = [i for i, title in enumerate(titles) if named & scripts_of(title)]
+    if "KANA" in named and not any("KANA" in scripts_of(titles[i]) for i in found):
+        found = [i for i, title in enumerate(titles) if named & scripts_of(title) or "HAN" in scripts_of(title)]
+    return found
 
 
 def stem(word):
@@ -115,6 +149,9 @@ def relevance(todos, request):
         if hits and len(hits) <= max(2, len(todos) // 2):
             for i in hits:
                 scores[i] += 1 / len(hits)
+    scripted = in_named_script([t.title for t in todos], request)
+    for i in scripted:
+        scores[i] += 1 / len(scripted)
     return scores
 
 

@@ -174,7 +174,11 @@ async def _target(engine, request, call, tool, todos, today, timings):
 def _plainly_named(naming, shown):
     """The title the request plainly names when the model said `none`: the one shown title that
     shares at least two words with the request where no other shares more than one, or the only
-    title sharing any word when it holds every word the request names ("mark the tom one")."""
+    title sharing any word when it holds every word the request names ("mark the tom one"); the one
+    title in the script of a language the request names ("the Russian milk task")."""
+    scripted = matching.in_named_script([t.title for t in shown], naming)
+    if len(scripted) == 1:      # "the Japanese one": the one title in Japanese
+        return shown[scripted[0]].title
     asked = matching.content_words(naming)
     shared = [sum(matching.matches_any(w, matching.words_of(t.title)) for w in asked) for t in shown]
     best = max(shared, default=0)

@@ -49,6 +49,29 @@ FROM_TODAY = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|
                         r"\s+(days?|weeks?)\s+(from|after)\s+(today|now)\b")   # "a week from today" = in 7 days
 END_OF_MONTH = re.compile(r"\b(the )?end of (the |this )?month\b|\bmonth[- ]end\b|\bfin (du|de) mois\b|\bende des monats\b"
                           r"|\bmonatsende\b|\bfinal (del|de) mes\b|\bfine (del )?mese\b|\beind van de maand\b")
+# Holidays on a fixed day, in the app's languages: names that are always that day, and names that
+# are a day only after a word for when ("by christmas", "vor Weihnachten"; not "buy the christmas tree").
+HOLIDAY_NAMES = {
+    (12, 24): r"christmas eve|xmas eve|heiligabend|heiligen abend|veille de no[eë]l|nochebuena|vigilia di natale"
+              r"|v[eé]spera de natal|kerstavond",
+    (12, 25): r"christmas day|xmas day",
+    (12, 26): r"boxing day|(zweite[nr]?|2\.) weihnachtstag|tweede kerstdag",
+    (12, 31): r"new years? eve|new year[’']s eve|nye|silvester|saint[- ]sylvestre|r[eé]veillon du nouvel an"
+              r"|nochevieja|notte di capodanno|v[eé]spera de ano novo|oudejaarsavond",
+    (1, 1): r"new years? day|new year[’']s day|neujahr|jour de l[’']an|d[ií]a de a[nñ]o nuevo|capodanno|ano novo"
+            r"|nieuwjaarsdag",
+    (2, 14): r"valentine[’']?s day|saint[- ]valentin|san valent[ií]n|san valentino|valentinstag",
+}
+HOLIDAYS_AFTER_WHEN = {
+    (12, 25): r"christmas|xmas|weihnachten|no[eë]l|navidad|natale|natal|kerstmis|kerst",
+    (10, 31): r"halloween",
+}
+WHEN = (r"(on|by|for|before|at|over|until|till|til|after|to|an|zu|vor|bis|à|a|pour|avant|para|en|antes de|per"
+        r"|entro|prima di|até|voor|tegen)\s+((the|la|le|el|il|der|den|dem)\s+)?")
+NOT_A_DAY = (r"(?!\s+(tree|present|card|party|gift|shopping|dinner|lunch|costume|decoration|light|market|baum|geschenk"
+             r"|sapin|cadeau|[aá]rbol|regalo|albero))")   # "for the christmas party" is a thing, not a day
+HOLIDAYS = [(day, re.compile(rf"\b({names})\b")) for day, names in HOLIDAY_NAMES.items()] + \
+           [(day, re.compile(rf"\b{WHEN}({names})\b{NOT_A_DAY}")) for day, names in HOLIDAYS_AFTER_WHEN.items()]
 
 
 def named_date(request, today):
@@ -83,6 +106,10 @@ def _dates_in(text, today):
         add(f"in {int(days)} days")
     if NEXT_WEEK.search(text_wo_iso):
         add("next week")
+    for (month, day), holiday in HOLIDAYS:
+        if holiday.search(text_wo_iso):
+            add(f"{dates.MONTHS[month - 1]} {day}")
+            text_wo_iso = holiday.sub(" ", text_wo_iso)
     if END_OF_MONTH.search(text_wo_iso):
         add(_end_of_month(today))
         text_wo_iso = END_OF_MONTH.sub(" ", text_wo_iso)
