@@ -100,3 +100,21 @@ def test_a_holiday_is_its_day_but_a_holiday_thing_is_not():
                   "anything for the xmas party?"):
         assert read_dates.named_date(thing, today) is None, thing
     assert read_dates.named_date("for the xmas party tomorrow", today) == "tomorrow"
+
+
+def test_a_weekday_of_next_week_and_a_fortnight():
+    today = _dt.date(2026, 12, 2)   # a Wednesday
+    assert read_dates.named_date("push the gutters out to friday next week", today) == "december 11"
+    assert read_dates.named_date("next week on tuesday", today) == "december 8"
+    assert read_dates.named_date("friday week", today) == "december 11"
+    assert read_dates.named_date("set it for a fortnight from today", today) == "in 14 days"
+    assert read_dates.named_date("in a fortnight", today) == "in 14 days"
+    saturday = _dt.date(2026, 12, 5)
+    assert read_dates.named_date("friday next week", saturday) == "december 11"
+    assert read_dates.named_date("friday week", saturday) == "december 18"
+
+
+def test_another_years_date_stands_only_in_the_past_tense():
+    today = _dt.date(2026, 12, 2)
+    assert read_dates.as_requested("2025-12-05", "what do I have on the 5th?", today) == "december 5"
+    assert read_dates.as_requested("2025-12-05", "what was due on the 5th last year?", today) == "2025-12-05"

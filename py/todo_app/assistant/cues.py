@@ -59,7 +59,7 @@ WH_QUESTION = re.compile(r"^(what|what's|whats|which|when|where|how|who|anything
 ONTO_THE_LIST = re.compile(r"\b(on|onto|to|in)\s+(the|my)\s+(list|to-?do|to-?dos|todo list)\b")
 
 QUANTITY = re.compile(r"\b(how many|how much|number of|tally|tally up|combien|wie ?viele|cu[aá]nt[oa]s|quant[ie]"
-                      r"|quant[oa]s|hoeveel)\b")
+                      r"|quant[oa]s|hoeveel|hur många|ile)\b|\b(give me|just|only|as) (a|the) (number|count|total)\b")
 NOT_COUNT = frozenset("court mount fount coint".split())   # real words one typo from "count"
 STATUS_WORDS = ("open", "done", "all")
 DONE_WORDS = frozenset("""done finished completed ticked checked crossed erledigt fertig abgeschlossen
@@ -80,7 +80,9 @@ ALL_WORDS = frozenset("""all every everything whole entire total both including 
 altogether done finished completed ticked alle alles gesamt tout tous toutes todas tutto tutti tutte""".split())
 PLAIN_ALL = ALL_WORDS - DONE_WORDS   # words for all that name no status ("done or not" names both)
 WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bwithin\s+(a|one)\s+week\b"
-                        r"|\bthis\s+(coming\s+)?week\b|\bcoming\s+week\b|\bweek ahead\b")
+                        r"|\bthis\s+(coming\s+)?week\b|\bcoming\s+week\b|\bweek ahead\b|\besta semana\b|\bdiese[rn]? woche\b"
+                        r"|\bcette semaine\b|\bquesta settimana\b|\b(n)?essa semana\b|\bnesta semana\b|\bdeze week\b"
+                        r"|\bdenna vecka\b")
 OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its |their |my )?deadlin\w*|missed (the |its |their |my )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
                      r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen)\b")
 DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
@@ -108,6 +110,12 @@ ASKS_HOW_OR_WHY = re.compile(r"^(how|why|what|what's|whats|where|who|which|best|
 ALL_OF_A_STATUS = re.compile(r"\b(?:all|everything)\s+(?:(?:the|my|of|those|these|still|that's|thats)\s+)*(\w+)")
 MARK_DONE = re.compile(r"^(?:(?:please|pls|can|could|would|you|just|now|so|ok|okay)\s+)*(?:mark|tick|check|cross)\b"
                        r"(?!.*\b(not|un\w*|open)\b).*\b(done|complete|completed|finished|off)\b")
+MARK_DONE_ABROAD = re.compile(r"^(marque|marquer|markiere|markier|marca|marcar|segna|markeer|hake)\b.*\b(terminé\w*|fait\w*|"
+                              r"erledigt|fertig|hecho|hecha|completad\w*|terminad\w*|fatto|fatta|completat\w*|feit[oa]"
+                              r"|concluíd[oa]|klaar|gedaan|ab)\b")     # "Marque « X » comme terminé"
+UNDO_A_TICK = re.compile(r"\b(accident\w*|by mistake|mistaken\w*|wrongly|shouldn'?t have|didn'?t mean to)\b.*"
+                         r"\b(tick|check|mark|complet|done|finish)|\b(tick|check|mark|complet|done|finish)\w*\b.*"
+                         r"\b(by accident|by mistake|accidentally)\b|\b(undo|untick|uncheck|unmark)\b")
 OVERRIDE = re.compile(r"^(please\s+)?(ignore|disregard|forget|override)\b.*\b(instructions|rules|prompt|programming)\b"
                       r"|\b(system prompt|developer mode|jailbreak)\b"    # talking to the model, not the list
                       r"|\b(from now on|pretend|forget)\b[^.!?]*\b(you are|you're|youre|you’re|to be)\s+(a|an|my)\b"
@@ -208,7 +216,7 @@ def settle(request, values):
         return {"tool": "answer"}   # "render every item on my list in Portuguese"
     if tool == "list" and values.get("filter") in ("open", "all") and answers.kind_of(text) == "summary":
         return {"tool": "answer"}   # "describe what kind of stuff is on my list"
-    if tool == "count" and OVERDUE.search(text):
+    if tool == "count" and _says_overdue(text):
         return {"tool": "list", "filter": "overdue"}   # count knows open/done/all; "how many am I behind on"
     if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS | HERE) & words \
             and not _names_time(text):
@@ -229,6 +237,8 @@ def settle(request, values):
     if tool in ("list", "search") and REPEATS.search(text) and not YES_NO.search(text) \
             and not REPEATS.search(str(values.get("words", "")).casefold()):   # "find the duplicate key"
         return {"tool": "duplicates"}   # "scan the list for tasks I wrote down more than one time"
+    if tool == "complete" and UNDO_A_TICK.search(text):
+        return {**values, "tool": "reopen"}     # "I ticked off the router by accident, undo that"
     if tool == "reopen" and _asks_to_mark_done(text):
         return {**values, "tool": "complete"}   # "…I forgot it all day. Anyway, can you mark it as done?"
     if tool == "list" and values.get("filter") in STATUS_WORDS and _asks_quantity(text):
@@ -252,7 +262,7 @@ def _filter_as_requested(chosen, text, words, tool):
     if tool == "list" and chosen not in ("done", "overdue", "week"):
         if WEEK_RANGE.search(text) and chosen not in STATUS_WORDS:
             return "week"
-        if OVERDUE.search(text) and not DATE_HINT.search(text):
+        if _says_overdue(text) and not DATE_HINT.search(text):
             return "overdue"     # "Qu'est-ce qui est en retard ?" read as open
     return chosen
 
@@ -292,9 +302,10 @@ def _all_of(text):
 
 
 def _asks_to_mark_done(text):
-    """"mark it as done", "tick X off" as the request's last sentence, not negated."""
+    """"mark it as done", "tick X off" as the request's last sentence, not negated; "Marque X
+    comme terminé" and its kin as the whole request."""
     last = re.split(r"[.!?;,:]\s+|\b(?:anyway|so)\b\s*", text.strip(" ?!."))[-1]
-    return bool(MARK_DONE.search(last.strip()))
+    return bool(MARK_DONE.search(last.strip())) or bool(MARK_DONE_ABROAD.search(text))
 
 
 def clears_date(request):
@@ -303,7 +314,12 @@ def clears_date(request):
 
 
 def says_overdue(request):
-    return bool(OVERDUE.search(" ".join(str(request).casefold().split())))
+    return _says_overdue(" ".join(str(request).casefold().split()))
+
+
+def _says_overdue(text):
+    """OVERDUE's words, or "overdue" with a slip ("overdeu", "ovredue")."""
+    return bool(OVERDUE.search(text)) or any(word_matches(w, "overdue") for w in words_of(text))
 
 
 def _asks_quantity(text):

@@ -8,6 +8,7 @@ letter). Loose similarity ratios matched
 "printer" to "print" and "stamps" to "stems"; edit distance with a length rule does not.
 """
 import unicodedata
+from functools import lru_cache
 
 STOP_WORDS = frozenset("""
 a an the and or but to of for in on at by with from into onto about as is are was were be been it
@@ -84,8 +85,21 @@ def typo_distance(a, b, limit):
     return row[-1]
 
 
+@lru_cache(maxsize=4096)
+def fold(word):
+    """A word's Latin letters without their accents ("café" -> "cafe", "hôtel" -> "hotel"); other
+    scripts as they are (a kana's voicing mark changes the word)."""
+    kept = []
+    for c in unicodedata.normalize("NFD", word):
+        if not (unicodedata.combining(c) and kept and kept[-1].isascii()):
+            kept.append(c)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def word_matches(word, other):
-    """Whether a request word and a title word name the same thing (see the module's rules)."""
+    """Whether a request word and a title word name the same thing (see the module's rules);
+    accents aside: people type "cafe" for "Café"."""
+    word, other = fold(word), fold(other)
     if word == other or stem(word) == stem(other):
         return True
     if len(word) >= 4 and other.startswith(word):  # a word typed in part: "print" finds "printer"

@@ -58,6 +58,9 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
             settled = call.values
         else:                        # the request's words decided: nothing left to ask
             choices = []
+    looked_up = _names_a_todo(request, todos) if settled["tool"] == "decline" and force_tool is None else None
+    if looked_up:               # "the tax thing", "what about the hotel": a lookup on the list
+        settled = {"tool": "search", "words": looked_up}
     if settled != call.values:  # the call as it would have been written (phase 2 shows it)
         call.values, call.text = settled, tools.call_text(settled)
     tool = call.values["tool"]
@@ -169,6 +172,17 @@ async def _target(engine, request, call, tool, todos, today, timings):
     if target == tools.NO_TARGET:
         target = _plainly_named(naming, shown) or target
     return actions.target_reply(tool, values, target, shown, today)
+
+
+def _names_a_todo(request, todos, most_words=5):
+    """The words of a short request declined as off-topic that name to-dos on the list ("car
+    stuff", "the tax thing?"), else None: a person naming their own to-do is asking about it."""
+    text = " ".join(str(request).casefold().split())
+    if len(matching.words_of(text)) > most_words or cues.OVERRIDE.search(text):
+        return None
+    titles = [matching.words_of(t.title) for t in todos]
+    named = [w for w in matching.content_words(text) if any(matching.matches_any(w, t) for t in titles)]
+    return " ".join(named) or None
 
 
 def _plainly_named(naming, shown):

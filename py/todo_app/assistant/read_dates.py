@@ -46,7 +46,12 @@ UNTIL_A_DAY = re.compile(r"(\bnot|n't|n’t|\bisnt|\barent)\s+(\S+\s+)?due\s+(un
 COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14}
 FROM_TODAY = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|\d{1,2})"
-                        r"\s+(days?|weeks?)\s+(from|after)\s+(today|now)\b")   # "a week from today" = in 7 days
+                        r"\s+(days?|weeks?|fortnights?)\s+(from|after)\s+(today|now)\b")   # "a week from today" = in 7 days
+IN_A_FORTNIGHT = re.compile(r"\bin (a|one) fortnight\b|\ba fortnight (today|on)\b")
+WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+OF_NEXT_WEEK = re.compile(rf"\b{WEEKDAY}\s+(of\s+|in\s+)?next week\b|\bnext week(\s+on|,)?\s+{WEEKDAY}\b"
+                          rf"|\b(a week on|a week from)\s+{WEEKDAY}\b|\b{WEEKDAY} week\b")   # "friday next week", "friday week"
+PAST = re.compile(r"\b(was|were|did|had|last|ago|yesterday|past|war|waren|était|étaient|era|eran|fue|foi)\b")
 END_OF_MONTH = re.compile(r"\b(the )?end of (the |this )?month\b|\bmonth[- ]end\b|\bfin (du|de) mois\b|\bende des monats\b"
                           r"|\bmonatsende\b|\bfinal (del|de) mes\b|\bfine (del )?mese\b|\beind van de maand\b")
 # Holidays on a fixed day, in the app's languages: names that are always that day, and names that
@@ -99,9 +104,15 @@ def _dates_in(text, today):
         add("in 2 days")
         text_wo_iso = DAY_AFTER_TOMORROW.sub(" ", text_wo_iso)
     for count, unit, _, _ in FROM_TODAY.findall(text_wo_iso):
-        days = (COUNTS.get(count) or int(count)) * (7 if unit.startswith("week") else 1)
+        days = (COUNTS.get(count) or int(count)) * {"d": 1, "w": 7, "f": 14}[unit[0]]
         add("tomorrow" if days == 1 else f"in {days} days")
     text_wo_iso = FROM_TODAY.sub(" ", text_wo_iso)
+    if IN_A_FORTNIGHT.search(text_wo_iso):
+        add("in 14 days")
+        text_wo_iso = IN_A_FORTNIGHT.sub(" ", text_wo_iso)
+    for match in OF_NEXT_WEEK.finditer(text_wo_iso):
+        add(_of_next_week(next(g for g in match.groups() if g in dates.WEEKDAYS), match.group(0), today))
+    text_wo_iso = OF_NEXT_WEEK.sub(" ", text_wo_iso)
     for days in IN_DAYS.findall(text_wo_iso):
         add(f"in {int(days)} days")
     if NEXT_WEEK.search(text_wo_iso):
@@ -146,6 +157,16 @@ def _day_number_after(tokens, i):
     return bool(following) and bool(ORDINAL.match(following[0]))
 
 
+def _of_next_week(weekday, phrase, today):
+    """"friday next week": that day of the week starting next Monday; "friday week", "a week on
+    friday": the coming friday and seven days."""
+    if "next week" in phrase:
+        day = dates.next_weekday(today, 0) + _dt.timedelta(days=dates.WEEKDAYS.index(weekday))
+    else:
+        day = dates.next_weekday(today, dates.WEEKDAYS.index(weekday)) + _dt.timedelta(days=7)
+    return f"{dates.MONTHS[day.month - 1]} {day.day}"
+
+
 def _end_of_month(today):
     last = (today.replace(day=28) + _dt.timedelta(days=4)).replace(day=1) - _dt.timedelta(days=1)
     return f"{dates.MONTHS[last.month - 1]} {last.day}"
@@ -163,7 +184,8 @@ def as_requested(word, request, today):
     way to the one day word it does say, perhaps misspelt ("move it to firday")."""
     named = named_date(request, today)
     if named is not None:
-        return word if _same_day(word, named, today) or _in_another_year(word, named) else named
+        return word if _same_day(word, named, today) or (_in_another_year(word, named) and PAST.search(
+            request.casefold())) else named
     if word not in dates.SIMPLE:
         return word
     tokens = words_of(request)
@@ -175,7 +197,7 @@ def as_requested(word, request, today):
 
 def _in_another_year(iso, month_day):
     """An ISO date the model wrote for a month and day the request names without a year ("what was
-    due on the 3rd of December?" -> 2026-12-03, past): the words do not rule it out."""
+    due on the 3rd of December?" -> 2026-12-03, past): a past tense does not rule it out."""
     if not ISO.fullmatch(str(iso)) or len(str(month_day).split()) != 2:
         return False
     month, day = str(month_day).split()
