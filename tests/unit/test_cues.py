@@ -315,6 +315,12 @@ def test_a_short_request_naming_a_todo_is_a_lookup_not_off_topic():
     ("I accidentally ticked off the router setup, can you undo that", {"tool": "complete"}, {"tool": "reopen"}),
     ("Marque « Acheter du pain » comme terminé", {"tool": "reopen"}, {"tool": "complete"}),
     ("tick off the router setup", {"tool": "complete"}, {"tool": "complete"}),
+    ("I already picked up the dry cleaning on Monday, it just never got ticked", {"tool": "reopen"},
+     {"tool": "complete"}),
+    ("the bins aren't done, they shouldn't be ticked", {"tool": "reopen"}, {"tool": "reopen"}),
+    ("Wie viele Einwohner hat Berlin?", {"tool": "count", "status": "open"}, {"tool": "decline"}),
+    ("how mny are finshed", {"tool": "count", "status": "done"}, {"tool": "count", "status": "done"}),
+    ("Hur många uppgifter har jag kvar?", {"tool": "count", "status": "open"}, {"tool": "count", "status": "open"}),
 ])
 def test_more_words_that_decide(request_text, chosen, want):
     assert cues.settle(request_text, chosen) == want

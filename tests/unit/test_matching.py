@@ -62,3 +62,16 @@ def test_a_language_named_for_its_script_points_at_the_titles_in_that_script():
     assert matching.in_named_script(["学习中文", "Walk"], "the japanese one") == [0]     # no kana: Chinese characters
     todos = [todo(f"t{i}", f"Task {i}") for i in range(30)] + [todo("r", "Купить молоко")]
     assert [t.id for t in matching.shortlist(todos, "the russian one", most=60)] == ["r"]
+
+
+def test_a_to_do_named_by_its_place_in_the_list():
+    titles = [f"Title {i}" for i in range(8)]
+    assert matching.named_position("complete the second item on my list", titles) == 1
+    assert matching.named_position("delete the last one", titles) == 7
+    assert matching.named_position("mark task 3 done", titles) == 2
+    assert matching.named_position("tick #2", titles) == 1
+    assert matching.named_position("Lösche die zweite Aufgabe", titles) == 1
+    assert matching.named_position("item 12", titles) is None                   # no such place
+    assert matching.named_position("the first thing tomorrow", titles) is None   # an idiom
+    assert matching.named_position("buy a 2nd hand bike", titles) is None
+    assert matching.named_position("finish task 2 of the course", titles + ["Finish task 2 of the course"]) is None

@@ -116,6 +116,10 @@ MARK_DONE_ABROAD = re.compile(r"^(marque|marquer|markiere|markier|marca|marcar|s
 UNDO_A_TICK = re.compile(r"\b(accident\w*|by mistake|mistaken\w*|wrongly|shouldn'?t have|didn'?t mean to)\b.*"
                          r"\b(tick|check|mark|complet|done|finish)|\b(tick|check|mark|complet|done|finish)\w*\b.*"
                          r"\b(by accident|by mistake|accidentally)\b|\b(undo|untick|uncheck|unmark)\b")
+MARK_WORDS = frozenset("ticked checked crossed marked due".split())
+STATUS_STEMS = ("finished", "completed", "remaining", "pending", "outstanding", "unfinished")
+NEVER_TICKED = re.compile(r"\b(never|not|n't|n’t|isnt|wasnt|hasnt)\s+(got\s+|get\s+|been\s+|yet\s+)?(ticked|checked|marked"
+                          r"|crossed)\b")    # "I picked it up on Monday, it just never got ticked"
 OVERRIDE = re.compile(r"^(please\s+)?(ignore|disregard|forget|override)\b.*\b(instructions|rules|prompt|programming)\b"
                       r"|\b(system prompt|developer mode|jailbreak)\b"    # talking to the model, not the list
                       r"|\b(from now on|pretend|forget)\b[^.!?]*\b(you are|you're|youre|you’re|to be)\s+(a|an|my)\b"
@@ -132,10 +136,11 @@ CLEARING = re.compile(r"\b(remove|clear|drop|delete|erase|take off|unset|without
                       r"fecha|data|échéance)\b|\b(undated|no due date|no deadline)\b")
 LIST_WORDS = frozenset("""list to-do to-dos todo todos task tasks items item everything plate agenda
 liste lista aufgabe aufgaben tâche tâches tarea tareas compito compiti tarefa tarefas taak taken
-lijst""".split())
+lijst uppgift uppgifter zadanie zadania zadań""".split())
 HERE = frozenset("here these those this them thing things hier ici aquí aqui qui".split())  # "… thing here?"
 PERSON_WORDS = frozenset("""i i'm im my me mine myself we our us ich mein meine meinen meiner mir mich
-je j moi mon ma mes yo mi mis me io mio mia miei mie eu meu minha meus minhas ik mijn""".split())
+je j moi mon ma mes yo mi mis me io mio mia miei mie eu meu minha meus minhas ik mijn jag mig min mina
+mam moje moich""".split())
 
 
 SENTENCES = re.compile(r"(?<=[.!?…])\s+|\.\.+\s*|\s+[-–—]+\s+|,\s+(?=(?:can|could|would|will) you\b|please\b)")
@@ -218,6 +223,8 @@ def settle(request, values):
         return {"tool": "answer"}   # "describe what kind of stuff is on my list"
     if tool == "count" and _says_overdue(text):
         return {"tool": "list", "filter": "overdue"}   # count knows open/done/all; "how many am I behind on"
+    if tool == "count" and not _names_the_list(text, words):
+        return {"tool": "decline"}   # "Wie viele Einwohner hat Berlin?" counts nothing on the list
     if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS | HERE) & words \
             and not _names_time(text):
         return {"tool": "decline"}
@@ -239,7 +246,7 @@ def settle(request, values):
         return {"tool": "duplicates"}   # "scan the list for tasks I wrote down more than one time"
     if tool == "complete" and UNDO_A_TICK.search(text):
         return {**values, "tool": "reopen"}     # "I ticked off the router by accident, undo that"
-    if tool == "reopen" and _asks_to_mark_done(text):
+    if tool == "reopen" and (_asks_to_mark_done(text) or NEVER_TICKED.search(text)):
         return {**values, "tool": "complete"}   # "…I forgot it all day. Anyway, can you mark it as done?"
     if tool == "list" and values.get("filter") in STATUS_WORDS and _asks_quantity(text):
         values, tool = {"tool": "count", "status": values["filter"]}, "count"
@@ -325,6 +332,15 @@ def _says_overdue(text):
 def _asks_quantity(text):
     return bool(QUANTITY.search(text)) or any(word_matches(w, "count") and w not in NOT_COUNT
                                               for w in words_of(text))
+
+
+def _names_the_list(text, words):
+    """Whether the words name the person, the list, a status or a time, slips allowed ("how mny
+    are finshed")."""
+    if (PERSON_WORDS | LIST_WORDS | HERE | OPEN_WORDS | DONE_WORDS | ALL_WORDS | MARK_WORDS) & words \
+            or re.search(r"\bto-?dos?\b", text):     # words_of splits "to-dos"
+        return True
+    return _names_time(text) or any(word_matches(w, s) for w in words if len(w) >= 5 for s in STATUS_STEMS)
 
 
 def _names_time(text):

@@ -7,6 +7,7 @@ words of four letters or more), or differ by one typo (two for long words; in fo
 letter). Loose similarity ratios matched
 "printer" to "print" and "stamps" to "stems"; edit distance with a length rule does not.
 """
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -57,6 +58,29 @@ def in_named_script(titles, request):
     if "KANA" in named and not any("KANA" in scripts_of(titles[i]) for i in found):
         found = [i for i, title in enumerate(titles) if named & scripts_of(title) or "HAN" in scripts_of(title)]
     return found
+
+
+ORDINALS = {**dict.fromkeys("first 1st erste ersten premier première premiere primero primera primo prima eerste".split(), 1),
+            **dict.fromkeys("second 2nd zweite zweiten deuxième deuxieme segundo segunda secondo seconda tweede".split(), 2),
+            **dict.fromkeys("third 3rd dritte dritten troisième troisieme tercero tercera terzo terza derde".split(), 3),
+            **dict.fromkeys("fourth 4th vierte vierten quatrième quatrieme cuarto cuarta quarto quarta vierde".split(), 4),
+            **dict.fromkeys("fifth 5th fünfte fünften cinquième cinquieme quinto quinta vijfde".split(), 5),
+            **dict.fromkeys("last letzte letzten dernier dernière derniere último última ultimo ultima laatste".split(), -1)}
+PLACE = re.compile(r"\b(" + "|".join(sorted(ORDINALS, key=len, reverse=True)) + r")\s+(one|item|task|to-?do|entry|"
+                   r"eintrag|aufgabe|punkt|élément|tâche|tarea|elemento|compito|tarefa|taak)\b"
+                   r"|(?<!\w)(item|task|entry|number|no\.|nr\.|#)\s*(\d{1,2})\b")
+
+
+def named_position(request, titles):
+    """The index of the to-do the request names by its place in the list ("the second item",
+    "the last one", "task 3", "#2"), or None; a 135M model cannot count, Python can. Not when a
+    title holds those words ("Finish task 2 of the course")."""
+    match = PLACE.search(" ".join(str(request).casefold().split()))
+    if match is None or any(match.group(0) in " ".join(str(t).casefold().split()) for t in titles):
+        return None
+    place = ORDINALS[match.group(1)] if match.group(1) else int(match.group(4))
+    index = len(titles) - 1 if place == -1 else place - 1
+    return index if 0 <= index < len(titles) else None
 
 
 def stem(word):

@@ -169,6 +169,9 @@ async def _target(engine, request, call, tool, todos, today, timings):
     timings["model_steps"] += pick.model_steps
     values = {**call.values, "request": request}
     target = pick.values["target"]
+    place = matching.named_position(naming, [t.title for t in todos])
+    if place is not None:      # "complete the second item on my list": the list's own order
+        return actions.target_reply(tool, values, todos[place].title, todos, today)
     if target == tools.NO_TARGET:
         target = _plainly_named(naming, shown) or target
     return actions.target_reply(tool, values, target, shown, today)
