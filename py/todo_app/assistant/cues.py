@@ -45,7 +45,9 @@ WRITE_VERBS = {"uncomplete": "reopen", "add": "add", "ad": "add", "delete": "del
 MOVE_VERBS = {"move": "set_due", "reschedule": "set_due", "postpone": "set_due", "push": "set_due",
               "verschiebe": "set_due", "déplace": "set_due", "mueve": "set_due", "sposta": "set_due",
               "verplaats": "set_due"}
-READ_VERBS = {"count": "count", "search": "search", "find": "search", "list": "list", "show": "list"}
+READ_VERBS = {"count": "count", "search": "search", "find": "search", "list": "list", "show": "list",
+              "zeige": "list", "zeig": "list", "montre": "list", "affiche": "list", "muestra": "list",
+              "mostra": "list", "mostre": "list", "toon": "list", "visa": "list", "pokaż": "list"}
 NOT_THE_VERBS_TOOL = frozenset("due deadline date reminder list overview summary".split())  # "add a due date", "complete list"
 READ_TOOLS = ("count", "list", "search", "duplicates", "answer")
 WRITE_TOOLS = ("add", "complete", "reopen", "delete", "rename", "set_due")
@@ -53,6 +55,7 @@ WRITE_TOOLS = ("add", "complete", "reopen", "delete", "rename", "set_due")
 # at the start of a clause only: "…, actually make it Friday", not "have I actually finished it?"
 SELF_CORRECTION = re.compile(r"(?:^|[,;:.!?—–-]\s*|\bno,?\s+)(i mean|actually|wait|sorry|rather|instead|scratch that"
                              r"|warte|eigentlich|attends|en fait|espera|aspetta|anzi|wacht|eigenlijk|na verdade)\b")
+INSTEAD = re.compile(r"\b(don't|dont|don’t|do not|no need to)\b[^.;!?]*?[,;]\s*(?:just|but|rather)\s+(.*)$")
 YES_NO = re.compile(r"^(is|are|was|were|did|does|do|have|has|had|ist|sind|hab|habe|hast|est-ce|ai-je|"
                     r"as-tu|he|ha|ho|hai|já|heb)\b(?!\s+(you|u|it)\b).*\?\s*$")   # not "do you mind …?"
 WH_QUESTION = re.compile(r"^(what|what's|whats|which|when|where|how|who|anything|any)\b|\?\s*$")
@@ -68,16 +71,18 @@ hechos hecha hechas terminado terminados terminada terminadas completado complet
 completadas fatto fatti fatta fatte completato completati finito finiti finita finite feito feitos
 feita feitas concluído concluídos concluída concluídas klaar gedaan afgerond voltooid afgevinkt
 afgestreept abgehakt abgehakte abgehakten coché cochée cochés cochées tachado tachados tachada tachadas
-spuntato spuntati spuntata spuntate riscado riscados riscada riscadas""".split())
+spuntato spuntati spuntata spuntate riscado riscados riscada riscadas klarat klara avklarade färdiga gjort
+gjorda""".split())
 OPEN_WORDS = frozenset("""open undone unfinished pending remaining left unchecked unticked outstanding
 offen übrig ausstehend unerledigt reste restent restantes restant pendiente pendientes quedan queda
 faltan aperto aperti aperta aperte rimasti rimaste restano mancano pendente pendentes faltam abertos
-abertas openstaand resterend""".split())
+abertas openstaand resterend kvar""".split())
 NEGATIONS = frozenset("not t yet never nicht pas no non niet".split())   # "aren't" is "aren", "t"
 STILL_TO = frozenset("be get".split())     # "what's left to be done" names the open ones
 EITHER = re.compile(r"\b(done|finished|completed|ticked|checked)\s+(or|and)\s+(not|undone|open)\b")
 ALL_WORDS = frozenset("""all every everything whole entire total both including incl included inclusive too
-altogether done finished completed ticked alle alles gesamt tout tous toutes todas tutto tutti tutte""".split())
+altogether done finished completed ticked alle alles gesamt tout tous toutes todas tutto tutti tutte
+wszystkie wszystko alla allt""".split())
 PLAIN_ALL = ALL_WORDS - DONE_WORDS   # words for all that name no status ("done or not" names both)
 WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bwithin\s+(a|one)\s+week\b"
                         r"|\bthis\s+(coming\s+)?week\b|\bcoming\s+week\b|\bweek ahead\b|\besta semana\b|\bdiese[rn]? woche\b"
@@ -107,9 +112,10 @@ WHICH_OF = re.compile(r"^(which|what)\s+(of\s+(my|these|the|those)\s+)?((open|un
 NOT_A_JUDGEMENT = re.compile(r"\b(due|overdue|late|done|finished|completed|open|pending|today|tomorrow|week|mention\w*"
                              r"|contain\w*|about|say|says|called|named|with|listed|twice|duplicat\w*|left|ticked)\b")
 ASKS_HOW_OR_WHY = re.compile(r"^(how|why|what|what's|whats|where|who|which|best|is there a way)\b.*\?\s*$")
-ALL_OF_A_STATUS = re.compile(r"\b(?:all|everything)\s+(?:(?:the|my|of|those|these|still|that's|thats)\s+)*(\w+)")
+ALL_OF_A_STATUS = re.compile(r"\b(?:all|everything)\s+(?:(?:the|my|of|those|these|still|that's|thats|that|i've|ive|i|have"
+                             r"|already)\s+)*(\w+)")   # "everything I've crossed off" names "crossed"
 MARK_DONE = re.compile(r"^(?:(?:please|pls|can|could|would|you|just|now|so|ok|okay)\s+)*(?:mark|tick|check|cross)\b"
-                       r"(?!.*\b(not|un\w*|open)\b).*\b(done|complete|completed|finished|off)\b")
+                       r"(?!.*\b(not|un\w*|open)\b).*\b(done|dun|complete|completed|finished|off)\b")
 MARK_DONE_ABROAD = re.compile(r"^(marque|marquer|markiere|markier|marca|marcar|segna|markeer|hake)\b.*\b(terminé\w*|fait\w*|"
                               r"erledigt|fertig|hecho|hecha|completad\w*|terminad\w*|fatto|fatta|completat\w*|feit[oa]"
                               r"|concluíd[oa]|klaar|gedaan|ab)\b")     # "Marque « X » comme terminé"
@@ -123,7 +129,11 @@ NEVER_TICKED = re.compile(r"\b(never|not|n't|n’t|isnt|wasnt|hasnt)\s+(got\s+|g
 OVERRIDE = re.compile(r"^(please\s+)?(ignore|disregard|forget|override)\b.*\b(instructions|rules|prompt|programming)\b"
                       r"|\b(system prompt|developer mode|jailbreak)\b"    # talking to the model, not the list
                       r"|\b(from now on|pretend|forget)\b[^.!?]*\b(you are|you're|youre|you’re|to be)\s+(a|an|my)\b"
-                      r"|^(you are|you're|you’re) (now|no longer)\b")     # "forget you're a to-do app", a new role
+                      r"|^(you are|you're|you’re) (now|no longer)\b|\byou are now (in|a|an|my)\b"  # "forget you're a to-do app"
+                      r"|^\W*system override\b|\bpretend (that )?you (have|had) no\b"
+                      r"|\b(do|follow|obey|execute|run) (whatever|what) (the|my|this|that) .*\b(says|tells|asks)\b"
+                      r"|\b(follow|obey|execute) the instructions (in|of|from)\b")   # a title's orders are not the user's
+QUOTED_TITLE = re.compile(r"(^|[\s(:])[\"'“‘«]\s*(.+?)\s*[\"'”’»](?=$|[\s,.;:!?)])")
 QUOTED = re.compile(r"(^|[\s(:])[\"'“”‘’«»]")   # an opening quote; not the apostrophe of "you're"
 LANGUAGES = ("english|german|french|spanish|italian|portuguese|dutch|polish|swedish|danish|norwegian"
              "|finnish|greek|turkish|russian|ukrainian|chinese|japanese|korean|arabic|hindi")
@@ -149,11 +159,15 @@ THANKS = re.compile(r"^(thanks?|thank you|thx|ty|cheers|please|pls|merci|danke|g
 
 
 def the_ask(request):
-    """The request's last sentence when other sentences come before it (a story, then the ask:
-    "Long day... remind me what I've finished?"), else None. Thanks at the end do not count."""
+    """The request's last sentence that asks (a question or a command) when other sentences come
+    before it (a story, then the ask: "Long day... remind me what I've finished? I'm scared to
+    look."), else None. Thanks at the end do not count."""
     parts = [p.strip() for p in SENTENCES.split(str(request)) if p and p.strip(" .!?…-–—")]
     parts = [p for p in parts if not THANKS.match(p.casefold())]
-    return parts[-1] if len(parts) >= 2 and len(words_of(parts[-1])) >= 2 else None
+    if len(parts) < 2:
+        return None
+    ask = next((p for p in reversed(parts) if p.endswith("?") or leading_verb(p) is not None), parts[-1])
+    return ask if len(words_of(ask)) >= 2 else None
 
 
 def leading_verb(request, verbs=None):
@@ -176,6 +190,10 @@ def decisive_verb(request, tool):
         after = SELF_CORRECTION.split(text)[-1]
         verb = leading_verb(" ".join(w for w in words_of(after) if w != "no"), {**WRITE_VERBS, **MOVE_VERBS})
         return verb if verb is not None and verb != tool else None
+    instead = INSTEAD.search(text)    # "don't tick it off, just push it to the 1st": what it asks instead
+    if instead and leading_verb(instead.group(2), {**WRITE_VERBS, **MOVE_VERBS}) is not None:
+        verb = leading_verb(instead.group(2), {**WRITE_VERBS, **MOVE_VERBS})
+        return verb if verb != tool else None
     verb = leading_verb(request, {**WRITE_VERBS, **MOVE_VERBS})
     if verb == "set_due" and _statuses_named(text):
         return None        # "move it to done" is not a date
@@ -250,10 +268,24 @@ def settle(request, values):
         return {**values, "tool": "complete"}   # "…I forgot it all day. Anyway, can you mark it as done?"
     if tool == "list" and values.get("filter") in STATUS_WORDS and _asks_quantity(text):
         values, tool = {"tool": "count", "status": values["filter"]}, "count"
+    elif tool == "list" and values.get("filter") == "overdue" and _asks_quantity(text) \
+            and len(_statuses_named(text)) == 1 and not _says_overdue(text):
+        values, tool = {"tool": "count", "status": _statuses_named(text).pop()}, "count"   # "how many are still open?"
+    corrected = _corrected_title(request) if tool in ("add", "rename") else None
+    if corrected:
+        values = {**values, "title": corrected}    # "add 'buy eggs', sorry I mean 'buy oat milk'"
     key = {"count": "status", "list": "filter"}.get(tool)
     if key:
         values = {**values, key: _filter_as_requested(values.get(key), text, words, tool)}
     return values
+
+
+def _corrected_title(request):
+    """The quoted title after a self-correction ("add 'buy eggs', sorry I mean 'buy oat milk'")."""
+    text = " ".join(str(request).split())
+    at = [m.end() for m in SELF_CORRECTION.finditer(text.casefold())]
+    quoted = QUOTED_TITLE.search(text[at[-1]:]) if at else None
+    return quoted.group(2).strip() if quoted else None
 
 
 def _filter_as_requested(chosen, text, words, tool):
