@@ -179,12 +179,17 @@ async def _target(engine, request, call, tool, todos, today, timings):
 
 def _names_a_todo(request, todos, most_words=5):
     """The words of a short request declined as off-topic that name to-dos on the list ("car
-    stuff", "the tax thing?"), else None: a person naming their own to-do is asking about it."""
+    stuff", "the tax thing?"), else None: a person naming their own to-do is asking about it. Not
+    a request to do the to-do itself, a quote, a translation or a sum."""
     text = " ".join(str(request).casefold().split())
-    if len(matching.words_of(text)) > most_words or cues.OVERRIDE.search(text):
+    words = matching.words_of(text)
+    if len(words) > most_words or cues.OVERRIDE.search(text) or cues.QUOTED.search(text) \
+            or cues.TRANSLATE.search(text):
         return None
     titles = [matching.words_of(t.title) for t in todos]
-    named = [w for w in matching.content_words(text) if any(matching.matches_any(w, t) for t in titles)]
+    if any(t and matching.word_matches(words[0], t[0]) for t in titles):
+        return None      # "call the dentist for me": asks the app to do the to-do, which it cannot
+    named = [w for w in matching.content_words(text) if w.isalpha() and any(matching.matches_any(w, t) for t in titles)]
     return " ".join(named) or None
 
 
