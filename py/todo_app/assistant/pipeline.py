@@ -10,7 +10,7 @@ computes every fact and every date (tools.py, actions.py, dates.py).
 import math
 import time
 
-from . import actions, answers, cues, grounding, matching, read_dates, tools
+from . import actions, answers, cue_words, cues, grounding, matching, read_dates, tools
 
 UNSURE_RATIO = 2.0   # unsure when the best tool is less than twice as likely as the second
 FOCUS_SURE = 0.9     # the ask alone decides the tool when the model gives it at least this
@@ -183,8 +183,8 @@ def _names_a_todo(request, todos, most_words=5):
     a request to do the to-do itself, a quote, a translation or a sum."""
     text = " ".join(str(request).casefold().split())
     words = matching.words_of(text)
-    if len(words) > most_words or cues.OVERRIDE.search(text) or cues.QUOTED.search(text) \
-            or cues.TRANSLATE.search(text):
+    if len(words) > most_words or cue_words.OVERRIDE.search(text) or cue_words.QUOTED.search(text) \
+            or cue_words.TRANSLATE.search(text):
         return None
     titles = [matching.words_of(t.title) for t in todos]
     if any(t and matching.word_matches(words[0], t[0]) for t in titles):

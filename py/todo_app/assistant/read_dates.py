@@ -12,7 +12,7 @@ import datetime as _dt
 import re
 
 from . import dates
-from .cues import SELF_CORRECTION
+from .cue_words import SELF_CORRECTION
 from .matching import word_matches, words_of
 
 MONTH_NAMES = {  # every language people write to the app in, lowercase
