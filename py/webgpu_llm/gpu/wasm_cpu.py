@@ -96,7 +96,6 @@ class WasmCpuDevice:
     is_cpu = True        # Model builds the CPU kernel set; no WebGPU adapter is involved
     is_fallback = False
     has_f16 = False
-    has_subgroups = False
     int8_kv_cache = True  # the KV cache's rows are int8 here (kv_cache.py, cpu_kv.c)
 
     def __init__(self, runtime):
