@@ -3,6 +3,8 @@
 Every browser context any test opens is watched for Content-Security-Policy violations (see
 csp_watch.py); a test that caused one fails, unless it takes them with the `csp_violations` fixture.
 """
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -15,6 +17,20 @@ CHROMIUM = "/usr/bin/chromium"
 QUIET = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run", "--disable-quic"]
 WEBGPU = ["--enable-unsafe-webgpu"]
+
+
+# A renderer crash while the page boots ("Page crashed") happened about once in 150 boots in
+# clean-clone CI runs (each time in a different test, never when the test ran alone, and never in
+# 27 boots in a loop, quiet or loaded), leaving no message. Such a test runs once more, and the
+# summary says so (RERUN); an assertion that fails is never rerun.
+CRASHED = ["Page crashed", "Target crashed"]
+
+
+def pytest_collection_modifyitems(items):
+    here = str(Path(__file__).parent)
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=CRASHED))
 
 
 @pytest.fixture(scope="session")
