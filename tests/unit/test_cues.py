@@ -185,6 +185,8 @@ def test_none_gives_way_to_the_one_title_the_request_plainly_names():
     assert _plainly_named(naming, twins) is None                         # two titles as close: not plain
     assert _plainly_named("mark the max one as done", shown) == "Call the vet about Max"   # its only word
     assert _plainly_named("tick off buy bread", [todo("a", "Buy milk"), todo("b", "Walk")]) is None
+    assert _plainly_named("apaga a tarefa do passaporte, por favor",
+                          [todo("a", "Renew passport"), todo("b", "Buy milk")]) == "Renew passport"   # a long word
     foreign = [todo("a", "Acheter du pain"), todo("b", "寿司を買う"), todo("c", "Купить молоко")]
     assert _plainly_named("mark the Japanese one as done", foreign) == "寿司を買う"
     assert _plainly_named("delete the Russian milk task", foreign) == "Купить молоко"
@@ -337,9 +339,31 @@ def test_a_short_request_naming_a_todo_is_a_lookup_not_off_topic():
      {"tool": "list", "filter": "open"}),    # the real request stands
     ("add 'buy eggs', sorry I mean 'buy oat milk'", {"tool": "add", "title": "buy eggs", "due": "none"},
      {"tool": "add", "title": "buy oat milk", "due": "none"}),
+    ("how mnay r still opne", {"tool": "count", "status": "open"}, {"tool": "count", "status": "open"}),
+    ("how many tasks are done, and then show me the open ones", {"tool": "count", "status": "all"},
+     {"tool": "count", "status": "done"}),
+    ("Busy month, got nothing done. Before I spiral: how many things do I still have open? be honest",
+     {"tool": "count", "status": "all"}, {"tool": "count", "status": "open"}),
+    ("I've never used a to-do list. How would you suggest I start filling this one?", {"tool": "add"},
+     {"tool": "answer"}),
+    ("what's on my plate between now and Sunday", {"tool": "list", "filter": "sunday"}, {"tool": "list", "filter": "week"}),
 ])
 def test_more_words_that_decide(request_text, chosen, want):
     assert cues.settle(request_text, chosen) == want
+
+
+
+@pytest.mark.parametrize("request_text, chosen, want", [
+    ("I need to descale the coffee machine at some point, put it down", "delete", "add"),
+    ("New task - book the MOT. Deadline the 15th of December.", "set_due", "add"),
+    ("Anna's present: it's for Anne-Marie, fix the name on it", "reopen", "rename"),
+    ("Acheter du pain -> Acheter des croissants", "delete", "rename"),
+    ("can the vet one say vet appointment for Luna AND Max", "decline", "rename"),
+    ("Ho chiamato la banca, segnala come fatto", "decline", "complete"),
+    ("buy stamps due date -> Jan 4", "set_due", None),         # an arrow to a date moves it
+])
+def test_a_phrase_names_the_write_tool(request_text, chosen, want):
+    assert cues.decisive_verb(request_text, chosen) == want
 
 
 def test_the_ask_is_the_last_sentence_that_asks():
@@ -353,3 +377,10 @@ def test_what_a_dont_asks_instead_decides():
     request = "I haven't submitted the tax return yet so don't tick it off, just push it to the 1st of February"
     assert cues.decisive_verb(request, "reopen") == "set_due"
     assert cues.decisive_verb("don't delete it, just move it to friday", "set_due") is None
+
+
+def test_a_title_quoted_word_for_word_is_the_target():
+    from todo_app.assistant.pipeline import _quoted_title
+    todos = [todo("a", "Read the contract"), todo("b", "Call the bank")]
+    assert _quoted_title("make 'call the bank' read", todos) == "Call the bank"
+    assert _quoted_title("make 'call the bankers' read", todos) is None

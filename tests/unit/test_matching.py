@@ -12,7 +12,7 @@ def todo(id_, title):
 @pytest.mark.parametrize("word, other", [
     ("booked", "book"), ("taxes", "tax"), ("groceries", "grocery"), ("calling", "call"),
     ("print", "printer"), ("dentsit", "dentist"), ("apointment", "appointment"),
-    ("recieve", "receive"), ("Über".casefold(), "über")])
+    ("recieve", "receive"), ("Über".casefold(), "über"), ("jürgenie", "jürgen"), ("cafe", "café")])
 def test_words_that_name_the_same_thing_match(word, other):
     assert matching.word_matches(word, other)
 

@@ -18,7 +18,7 @@ WRITE_VERBS = {"uncomplete": "reopen", "add": "add", "ad": "add", "delete": "del
                "renombra": "rename", "rinomina": "rename", "hernoem": "rename"}
 MOVE_VERBS = {"move": "set_due", "reschedule": "set_due", "postpone": "set_due", "push": "set_due",
               "verschiebe": "set_due", "déplace": "set_due", "mueve": "set_due", "sposta": "set_due",
-              "verplaats": "set_due"}
+              "verplaats": "set_due", "mova": "set_due", "flytta": "set_due"}
 READ_VERBS = {"count": "count", "search": "search", "find": "search", "list": "list", "show": "list",
               "zeige": "list", "zeig": "list", "montre": "list", "affiche": "list", "muestra": "list",
               "mostra": "list", "mostre": "list", "toon": "list", "visa": "list", "pokaż": "list"}
@@ -61,7 +61,8 @@ PLAIN_ALL = ALL_WORDS - DONE_WORDS   # words for all that name no status ("done 
 WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bwithin\s+(a|one)\s+week\b"
                         r"|\bthis\s+(coming\s+)?week\b|\bcoming\s+week\b|\bweek ahead\b|\besta semana\b|\bdiese[rn]? woche\b"
                         r"|\bcette semaine\b|\bquesta settimana\b|\b(n)?essa semana\b|\bnesta semana\b|\bdeze week\b"
-                        r"|\bdenna vecka\b")
+                        r"|\bdenna vecka\b|\b(between now and|from now (un)?till?|(from )?today (un)?till?|now (un)?till?)\s+"
+                        r"(the weekend|the end of the week|this weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its |their |my )?deadlin\w*|missed (the |its |their |my )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
                      r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen)\b")
 DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
@@ -90,14 +91,15 @@ ALL_OF_A_STATUS = re.compile(r"\b(?:all|everything)\s+(?:(?:the|my|of|those|thes
                              r"|already)\s+)*(\w+)")   # "everything I've crossed off" names "crossed"
 MARK_DONE = re.compile(r"^(?:(?:please|pls|can|could|would|you|just|now|so|ok|okay)\s+)*(?:mark|tick|check|cross)\b"
                        r"(?!.*\b(not|un\w*|open)\b).*\b(done|dun|complete|completed|finished|off)\b")
-MARK_DONE_ABROAD = re.compile(r"^(marque|marquer|markiere|markier|marca|marcar|segna|markeer|hake)\b.*\b(terminé\w*|fait\w*|"
+MARK_DONE_ABROAD = re.compile(r"(^|[,.;:!]\s*)(marque|marquer|markiere|markier|marca|marcar|segna|segnala|markeer|hake)\b.*\b(terminé\w*|fait\w*|"
                               r"erledigt|fertig|hecho|hecha|completad\w*|terminad\w*|fatto|fatta|completat\w*|feit[oa]"
                               r"|concluíd[oa]|klaar|gedaan|ab)\b")     # "Marque « X » comme terminé"
 UNDO_A_TICK = re.compile(r"\b(accident\w*|by mistake|mistaken\w*|wrongly|shouldn'?t have|didn'?t mean to)\b.*"
                          r"\b(tick|check|mark|complet|done|finish)|\b(tick|check|mark|complet|done|finish)\w*\b.*"
                          r"\b(by accident|by mistake|accidentally)\b|\b(undo|untick|uncheck|unmark)\b")
 MARK_WORDS = frozenset("ticked checked crossed marked due".split())
-STATUS_STEMS = ("finished", "completed", "remaining", "pending", "outstanding", "unfinished")
+STATUS_STEMS = ("finished", "completed", "remaining", "pending", "outstanding", "unfinished", "open", "done",
+                "left", "still", "overdue", "task", "tasks", "todo", "todos", "items", "list")
 NEVER_TICKED = re.compile(r"\b(never|not|n't|n’t|isnt|wasnt|hasnt)\s+(got\s+|get\s+|been\s+|yet\s+)?(ticked|checked|marked"
                           r"|crossed)\b")    # "I picked it up on Monday, it just never got ticked"
 OVERRIDE = re.compile(r"^(please\s+)?(ignore|disregard|forget|override)\b.*\b(instructions|rules|prompt|programming)\b"
@@ -132,3 +134,11 @@ THANKS = re.compile(r"^(thanks?|thank you|thx|ty|cheers|please|pls|merci|danke|g
 
 GREETINGS = frozenset("hi hello hey yo thanks thank thx ty help bye ok okay hallo salut bonjour hola ciao "
                       "olá oi hoi danke merci gracias grazie obrigado".split())
+# Phrases that name a write tool without its verb first: "…, put it down", "New task - book the
+# MOT", "Acheter du pain -> Acheter des croissants", "fix the name on it", "make X read Y".
+ADD_PHRASE = re.compile(r"\b(put|write|note|jot|set)\s+(it|that|this)\s+down\b|^(new|another)\s+(task|to-?do|item|reminder)\b")
+ARROW = re.compile(r"\s(?:->|→|=>)\s+(.*)$")     # "A -> B": a new title, unless B is a date
+RENAME_PHRASE = re.compile(r"\b(fix|update|change|correct)\s+the\s+(name|wording|title|text|spelling)\b"
+                           r"|\b(make|can|could)\s+.{1,60}\s(read|say)\s+\S")
+# Two requests in one ("how many are done, and then show me the open ones"): the first decides.
+NEXT_INTENT = re.compile(r",?\s+(?:and then|and also|and after that|then)\s+")

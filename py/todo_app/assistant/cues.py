@@ -41,7 +41,7 @@ from .cue_words import (FILLER, WRITE_VERBS, MOVE_VERBS, READ_VERBS, NOT_THE_VER
     DATE_HINT, DUPLICATE_WORDS, REPEATS, REPETITION, WHICH_OF, NOT_A_JUDGEMENT, ASKS_HOW_OR_WHY,
     ALL_OF_A_STATUS, MARK_DONE, MARK_DONE_ABROAD, UNDO_A_TICK, MARK_WORDS, STATUS_STEMS,
     NEVER_TICKED, OVERRIDE, QUOTED_TITLE, QUOTED, TRANSLATE, IN_LANGUAGE, CLEARING, LIST_WORDS,
-    HERE, PERSON_WORDS, SENTENCES, THANKS, GREETINGS)
+    HERE, PERSON_WORDS, SENTENCES, THANKS, GREETINGS, ADD_PHRASE, RENAME_PHRASE, NEXT_INTENT, ARROW)
 from .matching import word_matches, words_of
 
 
@@ -77,6 +77,9 @@ def decisive_verb(request, tool):
         after = SELF_CORRECTION.split(text)[-1]
         verb = leading_verb(" ".join(w for w in words_of(after) if w != "no"), {**WRITE_VERBS, **MOVE_VERBS})
         return verb if verb is not None and verb != tool else None
+    phrased = _phrased_tool(text)
+    if phrased is not None:
+        return phrased if phrased != tool else None
     instead = INSTEAD.search(text)    # "don't tick it off, just push it to the 1st": what it asks instead
     if instead and leading_verb(instead.group(2), {**WRITE_VERBS, **MOVE_VERBS}) is not None:
         verb = leading_verb(instead.group(2), {**WRITE_VERBS, **MOVE_VERBS})
@@ -85,6 +88,20 @@ def decisive_verb(request, tool):
     if verb == "set_due" and _statuses_named(text):
         return None        # "move it to done" is not a date
     return verb if verb is not None and verb != tool else None
+
+
+def _phrased_tool(text):
+    """The write tool a phrase names where no verb comes first ("…, put it down": add; "A -> B",
+    "fix the name on it": rename; "…, segna come fatto": complete)."""
+    if ADD_PHRASE.search(text):
+        return "add"
+    arrow = ARROW.search(text)
+    if RENAME_PHRASE.search(text) or (arrow and not DATE_HINT.search(arrow.group(1))
+                                      and not re.search(r"\b(due|date|deadline)\b", text)):
+        return "rename"
+    if MARK_DONE_ABROAD.search(text):
+        return "complete"
+    return None
 
 
 def tie_break(request, choices):
@@ -137,7 +154,8 @@ def settle(request, values):
         return {"tool": "answer"}    # "which of my open tasks need me to go to a shop?"
     if tool == "duplicates" and not REPETITION.search(text) and WH_QUESTION.search(text):
         return {"tool": "answer"}    # "which of my tasks involve other people?" names no repeat
-    if tool in WRITE_TOOLS and ASKS_HOW_OR_WHY.search(text) and leading_verb(text, WRITE_VERBS) is None:
+    asks = " ".join((the_ask(text) or text).split())
+    if tool in WRITE_TOOLS and ASKS_HOW_OR_WHY.search(asks) and leading_verb(asks, WRITE_VERBS) is None:
         # a how/what/why question asks, it does not command: "best way to get a stain out of a rug?"
         return {"tool": "answer"} if (PERSON_WORDS | LIST_WORDS) & words else {"tool": "decline"}
     if tool in WRITE_TOOLS and YES_NO.search(text):
@@ -162,8 +180,11 @@ def settle(request, values):
     if corrected:
         values = {**values, "title": corrected}    # "add 'buy eggs', sorry I mean 'buy oat milk'"
     key = {"count": "status", "list": "filter"}.get(tool)
-    if key:
-        values = {**values, key: _filter_as_requested(values.get(key), text, words, tool)}
+    if key:     # the ask after a story, the first of two requests, names the status
+        ask = the_ask(text)
+        asks = ask is not None and (ask.endswith("?") or leading_verb(ask) is not None)
+        asked = NEXT_INTENT.split(ask if asks else text)[0]
+        values = {**values, key: _filter_as_requested(values.get(key), asked, set(words_of(asked)), tool)}
     return values
 
 
@@ -255,7 +276,7 @@ def _names_the_list(text, words):
     if (PERSON_WORDS | LIST_WORDS | HERE | OPEN_WORDS | DONE_WORDS | ALL_WORDS | MARK_WORDS) & words \
             or re.search(r"\bto-?dos?\b", text):     # words_of splits "to-dos"
         return True
-    return _names_time(text) or any(word_matches(w, s) for w in words if len(w) >= 5 for s in STATUS_STEMS)
+    return _names_time(text) or any(word_matches(w, s) for w in words if len(w) >= 4 for s in STATUS_STEMS)
 
 
 def _names_time(text):

@@ -32,6 +32,7 @@ SCRIPT_OF_LANGUAGE = {
     "DEVANAGARI": "hindi nepali marathi",
 }
 LANGUAGE_SCRIPT = {word: script for script, words in SCRIPT_OF_LANGUAGE.items() for word in words.split()}
+INFLECTIONS = frozenset("s es e ie a u y i em om owi ach ami ów ą ę n".split())   # case endings, not "er"
 SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
 SHORTLIST = 10          # most relevant to-dos shown in phase 2 of a long list
 SHORTLIST_FROM = 8      # lists shorter than this are always shown whole
@@ -128,6 +129,8 @@ def word_matches(word, other):
         return True
     if len(word) >= 4 and other.startswith(word):  # a word typed in part: "print" finds "printer"
         return True
+    if len(other) >= 5 and word.startswith(other) and word[len(other):] in INFLECTIONS:
+        return True    # an inflected form: "Jürgenie" names "Jürgen" (not "printer" "print")
     shorter = min(len(word), len(other))
     if shorter < 4:
         return False

@@ -172,9 +172,23 @@ async def _target(engine, request, call, tool, todos, today, timings):
     place = matching.named_position(naming, [t.title for t in todos])
     if place is not None:      # "complete the second item on my list": the list's own order
         return actions.target_reply(tool, values, todos[place].title, todos, today)
-    if target == tools.NO_TARGET:
-        target = _plainly_named(naming, shown) or target
+    quoted = _quoted_title(naming, todos)
+    if quoted is not None:     # "make 'call the bank' read …": the title in quotes, word for word
+        return actions.target_reply(tool, values, quoted, todos, today)
+    # the words plainly name one title: it, whatever the model picked ("the car service … clear
+    # it" is not "Clean the gutters")
+    target = _plainly_named(naming, shown) or target
     return actions.target_reply(tool, values, target, shown, today)
+
+
+def _quoted_title(naming, todos):
+    """The to-do's title the request quotes exactly (case and spacing aside), else None."""
+    titles = {" ".join(t.title.casefold().split()): t.title for t in todos}
+    for match in cue_words.QUOTED_TITLE.finditer(naming):
+        found = titles.get(" ".join(match.group(2).casefold().split()))
+        if found is not None:
+            return found
+    return None
 
 
 def _names_a_todo(request, todos, most_words=5):
@@ -209,6 +223,10 @@ def _plainly_named(naming, shown):
     runner_up = sorted(shared)[-2] if len(shared) > 1 else 0
     if (best >= 2 and runner_up <= 1) or (runner_up == 0 and best == len(asked)):
         return shown[shared.index(best)].title
+    distinctive = [w for w in asked if len(w) >= 6 and w.isalpha()]
+    if runner_up == 0 and best == 1 and any(matching.matches_any(w, matching.words_of(shown[shared.index(1)].title))
+                                            for w in distinctive):
+        return shown[shared.index(1)].title   # one long word only this title has: "passaporte"
     return None
 
 
