@@ -361,6 +361,7 @@ def test_more_words_that_decide(request_text, chosen, want):
     ("can the vet one say vet appointment for Luna AND Max", "decline", "rename"),
     ("Ho chiamato la banca, segnala come fatto", "decline", "complete"),
     ("buy stamps due date -> Jan 4", "set_due", None),         # an arrow to a date moves it
+    ("CV task: call it 'Update CV and LinkedIn profile'", "complete", "rename"),
 ])
 def test_a_phrase_names_the_write_tool(request_text, chosen, want):
     assert cues.decisive_verb(request_text, chosen) == want

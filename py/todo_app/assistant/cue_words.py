@@ -139,6 +139,7 @@ GREETINGS = frozenset("hi hello hey yo thanks thank thx ty help bye ok okay hall
 ADD_PHRASE = re.compile(r"\b(put|write|note|jot|set)\s+(it|that|this)\s+down\b|^(new|another)\s+(task|to-?do|item|reminder)\b")
 ARROW = re.compile(r"\s(?:->|→|=>)\s+(.*)$")     # "A -> B": a new title, unless B is a date
 RENAME_PHRASE = re.compile(r"\b(fix|update|change|correct)\s+the\s+(name|wording|title|text|spelling)\b"
-                           r"|\b(make|can|could)\s+.{1,60}\s(read|say)\s+\S")
+                           r"|\b(make|can|could)\s+.{1,60}\s(read|say)\s+\S|\b(call|name|title)\s+it\s+[\"'“‘«]"
+                           r"|\bshould be (called|named)\b")
 # Two requests in one ("how many are done, and then show me the open ones"): the first decides.
 NEXT_INTENT = re.compile(r",?\s+(?:and then|and also|and after that|then)\s+")
