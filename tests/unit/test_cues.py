@@ -311,6 +311,7 @@ def test_a_short_request_naming_a_todo_is_a_lookup_not_off_topic():
     assert _names_a_todo("call the dentist for me", more) is None        # the app cannot make the call
     assert _names_a_todo("translate 'happy birthday' into Italian", more) is None
     assert _names_a_todo("what's 17% of 240?", more) is None
+    assert _names_a_todo("?", more) is None
 
 
 @pytest.mark.parametrize("request_text, chosen, want", [
@@ -385,3 +386,11 @@ def test_a_title_quoted_word_for_word_is_the_target():
     todos = [todo("a", "Read the contract"), todo("b", "Call the bank")]
     assert _quoted_title("make 'call the bank' read", todos) == "Call the bank"
     assert _quoted_title("make 'call the bankers' read", todos) is None
+
+
+def test_words_that_plainly_name_a_title_beat_a_pick_they_hardly_name():
+    from todo_app.assistant.pipeline import _plainly_named, _shared_words
+    request = "the car service doesn't need a date anymore, clear it"
+    shown = [todo("a", "Clean the gutters"), todo("b", "Take the car for its service")]
+    assert _shared_words(request, "Clean the gutters") == 1          # "clear" is one slip from "clean"
+    assert _plainly_named(request, shown) == "Take the car for its service"

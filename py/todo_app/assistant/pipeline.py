@@ -175,10 +175,16 @@ async def _target(engine, request, call, tool, todos, today, timings):
     quoted = _quoted_title(naming, todos)
     if quoted is not None:     # "make 'call the bank' read …": the title in quotes, word for word
         return actions.target_reply(tool, values, quoted, todos, today)
-    # the words plainly name one title: it, whatever the model picked ("the car service … clear
-    # it" is not "Clean the gutters")
-    target = _plainly_named(naming, shown) or target
+    plain = _plainly_named(naming, shown)
+    if plain is not None and (target == tools.NO_TARGET or _shared_words(naming, target) < 2):
+        target = plain   # "the car service … clear it": the words name it, not "Clean the gutters"
     return actions.target_reply(tool, values, target, shown, today)
+
+
+def _shared_words(naming, title):
+    """How many of the request's content words the title holds (typos and accents aside)."""
+    title_words = matching.words_of(title)
+    return sum(matching.matches_any(w, title_words) for w in matching.content_words(naming))
 
 
 def _quoted_title(naming, todos):
@@ -197,18 +203,20 @@ def _names_a_todo(request, todos, most_words=5):
     a request to do the to-do itself, a quote, a translation or a sum."""
     text = " ".join(str(request).casefold().split())
     words = matching.words_of(text)
-    if len(words) > most_words or cue_words.OVERRIDE.search(text) or cue_words.QUOTED.search(text) \
+    if not words or len(words) > most_words or cue_words.OVERRIDE.search(text) or cue_words.QUOTED.search(text) \
             or cue_words.TRANSLATE.search(text):
         return None
     titles = [matching.words_of(t.title) for t in todos]
     if any(t and matching.word_matches(words[0], t[0]) for t in titles):
         return None      # "call the dentist for me": asks the app to do the to-do, which it cannot
-    named = [w for w in matching.content_words(text) if w.isalpha() and any(matching.matches_any(w, t) for t in titles)]
+    named = [w for w in matching.content_words(text)
+             if w.isalpha() and any(matching.matches_any(w, t) for t in titles)]
     return " ".join(named) or None
 
 
 def _plainly_named(naming, shown):
-    """The title the request plainly names when the model said `none`: the one shown title that
+    """The title the request plainly names (where the model said `none`, or picked one the words
+    hardly name): the one shown title that
     shares at least two words with the request where no other shares more than one, or the only
     title sharing any word when it holds every word the request names ("mark the tom one"); the one
     title in the script of a language the request names ("the Russian milk task")."""
@@ -216,7 +224,7 @@ def _plainly_named(naming, shown):
     if len(scripted) == 1:      # "the Japanese one": the one title in Japanese
         return shown[scripted[0]].title
     asked = matching.content_words(naming)
-    shared = [sum(matching.matches_any(w, matching.words_of(t.title)) for w in asked) for t in shown]
+    shared = [_shared_words(naming, t.title) for t in shown]
     best = max(shared, default=0)
     if best == 0 or shared.count(best) > 1:
         return None
