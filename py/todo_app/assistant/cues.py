@@ -154,8 +154,8 @@ def settle(request, values):
         return {"tool": "answer"}    # "which of my open tasks need me to go to a shop?"
     if tool == "duplicates" and not REPETITION.search(text) and WH_QUESTION.search(text):
         return {"tool": "answer"}    # "which of my tasks involve other people?" names no repeat
-    asks = " ".join((the_ask(text) or text).split())
-    if tool in WRITE_TOOLS and ASKS_HOW_OR_WHY.search(asks) and leading_verb(asks, WRITE_VERBS) is None:
+    ask_text = the_ask(text) or text
+    if tool in WRITE_TOOLS and ASKS_HOW_OR_WHY.search(ask_text) and leading_verb(ask_text, WRITE_VERBS) is None:
         # a how/what/why question asks, it does not command: "best way to get a stain out of a rug?"
         return {"tool": "answer"} if (PERSON_WORDS | LIST_WORDS) & words else {"tool": "decline"}
     if tool in WRITE_TOOLS and YES_NO.search(text):
@@ -182,8 +182,8 @@ def settle(request, values):
     key = {"count": "status", "list": "filter"}.get(tool)
     if key:     # the ask after a story, the first of two requests, names the status
         ask = the_ask(text)
-        asks = ask is not None and (ask.endswith("?") or leading_verb(ask) is not None)
-        asked = NEXT_INTENT.split(ask if asks else text)[0]
+        asking = ask is not None and (ask.endswith("?") or leading_verb(ask) is not None)
+        asked = NEXT_INTENT.split(ask if asking else text)[0]
         values = {**values, key: _filter_as_requested(values.get(key), asked, set(words_of(asked)), tool)}
     return values
 
@@ -191,7 +191,7 @@ def settle(request, values):
 def _corrected_title(request):
     """The quoted title after a self-correction ("add 'buy eggs', sorry I mean 'buy oat milk'")."""
     text = " ".join(str(request).split())
-    at = [m.end() for m in SELF_CORRECTION.finditer(text.casefold())]
+    at = [m.end() for m in re.finditer(SELF_CORRECTION.pattern, text, re.IGNORECASE)]
     quoted = QUOTED_TITLE.search(text[at[-1]:]) if at else None
     return quoted.group(2).strip() if quoted else None
 
