@@ -394,3 +394,14 @@ def test_words_that_plainly_name_a_title_beat_a_pick_they_hardly_name():
     shown = [todo("a", "Clean the gutters"), todo("b", "Take the car for its service")]
     assert _shared_words(request, "Clean the gutters") == 1          # "clear" is one slip from "clean"
     assert _plainly_named(request, shown) == "Take the car for its service"
+
+
+def test_a_title_copied_from_the_phrase_that_named_the_tool_is_not_the_title():
+    add = {"tool": "add", "title": "put it down", "due": "none"}
+    assert cues.settle("I need to descale the coffee machine at some point, put it down", add)["title"] \
+        == "descale the coffee machine"
+    assert cues.settle("New task - book the MOT. Deadline the 15th of December.",
+                       {"tool": "add", "title": "new task", "due": "december 15"})["title"] == "book the MOT"
+    rename = {"tool": "rename", "title": "fix the name on it"}
+    assert cues.settle("Anna's present: it's for Anne-Marie, fix the name on it", rename)["title"] == ""
+    assert cues.settle("add buy bread, put it down", {"tool": "add", "title": "buy bread"})["title"] == "buy bread"

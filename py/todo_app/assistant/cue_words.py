@@ -141,5 +141,8 @@ ARROW = re.compile(r"\s(?:->|→|=>)\s+(.*)$")     # "A -> B": a new title, unle
 RENAME_PHRASE = re.compile(r"\b(fix|update|change|correct)\s+the\s+(name|wording|title|text|spelling)\b"
                            r"|\b(make|can|could)\s+.{1,60}\s(read|say)\s+\S|\b(call|name|title)\s+it\s+[\"'“‘«]"
                            r"|\bshould be (called|named)\b")
+# Wrapping around a to-do's words: "I need to … at some point" ("… put it down").
+WANT_TO = re.compile(r"^(i (really )?(need|have|want|ought|got) to|i must|i should|remember to|don'?t forget to|gotta|need to)\s+"
+                     r"|\s+(at some point|sometime|some time|soon|later|eventually)\s*[.,!]?$", re.IGNORECASE)
 # Two requests in one ("how many are done, and then show me the open ones"): the first decides.
 NEXT_INTENT = re.compile(r",?\s+(?:and then|and also|and after that|then)\s+")

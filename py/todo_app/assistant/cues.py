@@ -41,7 +41,7 @@ from .cue_words import (FILLER, WRITE_VERBS, MOVE_VERBS, READ_VERBS, NOT_THE_VER
     DATE_HINT, DUPLICATE_WORDS, REPEATS, REPETITION, WHICH_OF, NOT_A_JUDGEMENT, ASKS_HOW_OR_WHY,
     ALL_OF_A_STATUS, MARK_DONE, MARK_DONE_ABROAD, UNDO_A_TICK, MARK_WORDS, STATUS_STEMS,
     NEVER_TICKED, OVERRIDE, QUOTED_TITLE, QUOTED, TRANSLATE, IN_LANGUAGE, CLEARING, LIST_WORDS,
-    HERE, PERSON_WORDS, SENTENCES, THANKS, GREETINGS, ADD_PHRASE, RENAME_PHRASE, NEXT_INTENT, ARROW)
+    HERE, PERSON_WORDS, SENTENCES, THANKS, GREETINGS, ADD_PHRASE, RENAME_PHRASE, NEXT_INTENT, ARROW, WANT_TO)
 from .matching import word_matches, words_of
 
 
@@ -179,6 +179,8 @@ def settle(request, values):
     corrected = _corrected_title(request) if tool in ("add", "rename") else None
     if corrected:
         values = {**values, "title": corrected}    # "add 'buy eggs', sorry I mean 'buy oat milk'"
+    elif tool in ("add", "rename") and "title" in values:
+        values = {**values, "title": _title_beside_phrase(request, tool, values["title"])}
     key = {"count": "status", "list": "filter"}.get(tool)
     if key:     # the ask after a story, the first of two requests, names the status
         ask = the_ask(text)
@@ -186,6 +188,23 @@ def settle(request, values):
         asked = NEXT_INTENT.split(ask if asking else text)[0]
         values = {**values, key: _filter_as_requested(values.get(key), asked, set(words_of(asked)), tool)}
     return values
+
+
+def _title_beside_phrase(request, tool, title):
+    """The model's title, unless it copied the phrase that named the tool ("…, put it down",
+    "fix the name on it"): then, for add, the request's words beside the phrase ("I need to
+    descale the coffee machine at some point, put it down" -> "descale the coffee machine"); for
+    rename none (the reply asks for the new title instead of proposing the phrase)."""
+    text = " ".join(str(request).split())
+    phrase = (ADD_PHRASE if tool == "add" else RENAME_PHRASE).search(text.casefold())
+    said, copied = phrase.group(0).strip() if phrase else "", " ".join(str(title).casefold().split())
+    if not said or not copied or (said not in copied and copied not in said):
+        return title
+    if tool == "rename":
+        return ""
+    rest = text[phrase.end():] if phrase.start() == 0 else text[:phrase.start()]
+    rest = re.split(r"(?<=[.!?])\s", rest.strip(" -–—:,"))[0]
+    return WANT_TO.sub("", rest).strip(" ,.;:!?-–—")
 
 
 def _corrected_title(request):
