@@ -405,3 +405,10 @@ def test_a_title_copied_from_the_phrase_that_named_the_tool_is_not_the_title():
     rename = {"tool": "rename", "title": "fix the name on it"}
     assert cues.settle("Anna's present: it's for Anne-Marie, fix the name on it", rename)["title"] == ""
     assert cues.settle("add buy bread, put it down", {"tool": "add", "title": "buy bread"})["title"] == "buy bread"
+
+
+def test_a_rename_proposes_no_title_made_of_the_request_around_it():
+    from todo_app.assistant.actions import new_title_from_request
+    assert new_title_from_request("the flights are to Porto now, not Lisbon - update the wording",
+                                  "Book flights to Lisbon") is None
+    assert new_title_from_request("rename buy milk to buy oat milk", "buy milk") == "buy oat milk"

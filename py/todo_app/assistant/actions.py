@@ -6,6 +6,7 @@ each action as a card and applies it only when the person presses Apply.
               "due": "YYYY-MM-DD" or None (add, set_due), "new_title": str (rename)}
 """
 from . import dates
+from .cue_words import RENAME_PHRASE
 from .tools import NO_TARGET, _quoted, clip_title, normalize, reply
 
 APPLIES = {"complete": lambda t: not t.done, "reopen": lambda t: t.done}
@@ -90,6 +91,8 @@ def new_title_from_request(request, old_title):
         cut = lowered.lower().rfind(word)
         if cut >= 0:
             candidate = lowered[cut + len(word):].strip(" .!?\"'“”")
+            if RENAME_PHRASE.search(candidate.casefold()):
+                return None    # "…to Porto now, not Lisbon - update the wording": no title to propose
             if candidate and normalize(candidate) != normalize(old_title):
                 return candidate
     return None
