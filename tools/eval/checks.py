@@ -40,17 +40,7 @@ def load_lists(path=HERE / "lists.json"):
 # Held-out sets, each written by someone who saw neither the pipeline nor the training generator,
 # each measured once on the rules of its day and then used to tune cues.py (a dev set since):
 # cases_fresh.jsonl … cases_fresh10.jsonl in that order (README: each one's measured-once figure).
-FRESH = HERE / "cases_fresh.jsonl"
-FRESH2 = HERE / "cases_fresh2.jsonl"
-FRESH3 = HERE / "cases_fresh3.jsonl"
-FRESH4 = HERE / "cases_fresh4.jsonl"
-FRESH5 = HERE / "cases_fresh5.jsonl"
-FRESH6 = HERE / "cases_fresh6.jsonl"
-FRESH7 = HERE / "cases_fresh7.jsonl"
-FRESH8 = HERE / "cases_fresh8.jsonl"
-FRESH9 = HERE / "cases_fresh9.jsonl"
-FRESH10 = HERE / "cases_fresh10.jsonl"
-HELD_OUT = (FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10)
+HELD_OUT = tuple(HERE / f"cases_fresh{n}.jsonl" for n in ("", *range(2, 11)))
 
 
 def load_cases(path=HERE / "cases.jsonl"):

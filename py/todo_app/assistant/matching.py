@@ -55,9 +55,12 @@ def in_named_script(titles, request):
     """The indices of the titles written in the script of a language the request names ("the
     Japanese one"); for Japanese, titles of Chinese characters alone where none holds kana."""
     named = {LANGUAGE_SCRIPT[w] for w in words_of(request) if w in LANGUAGE_SCRIPT}
-    found = [i for i, title in enumerate(titles) if named & scripts_of(title)]
-    if "KANA" in named and not any("KANA" in scripts_of(titles[i]) for i in found):
-        found = [i for i, title in enumerate(titles) if named & scripts_of(title) or "HAN" in scripts_of(title)]
+    if not named:      # most requests: no title's script is looked at
+        return []
+    scripts = [scripts_of(title) for title in titles]
+    found = [i for i, s in enumerate(scripts) if named & s]
+    if "KANA" in named and not any("KANA" in scripts[i] for i in found):
+        found = [i for i, s in enumerate(scripts) if named & s or "HAN" in s]
     return found
 
 

@@ -176,22 +176,22 @@ async def _target(engine, request, call, tool, todos, today, timings):
     if quoted is not None:     # "make 'call the bank' read …": the title in quotes, word for word
         return actions.target_reply(tool, values, quoted, todos, today)
     plain = _plainly_named(naming, shown)
-    if plain is not None and (target == tools.NO_TARGET or _shared_words(naming, target) < 2):
+    if plain is not None and (target == tools.NO_TARGET or _shared_words(matching.content_words(naming), target) < 2):
         target = plain   # "the car service … clear it": the words name it, not "Clean the gutters"
     return actions.target_reply(tool, values, target, shown, today)
 
 
-def _shared_words(naming, title):
-    """How many of the request's content words the title holds (typos and accents aside)."""
+def _shared_words(asked, title):
+    """How many of the request's content words `asked` the title holds (typos and accents aside)."""
     title_words = matching.words_of(title)
-    return sum(matching.matches_any(w, title_words) for w in matching.content_words(naming))
+    return sum(matching.matches_any(w, title_words) for w in asked)
 
 
 def _quoted_title(naming, todos):
     """The to-do's title the request quotes exactly (case and spacing aside), else None."""
-    titles = {" ".join(t.title.casefold().split()): t.title for t in todos}
+    titles = {tools.normalize(t.title): t.title for t in todos}
     for match in cue_words.QUOTED_TITLE.finditer(naming):
-        found = titles.get(" ".join(match.group(2).casefold().split()))
+        found = titles.get(tools.normalize(match.group(2)))
         if found is not None:
             return found
     return None
@@ -224,7 +224,7 @@ def _plainly_named(naming, shown):
     if len(scripted) == 1:      # "the Japanese one": the one title in Japanese
         return shown[scripted[0]].title
     asked = matching.content_words(naming)
-    shared = [_shared_words(naming, t.title) for t in shown]
+    shared = [_shared_words(asked, t.title) for t in shown]
     best = max(shared, default=0)
     if best == 0 or shared.count(best) > 1:
         return None
@@ -232,9 +232,9 @@ def _plainly_named(naming, shown):
     if (best >= 2 and runner_up <= 1) or (runner_up == 0 and best == len(asked)):
         return shown[shared.index(best)].title
     distinctive = [w for w in asked if len(w) >= 6 and w.isalpha()]
-    if runner_up == 0 and best == 1 and any(matching.matches_any(w, matching.words_of(shown[shared.index(1)].title))
-                                            for w in distinctive):
-        return shown[shared.index(1)].title   # one long word only this title has: "passaporte"
+    only = shown[shared.index(best)].title
+    if runner_up == 0 and best == 1 and _shared_words(distinctive, only):
+        return only   # one long word only this title has: "passaporte"
     return None
 
 

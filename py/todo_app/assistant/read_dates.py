@@ -48,7 +48,7 @@ COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6
 FROM_TODAY = re.compile(r"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|\d{1,2})"
                         r"\s+(days?|weeks?|fortnights?)\s+(from|after)\s+(today|now)\b")   # "a week from today" = in 7 days
 IN_A_FORTNIGHT = re.compile(r"\bin (a|one) fortnight\b|\ba fortnight (today|on)\b")
-WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+WEEKDAY = "(" + "|".join(dates.WEEKDAYS) + ")"
 OF_NEXT_WEEK = re.compile(rf"\b{WEEKDAY}\s+(of\s+|in\s+)?next week\b|\bnext week(\s+on|,)?\s+{WEEKDAY}\b"
                           rf"|\b(a week on|a week from)\s+{WEEKDAY}\b|\b{WEEKDAY} week\b")   # "friday next week", "friday week"
 PAST = re.compile(r"\b(was|were|did|had|last|ago|yesterday|past|war|waren|était|étaient|era|eran|fue|foi)\b")
@@ -119,7 +119,7 @@ def _dates_in(text, today):
         add("next week")
     for (month, day), holiday in HOLIDAYS:
         if holiday.search(text_wo_iso):
-            add(f"{dates.MONTHS[month - 1]} {day}")
+            add(_month_day(month, day))
             text_wo_iso = holiday.sub(" ", text_wo_iso)
     if END_OF_MONTH.search(text_wo_iso):
         add(_end_of_month(today))
@@ -134,7 +134,7 @@ def _dates_in(text, today):
         elif token in MONTHS:
             day = _day_near(tokens, i)
             if day:
-                add(f"{dates.MONTHS[MONTHS[token] - 1]} {day}")
+                add(_month_day(MONTHS[token], day))
         elif ORDINAL.match(token) and not any(t in MONTHS for t in tokens[max(0, i - 2): i + 3]):
             add(_this_or_next_month(int(ORDINAL.match(token).group(1)), today))
     return set() if SPANS.search(UNTIL_A_DAY.sub(" ", text)) else set(found.values())
@@ -164,18 +164,23 @@ def _of_next_week(weekday, phrase, today):
         day = dates.next_weekday(today, 0) + _dt.timedelta(days=dates.WEEKDAYS.index(weekday))
     else:
         day = dates.next_weekday(today, dates.WEEKDAYS.index(weekday)) + _dt.timedelta(days=7)
-    return f"{dates.MONTHS[day.month - 1]} {day.day}"
+    return _month_day(day.month, day.day)
 
 
 def _end_of_month(today):
     last = (today.replace(day=28) + _dt.timedelta(days=4)).replace(day=1) - _dt.timedelta(days=1)
-    return f"{dates.MONTHS[last.month - 1]} {last.day}"
+    return _month_day(last.month, last.day)
+
+
+def _month_day(month, day):
+    """The vocabulary word for a day of a month: (12, 24) -> "december 24"."""
+    return f"{dates.MONTHS[month - 1]} {day}"
 
 
 def _this_or_next_month(day, today):
     """"the 3rd": the next such day of a month, today included."""
     month = today.month if day >= today.day else today.month % 12 + 1
-    return f"{dates.MONTHS[month - 1]} {day}"
+    return _month_day(month, day)
 
 
 def as_requested(word, request, today):
