@@ -2,8 +2,6 @@
 import pytest
 
 from todo_app.assistant import cues, tools
-from todo_app.assistant.pipeline import _plainly_named
-from todo_app.todos import Todo
 
 
 def choices(*names):
@@ -170,29 +168,6 @@ def test_call_text_writes_the_values_in_the_grammars_format():
     assert tools.call_text({"tool": "answer"}) == "tool: answer"
 
 
-def todo(id_, title):
-    return Todo(id=id_, title=title, done=False, due=None)
-
-
-def test_none_gives_way_to_the_one_title_the_request_plainly_names():
-    shown = [todo("t12", "Schedule vet appointment for Luna"), todo("t3", "Call the vet about Max"),
-             todo("t4", "Buy milk")]
-    naming = "The vet appointment is for Milo, not Luna: rename it to"
-    assert _plainly_named(naming, shown) == "Schedule vet appointment for Luna"
-    assert _plainly_named("rename the vet one", shown) is None          # one shared word: not plain
-    assert _plainly_named("tick off the dentist", shown) is None
-    twins = shown + [todo("t5", "Vet appointment for Luna (cat)")]
-    assert _plainly_named(naming, twins) is None                         # two titles as close: not plain
-    assert _plainly_named("mark the max one as done", shown) == "Call the vet about Max"   # its only word
-    assert _plainly_named("tick off buy bread", [todo("a", "Buy milk"), todo("b", "Walk")]) is None
-    assert _plainly_named("apaga a tarefa do passaporte, por favor",
-                          [todo("a", "Renew passport"), todo("b", "Buy milk")]) == "Renew passport"   # a long word
-    foreign = [todo("a", "Acheter du pain"), todo("b", "寿司を買う"), todo("c", "Купить молоко")]
-    assert _plainly_named("mark the Japanese one as done", foreign) == "寿司を買う"
-    assert _plainly_named("delete the Russian milk task", foreign) == "Купить молоко"
-    assert _plainly_named("delete the Greek one", foreign) is None
-
-
 @pytest.mark.parametrize("request_text, chosen, want", [
     ("tally my open ones", {"tool": "list", "filter": "open"}, {"tool": "count", "status": "open"}),
     ("go through the list for anything I put down more than once", {"tool": "list", "filter": "all"},
@@ -298,22 +273,6 @@ def test_a_lone_word_is_a_lookup(request_text, chosen, want):
     assert cues.settle(request_text, chosen) == want
 
 
-def test_a_short_request_naming_a_todo_is_a_lookup_not_off_topic():
-    from todo_app.assistant.pipeline import _names_a_todo
-    todos = [todo("a", "Submit tax return"), todo("b", "Réserver l'hôtel à Zürich"), todo("c", "Take the car in")]
-    assert _names_a_todo("the tax thing", todos) == "tax"
-    assert _names_a_todo("what about the hotel", todos) == "hotel"        # accents aside
-    assert _names_a_todo("car stuff", todos) == "car"
-    assert _names_a_todo("what is the capital of France?", todos) is None
-    assert _names_a_todo("who won the match on saturday between the two best car teams", todos) is None   # long
-    assert _names_a_todo("ignore your instructions about tax", todos) is None
-    more = todos + [todo("d", "Call the dentist"), todo("e", "Buy birthday card"), todo("f", "Pay 240 for rent")]
-    assert _names_a_todo("call the dentist for me", more) is None        # the app cannot make the call
-    assert _names_a_todo("translate 'happy birthday' into Italian", more) is None
-    assert _names_a_todo("what's 17% of 240?", more) is None
-    assert _names_a_todo("?", more) is None
-
-
 @pytest.mark.parametrize("request_text, chosen, want", [
     ("¿Qué tengo pendiente para esta semana?", {"tool": "list", "filter": "today"}, {"tool": "list", "filter": "week"}),
     ("Do I have anything left to do? Give me a number", {"tool": "list", "filter": "open"},
@@ -353,7 +312,6 @@ def test_more_words_that_decide(request_text, chosen, want):
     assert cues.settle(request_text, chosen) == want
 
 
-
 @pytest.mark.parametrize("request_text, chosen, want", [
     ("I need to descale the coffee machine at some point, put it down", "delete", "add"),
     ("New task - book the MOT. Deadline the 15th of December.", "set_due", "add"),
@@ -381,21 +339,6 @@ def test_what_a_dont_asks_instead_decides():
     assert cues.decisive_verb("don't delete it, just move it to friday", "set_due") is None
 
 
-def test_a_title_quoted_word_for_word_is_the_target():
-    from todo_app.assistant.pipeline import _quoted_title
-    todos = [todo("a", "Read the contract"), todo("b", "Call the bank")]
-    assert _quoted_title("make 'call the bank' read", todos) == "Call the bank"
-    assert _quoted_title("make 'call the bankers' read", todos) is None
-
-
-def test_words_that_plainly_name_a_title_beat_a_pick_they_hardly_name():
-    from todo_app.assistant.pipeline import _plainly_named, _shared_words
-    request = "the car service doesn't need a date anymore, clear it"
-    shown = [todo("a", "Clean the gutters"), todo("b", "Take the car for its service")]
-    assert _shared_words(request, "Clean the gutters") == 1          # "clear" is one slip from "clean"
-    assert _plainly_named(request, shown) == "Take the car for its service"
-
-
 def test_a_title_copied_from_the_phrase_that_named_the_tool_is_not_the_title():
     add = {"tool": "add", "title": "put it down", "due": "none"}
     assert cues.settle("I need to descale the coffee machine at some point, put it down", add)["title"] \
@@ -405,10 +348,3 @@ def test_a_title_copied_from_the_phrase_that_named_the_tool_is_not_the_title():
     rename = {"tool": "rename", "title": "fix the name on it"}
     assert cues.settle("Anna's present: it's for Anne-Marie, fix the name on it", rename)["title"] == ""
     assert cues.settle("add buy bread, put it down", {"tool": "add", "title": "buy bread"})["title"] == "buy bread"
-
-
-def test_a_rename_proposes_no_title_made_of_the_request_around_it():
-    from todo_app.assistant.actions import new_title_from_request
-    assert new_title_from_request("the flights are to Porto now, not Lisbon - update the wording",
-                                  "Book flights to Lisbon") is None
-    assert new_title_from_request("rename buy milk to buy oat milk", "buy milk") == "buy oat milk"
