@@ -136,17 +136,20 @@ def test_an_answer_that_names_neither_the_person_nor_the_list_is_declined(reques
 
 
 def test_no_rule_overturns_the_right_call_of_any_eval_case():
-    """Every eval set: the right tool call (as the model would write it) is left as it is, no
+    """Every eval set: the right tool call (as the model would write it) is left as it is by the
+    rules and the list (pipeline.settled_values), no
     leading verb overrules it and no date read from the request differs from the right one; so
     the rules only ever act on wrong or unsure calls there."""
     import datetime as _dt
     from todo_app.assistant import dates
-    from todo_app.assistant.pipeline import dates_as_requested
+    from todo_app.assistant.pipeline import dates_as_requested, settled_values
     from tools.eval import checks
+    from tools.eval.run import todos_of
+    lists = checks.load_lists()
     for case in [c for path in (checks.HERE / "cases.jsonl", *checks.HELD_OUT) for c in checks.load_cases(path)]:
         wanted, today = checks.expected_tools(case["expect"]), _dt.date.fromisoformat(case["today"])
         right = {"tool": wanted[0], **case["expect"].get("values", {})}
-        settled = cues.settle(case["request"], right)
+        settled = settled_values(case["request"], right, todos_of(lists[case["list"]]))
         assert settled["tool"] in wanted, case["id"]
         assert all(settled.get(k) == v for k, v in right.items() if k in ("status", "filter")), case["id"]
         assert cues.decisive_verb(case["request"], wanted[0]) in (None, *wanted), case["id"]
@@ -348,3 +351,28 @@ def test_a_title_copied_from_the_phrase_that_named_the_tool_is_not_the_title():
     rename = {"tool": "rename", "title": "fix the name on it"}
     assert cues.settle("Anna's present: it's for Anne-Marie, fix the name on it", rename)["title"] == ""
     assert cues.settle("add buy bread, put it down", {"tool": "add", "title": "buy bread"})["title"] == "buy bread"
+
+
+@pytest.mark.parametrize("request_text, chosen, want", [
+    ("ok real talk, how many things are still hanging over me", {"tool": "count", "status": "open"},
+     {"tool": "count", "status": "open"}),          # "over" only starts "overdue"
+    ("how many are overdeu", {"tool": "count", "status": "open"}, {"tool": "list", "filter": "overdue"}),
+    ("forget the finished ones, how many are left", {"tool": "count", "status": "all"},
+     {"tool": "count", "status": "open"}),
+    ("how many am I on the hook for, not counting the stuff I've already crossed off?",
+     {"tool": "count", "status": "done"}, {"tool": "count", "status": "open"}),
+    ("show me what's still hanging over my head, skip the finished ones", {"tool": "list", "filter": "done"},
+     {"tool": "list", "filter": "open"}),
+    ("anything I should've done before today but haven't", {"tool": "list", "filter": "overdue"},
+     {"tool": "list", "filter": "overdue"}),
+    ("Czy mam coś zapisane dwa razy?", {"tool": "duplicates"}, {"tool": "duplicates"}),
+    ("tick off the laundry", {"tool": "answer"}, {"tool": "answer"}),
+    ("Milch kaufen, ist das schon drauf?", {"tool": "answer"}, {"tool": "answer"})])
+def test_round_four_rules(request_text, chosen, want):
+    assert cues.settle(request_text, chosen) == want
+
+
+def test_say_followed_by_a_date_is_no_rename():
+    assert cues.decisive_verb("gutters can wait till the weekend after this one, say the 12th", "set_due") is None
+    assert cues.decisive_verb("the plants can wait for the weekend... let's say Saturday", "set_due") is None
+    assert cues.decisive_verb("can the vet one say 'vet for Luna'", "set_due") == "rename"

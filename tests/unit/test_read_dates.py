@@ -118,3 +118,19 @@ def test_another_years_date_stands_only_in_the_past_tense():
     today = _dt.date(2026, 12, 2)
     assert read_dates.as_requested("2025-12-05", "what do I have on the 5th?", today) == "december 5"
     assert read_dates.as_requested("2025-12-05", "what was due on the 5th last year?", today) == "2025-12-05"
+
+
+def test_a_day_named_as_the_start_of_a_shift_is_not_the_date():
+    today = _dt.date(2026, 12, 7)
+    assert read_dates.named_date("whatever's due tomorrow, push it back a week", today) is None
+    assert read_dates.named_date("wedding on the 19th. Put the suit down for two days before it", today) is None
+    assert read_dates.named_date("move it back by 3 days from friday", today) is None
+    assert read_dates.named_date("push it to friday", today) == "friday"
+    assert read_dates.as_requested("in 8 days", "whatever's due tomorrow, push it back a week", today) == "in 8 days"
+
+
+@pytest.mark.parametrize("typed, day", [("munday", "monday"), ("firday", "friday"), ("tuesdy", "tuesday"),
+                                        ("thrusday", "thursday"), ("sundy", "sunday")])
+def test_a_misspelt_weekday_is_the_nearest_one_with_its_first_letter(typed, day):
+    from todo_app.assistant import dates
+    assert dates.day_word(typed) == day

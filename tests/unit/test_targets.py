@@ -61,3 +61,18 @@ def test_a_rename_proposes_no_title_made_of_the_request_around_it():
     assert new_title_from_request("the flights are to Porto now, not Lisbon - update the wording",
                                   "Book flights to Lisbon") is None
     assert new_title_from_request("rename buy milk to buy oat milk", "buy milk") == "buy oat milk"
+
+
+def test_an_answer_about_the_persons_own_todo_is_not_declined():
+    from todo_app.assistant.pipeline import settled_values
+    todos = [todo("a", "Service the boiler"), todo("b", "Book the team offsite"), todo("c", "Call Priya")]
+    answer = {"tool": "answer"}
+    assert settled_values("Is the boiler service before or after the team offsite?", answer, todos) == answer
+    assert settled_values("did the Priya call happen or not", answer, todos) == answer
+    assert settled_values("Is Paris bigger than London?", answer, todos) == {"tool": "decline"}
+    assert settled_values("translate 'call Priya' into German", answer, todos) == {"tool": "decline"}
+    # the person picked the tool: their pick stands
+    assert settled_values("What is the capital of France?", answer, todos, force_tool="answer") == answer
+    # "what's" is no word "s" that names "Pay 240 for rent's deposit"
+    assert settled_values("what's 17% of 240?", {"tool": "decline"}, [todo("d", "Pay mum's 240")]) == \
+        {"tool": "decline"}

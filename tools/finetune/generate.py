@@ -7,7 +7,8 @@ One scenario = a random list, a random today and one request; it yields the phas
 example (target_messages -> "todo: TITLE" / "todo: none" / grounded text). Targets are written
 exactly as the constrained decoder emits them. The split is by template: a template (its tool and
 text) is either held out or trained on, never both. Also writes general-chat prompts (no tool
-prompt) whose targets the base model writes itself at training time (self-distillation).
+prompt) whose targets the base model writes itself at training time (self-distillation), and with
+--case-repeat the dev sets' real requests (case_calls.py).
 """
 import argparse
 import datetime as dt
@@ -17,7 +18,9 @@ import zlib
 from dataclasses import dataclass
 
 from todo_app.assistant import grounding, tools
+from tools.eval import checks
 
+from . import case_calls
 from . import words as W
 from .phrasing import date_phrase, dress, new_title, refer, verb_parts, verb_slots
 
@@ -275,11 +278,15 @@ def chat_prompts(rng, n):
     return out
 
 
-def generate(seed=11, scenarios=12000, chats=3000):
+def generate(seed=11, scenarios=12000, chats=3000, case_repeat=0):
+    """`case_repeat`: also each dev-set request (case_calls.py) that many times."""
     rng = random.Random(seed)
     out = []
     for _ in range(scenarios):
         out.extend(examples(scenario(rng)))
+    if case_repeat:
+        lists = checks.load_lists()
+        out.extend(row for label in case_calls.load() for row in case_calls.examples(label, lists, case_repeat))
     return out + chat_prompts(rng, chats)
 
 
@@ -289,8 +296,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--scenarios", type=int, default=12000)
     parser.add_argument("--chats", type=int, default=3000)
+    parser.add_argument("--case-repeat", type=int, default=0, help="dev-set requests, each this many times")
     args = parser.parse_args(argv)
-    rows = generate(args.seed, args.scenarios, args.chats)
+    rows = generate(args.seed, args.scenarios, args.chats, args.case_repeat)
     with open(args.out, "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -64,7 +64,8 @@ WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bw
                         r"|\bdenna vecka\b|\b(between now and|from now (un)?till?|(from )?today (un)?till?|now (un)?till?)\s+"
                         r"(the weekend|the end of the week|this weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its |their |my )?deadlin\w*|missed (the |its |their |my )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
-                     r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen)\b")
+                     r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen|passou do prazo|passaram do prazo"
+                     r"|fora do prazo|fuera de plazo|should(’|')?ve (been )?(done|finished)|should have (been )?(done|finished))\b")
 DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
                        r"|saturday|sunday|week|month|january|february|march|april|june|july"
                        r"|august|september|october|november|december)\b")
@@ -72,12 +73,13 @@ DUPLICATE_WORDS = ("duplicate", "duplicates", "dupe", "dupes", "double", "double
                    "repeated", "copies")
 REPEATS = re.compile(r"\b(more than (once|one time)|twice|two times|multiple times|duplicat\w*|dupes?"
                      r"|double[ds]?|double-ups?|repeats|repeated|doppelt\w*|doublons?|repetid[oa]s|duplicad[oa]s"
-                     r"|duplicat[ie]|dubbel\w*)\b")
+                     r"|duplicat[ie]|dubbel\w*|dwa razy|två gånger|iki kez|zweimal|deux fois|dos veces|due volte|duas vezes"
+                     r"|twee keer)\b")
 # any word for a repeat, in the app's languages: without one, a pick of `duplicates` is a misreading
 REPETITION = re.compile(r"\b(same|identical|cop(y|ies)|twice|dup\w*|doubl\w*|repeat\w*|again|more than (once|one)"
                         r"|two times|multiple times|zweimal|mehrfach|doppelt\w*|deux fois|doublons?|dos veces"
                         r"|repetid\w*|due volte|duplicat\w*|duas vezes|twee keer|dubbel\w*|wiederhol\w*|répét\w*"
-                        r"|repet\w*|ripet\w*|herhaal\w*)\b")
+                        r"|repet\w*|ripet\w*|herhaal\w*|dwa razy|två gånger|iki kez)\b")
 # "which of my open tasks could I do from home?": which-questions whose predicate is no status, date
 # or text to match ask the assistant to judge (an answer), not to filter or search
 WHICH_OF = re.compile(r"^(which|what)\s+(of\s+(my|these|the|those)\s+)?((open|unfinished|remaining|pending|"
@@ -123,7 +125,7 @@ CLEARING = re.compile(r"\b(remove|clear|drop|delete|erase|take off|unset|without
 LIST_WORDS = frozenset("""list to-do to-dos todo todos task tasks items item everything plate agenda
 liste lista aufgabe aufgaben tâche tâches tarea tareas compito compiti tarefa tarefas taak taken
 lijst uppgift uppgifter zadanie zadania zadań""".split())
-HERE = frozenset("here these those this them thing things hier ici aquí aqui qui".split())  # "… thing here?"
+HERE = frozenset("here these those this them thing things hier ici aquí aqui qui drauf".split())  # "… thing here?"
 PERSON_WORDS = frozenset("""i i'm im my me mine myself we our us ich mein meine meinen meiner mir mich
 je j moi mon ma mes yo mi mis me io mio mia miei mie eu meu minha meus minhas ik mijn jag mig min mina
 mam moje moich""".split())
@@ -139,8 +141,13 @@ GREETINGS = frozenset("hi hello hey yo thanks thank thx ty help bye ok okay hall
 ADD_PHRASE = re.compile(r"\b(put|write|note|jot|set)\s+(it|that|this)\s+down\b|^(new|another)\s+(task|to-?do|item|reminder)\b")
 ARROW = re.compile(r"\s(?:->|→|=>)\s+(.*)$")     # "A -> B": a new title, unless B is a date
 RENAME_PHRASE = re.compile(r"\b(fix|update|change|correct)\s+the\s+(name|wording|title|text|spelling)\b"
-                           r"|\b(make|can|could)\s+.{1,60}\s(read|say)\s+\S|\b(call|name|title)\s+it\s+[\"'“‘«]"
+                           r"|\b(make|can|could)\s+.{1,60}\s(read|say)\s+(?!(the\s+)?\d|(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today)\b)\S|\b(call|name|title)\s+it\s+[\"'“‘«]"
                            r"|\bshould be (called|named)\b")
+# The done ones left out: the open ones ("skip the finished ones", "not counting what I've done").
+DONE_LEFT_OUT = re.compile(r"\b(skip|skipping|forget|ignore|ignoring|not counting|excluding|except|without|leave out|leaving out"
+                           r"|minus|apart from|besides)\s+(the\s+|what\s+|anything\s+)?((stuff|ones?|things?|tasks?|items?)\s+)?"
+                           r"(that\s+)?(i(’|')?ve\s+|i\s+have\s+|i\s+|are\s+|is\s+|already\s+)*(already\s+)?"
+                           r"(finished|done|completed|ticked|checked|crossed)\b")
 # Wrapping around a to-do's words: "I need to … at some point" ("… put it down").
 WANT_TO = re.compile(r"^(i (really )?(need|have|want|ought|got) to|i must|i should|remember to|don'?t forget to|gotta|need to)\s+"
                      r"|\s+(at some point|sometime|some time|soon|later|eventually)\s*[.,!]?$", re.IGNORECASE)

@@ -41,7 +41,8 @@ from .cue_words import (FILLER, WRITE_VERBS, MOVE_VERBS, READ_VERBS, NOT_THE_VER
     DATE_HINT, DUPLICATE_WORDS, REPEATS, REPETITION, WHICH_OF, NOT_A_JUDGEMENT, ASKS_HOW_OR_WHY,
     ALL_OF_A_STATUS, MARK_DONE, MARK_DONE_ABROAD, UNDO_A_TICK, MARK_WORDS, STATUS_STEMS,
     NEVER_TICKED, OVERRIDE, QUOTED_TITLE, QUOTED, TRANSLATE, IN_LANGUAGE, CLEARING, LIST_WORDS,
-    HERE, PERSON_WORDS, SENTENCES, THANKS, GREETINGS, ADD_PHRASE, RENAME_PHRASE, NEXT_INTENT, ARROW, WANT_TO)
+    HERE, PERSON_WORDS, SENTENCES, THANKS, GREETINGS, ADD_PHRASE, RENAME_PHRASE, NEXT_INTENT, ARROW, WANT_TO,
+    DONE_LEFT_OUT)
 from .matching import word_matches, words_of
 
 
@@ -148,7 +149,7 @@ def settle(request, values):
     if tool == "count" and not _names_the_list(text, words):
         return {"tool": "decline"}   # "Wie viele Einwohner hat Berlin?" counts nothing on the list
     if tool == "answer" and answers.kind_of(text) is None and not (PERSON_WORDS | LIST_WORDS | HERE) & words \
-            and not _names_time(text):
+            and not _names_time(text) and leading_verb(text, WRITE_VERBS) is None and not MARK_DONE.search(text):
         return {"tool": "decline"}
     if tool in ("list", "search", "duplicates") and _asks_for_judgement(text):
         return {"tool": "answer"}    # "which of my open tasks need me to go to a shop?"
@@ -234,8 +235,9 @@ def _filter_as_requested(chosen, text, words, tool):
 
 
 def _statuses_named(text):
-    """{"open"}, {"done"}, both or neither: the statuses the request's words name."""
-    tokens, named = words_of(text), set()
+    """{"open"}, {"done"}, both or neither: the statuses the request's words name ("skip the
+    finished ones" names the open ones)."""
+    tokens, named = words_of(DONE_LEFT_OUT.sub(" open ", text)), set()
     for i, word in enumerate(tokens):
         negated = bool((NEGATIONS | STILL_TO) & set(tokens[max(0, i - 3): i]))   # "haven't I done"
         if word in DONE_WORDS:
@@ -280,8 +282,9 @@ def says_overdue(request):
 
 
 def _says_overdue(text):
-    """OVERDUE's words, or "overdue" with a slip ("overdeu", "ovredue")."""
-    return bool(OVERDUE.search(text)) or any(word_matches(w, "overdue") for w in words_of(text))
+    """OVERDUE's words, or "overdue" with a slip ("overdeu", "ovredue"; not "over", which only
+    starts it: "still hanging over me")."""
+    return bool(OVERDUE.search(text)) or any(len(w) >= 6 and word_matches(w, "overdue") for w in words_of(text))
 
 
 def _asks_quantity(text):

@@ -120,8 +120,14 @@ def day_word(token):
     if token in WEEKDAYS or token in RELATIVE:
         return token
     import difflib
-    close = difflib.get_close_matches(token, WEEKDAYS + tuple(RELATIVE), n=1, cutoff=0.8)
-    return close[0] if close and len(token) >= 5 else None
+    close = difflib.get_close_matches(token, WEEKDAYS + tuple(RELATIVE), n=3, cutoff=0.8)
+    if len(token) < 5 or not close:
+        return None
+    ties = [w for w in close if difflib.SequenceMatcher(None, token, w).ratio()
+            == difflib.SequenceMatcher(None, token, close[0]).ratio()]
+    if len(ties) > 1:     # "munday" is as near sunday as monday: the first letter is seldom the slip
+        ties = [w for w in ties if w[0] == token[0]]
+    return ties[0] if len(ties) == 1 else None
 
 
 def split_trailing(title, today):

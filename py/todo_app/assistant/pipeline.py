@@ -52,15 +52,9 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
         call.model_steps += steps
     timings = {"tool_s": round(time.perf_counter() - start, 4), "prefilled_tokens": call.prefilled,
                "model_steps": call.model_steps}
-    settled = cues.settle(request, call.values)
+    settled = settled_values(request, call.values, todos, force_tool)
     if settled["tool"] != call.values["tool"]:
-        if force_tool is not None:   # the person picked this tool: their pick stands
-            settled = call.values
-        else:                        # the request's words decided: nothing left to ask
-            choices = []
-    looked_up = _names_a_todo(request, todos) if settled["tool"] == "decline" and force_tool is None else None
-    if looked_up:               # "the tax thing", "what about the hotel": a lookup on the list
-        settled = {"tool": "search", "words": looked_up}
+        choices = []            # the request's words decided: nothing left to ask
     if settled != call.values:  # the call as it would have been written (phase 2 shows it)
         call.values, call.text = settled, tools.call_text(settled)
     tool = call.values["tool"]
@@ -197,6 +191,30 @@ def _quoted_title(naming, todos):
     return None
 
 
+def settled_values(request, values, todos, force_tool=None):
+    """The model's phase-1 values as the request's words settle them (cues.settle), with what the
+    list adds: a request that names the person's own to-dos is about them, not off-topic."""
+    settled = cues.settle(request, values)
+    if force_tool is not None:  # the person picked this tool: their pick stands
+        return settled if settled["tool"] == values["tool"] else values
+    if settled["tool"] == "decline" and values["tool"] == "answer" and _about_a_todo(request, todos):
+        return values           # "Is the boiler service before or after the offsite?"
+    looked_up = _names_a_todo(request, todos) if settled["tool"] == "decline" else None
+    if looked_up:               # "the tax thing", "what about the hotel": a lookup on the list
+        return {"tool": "search", "words": looked_up}
+    return settled
+
+
+def _about_a_todo(request, todos):
+    """Whether a word of the request (not a quote, a translation or an override) names a to-do."""
+    text = " ".join(str(request).casefold().split())
+    if cue_words.OVERRIDE.search(text) or cue_words.QUOTED.search(text) or cue_words.TRANSLATE.search(text):
+        return False
+    titles = [matching.words_of(t.title) for t in todos]
+    return any(len(w) >= 4 and w.isalpha() and any(matching.matches_any(w, t) for t in titles)
+               for w in matching.content_words(text))
+
+
 def _names_a_todo(request, todos, most_words=5):
     """The words of a short request declined as off-topic that name to-dos on the list ("car
     stuff", "the tax thing?"), else None: a person naming their own to-do is asking about it. Not
@@ -210,7 +228,7 @@ def _names_a_todo(request, todos, most_words=5):
     if any(t and matching.word_matches(words[0], t[0]) for t in titles):
         return None      # "call the dentist for me": asks the app to do the to-do, which it cannot
     named = [w for w in matching.content_words(text)
-             if w.isalpha() and any(matching.matches_any(w, t) for t in titles)]
+             if w.isalpha() and len(w) >= 3 and any(matching.matches_any(w, t) for t in titles)]   # not "what's" -> "s"
     return " ".join(named) or None
 
 

@@ -51,6 +51,9 @@ IN_A_FORTNIGHT = re.compile(r"\bin (a|one) fortnight\b|\ba fortnight (today|on)\
 WEEKDAY = "(" + "|".join(dates.WEEKDAYS) + ")"
 OF_NEXT_WEEK = re.compile(rf"\b{WEEKDAY}\s+(of\s+|in\s+)?next week\b|\bnext week(\s+on|,)?\s+{WEEKDAY}\b"
                           rf"|\b(a week on|a week from)\s+{WEEKDAY}\b|\b{WEEKDAY} week\b")   # "friday next week", "friday week"
+_SPAN = r"(a|one|two|three|four|five|six|\d+|a couple of|a few)\s+(more\s+)?(days?|weeks?)"
+SHIFTED = re.compile(r"\b" + _SPAN + r"\s+(later|earlier|before|after|back)\b|\b(back|forward|out|along)\s+(by\s+)?" + _SPAN
+                     + r"\b|\bby\s+" + _SPAN + r"\b")
 PAST = re.compile(r"\b(was|were|did|had|last|ago|yesterday|past|war|waren|était|étaient|era|eran|fue|foi)\b")
 END_OF_MONTH = re.compile(r"\b(the )?end of (the |this )?month\b|\bmonth[- ]end\b|\bfin (du|de) mois\b|\bende des monats\b"
                           r"|\bmonatsende\b|\bfinal (del|de) mes\b|\bfine (del )?mese\b|\beind van de maand\b")
@@ -83,6 +86,8 @@ def named_date(request, today):
     """The one date the request names, as a vocabulary word (or ISO date), else None. After a
     correction ("due Monday — actually no, make it Tuesday") the date after it counts."""
     text = " ".join(str(request).casefold().split())
+    if SHIFTED.search(text):
+        return None     # "whatever's due tomorrow, push it back a week": the day named is not the date
     found = _dates_in(SELF_CORRECTION.split(text)[-1], today) if SELF_CORRECTION.search(text) else set()
     found = found or _dates_in(text, today)
     return found.pop() if len(found) == 1 else None
