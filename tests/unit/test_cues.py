@@ -367,9 +367,25 @@ def test_a_title_copied_from_the_phrase_that_named_the_tool_is_not_the_title():
      {"tool": "list", "filter": "overdue"}),
     ("Czy mam coś zapisane dwa razy?", {"tool": "duplicates"}, {"tool": "duplicates"}),
     ("tick off the laundry", {"tool": "answer"}, {"tool": "answer"}),
-    ("Milch kaufen, ist das schon drauf?", {"tool": "answer"}, {"tool": "answer"})])
+    ("Milch kaufen, ist das schon drauf?", {"tool": "answer"}, {"tool": "answer"}),
+    ("doing my sunday review a day late. I need the figure for every entry, the done ones included",
+     {"tool": "count", "status": "all"}, {"tool": "count", "status": "all"}),     # the person is late
+    ("how many are running late?", {"tool": "count", "status": "open"}, {"tool": "count", "status": "open"}),
+    ("how many are late?", {"tool": "count", "status": "open"}, {"tool": "list", "filter": "overdue"}),
+    ("Which unfinished jobs don't have any deadline at all yet?", {"tool": "answer"}, {"tool": "answer"}),
+    ("yo how many quests i got in total, finished ones included lol", {"tool": "count", "status": "done"},
+     {"tool": "count", "status": "all"}),
+    ("How many deadlines have I blown through?", {"tool": "count", "status": "done"},
+     {"tool": "list", "filter": "overdue"}),
+    ("Staat er iets dubbel op mijn lijstje?", {"tool": "answer"}, {"tool": "duplicates"})])
 def test_round_four_rules(request_text, chosen, want):
     assert cues.settle(request_text, chosen) == want
+
+
+def test_put_it_down_for_a_day_leaves_the_tool_to_the_model():
+    assert cues.decisive_verb("the oven has to be clean before she arrives, could you put that down for Friday?",
+                              "set_due") is None
+    assert cues.decisive_verb("I need to descale the coffee machine, put it down", "search") == "add"
 
 
 def test_say_followed_by_a_date_is_no_rename():

@@ -73,5 +73,6 @@ def test_a_to_do_named_by_its_place_in_the_list():
     assert matching.named_position("Lösche die zweite Aufgabe", titles) == 1
     assert matching.named_position("item 12", titles) is None                   # no such place
     assert matching.named_position("the first thing tomorrow", titles) is None   # an idiom
+    assert matching.named_position("Tick off the last thing on the list.", titles) == 7
     assert matching.named_position("buy a 2nd hand bike", titles) is None
     assert matching.named_position("finish task 2 of the course", titles + ["Finish task 2 of the course"]) is None

@@ -126,6 +126,8 @@ def test_a_day_named_as_the_start_of_a_shift_is_not_the_date():
     assert read_dates.named_date("wedding on the 19th. Put the suit down for two days before it", today) is None
     assert read_dates.named_date("move it back by 3 days from friday", today) is None
     assert read_dates.named_date("push it to friday", today) == "friday"
+    assert read_dates.named_date("pick up Anna's present the day before her party on Saturday", today) is None
+    assert read_dates.named_date("what is due the day after tomorrow", today) == "in 2 days"
     assert read_dates.as_requested("in 8 days", "whatever's due tomorrow, push it back a week", today) == "in 8 days"
 
 

@@ -53,7 +53,9 @@ faltan aperto aperti aperta aperte rimasti rimaste restano mancano pendente pend
 abertas openstaand resterend kvar""".split())
 NEGATIONS = frozenset("not t yet never nicht pas no non niet".split())   # "aren't" is "aren", "t"
 STILL_TO = frozenset("be get".split())     # "what's left to be done" names the open ones
-EITHER = re.compile(r"\b(done|finished|completed|ticked|checked)\s+(or|and)\s+(not|undone|open)\b")
+EITHER = re.compile(r"\b(done|finished|completed|ticked|checked)\s+(or|and)\s+(not|undone|open)\b"
+                    r"|\b(done|finished|completed|ticked|checked)\s+(ones\s+|stuff\s+|things\s+)?(included|too|as well)\b"
+                    r"|\b(including|incl\.?|counting)\s+(the\s+)?(done|finished|completed|ticked)\b")
 ALL_WORDS = frozenset("""all every everything whole entire total both including incl included inclusive too
 altogether done finished completed ticked alle alles gesamt tout tous toutes todas tutto tutti tutte
 wszystkie wszystko alla allt""".split())
@@ -65,7 +67,9 @@ WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bw
                         r"(the weekend|the end of the week|this weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its |their |my )?deadlin\w*|missed (the |its |their |my )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
                      r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen|passou do prazo|passaram do prazo"
-                     r"|fora do prazo|fuera de plazo|should(’|')?ve (been )?(done|finished)|should have (been )?(done|finished))\b")
+                     r"|fora do prazo|fuera de plazo|blown (through|past)|blew (through|past)|should(’|')?ve (been )?(done|finished)|should have (been )?(done|finished))\b")
+# The person, not a to-do, is late: "doing my sunday review a day late", "running late".
+SELF_LATE = re.compile(r"\b((a|one|two|three|\d+|a few|a couple of)\s+(days?|weeks?|hours?|minutes?)|a (bit|little)|running)\s+late\b")
 DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
                        r"|saturday|sunday|week|month|january|february|march|april|june|july"
                        r"|august|september|october|november|december)\b")
@@ -122,9 +126,9 @@ IN_LANGUAGE = re.compile(r"\b(in|into)\s+(" + LANGUAGES + r")\b")
 CLEARING = re.compile(r"\b(remove|clear|drop|delete|erase|take off|unset|without|no|lösche|entferne|"
                       r"supprime|quita|elimina|rimuovi|remova|verwijder)\b.*\b(due|date|deadline|datum|"
                       r"fecha|data|échéance)\b|\b(undated|no due date|no deadline)\b")
-LIST_WORDS = frozenset("""list to-do to-dos todo todos task tasks items item everything plate agenda
+LIST_WORDS = frozenset("""list to-do to-dos todo todos task tasks items item everything plate agenda jobs chores errands
 liste lista aufgabe aufgaben tâche tâches tarea tareas compito compiti tarefa tarefas taak taken
-lijst uppgift uppgifter zadanie zadania zadań""".split())
+lijst lijstje uppgift uppgifter zadanie zadania zadań""".split())
 HERE = frozenset("here these those this them thing things hier ici aquí aqui qui drauf".split())  # "… thing here?"
 PERSON_WORDS = frozenset("""i i'm im my me mine myself we our us ich mein meine meinen meiner mir mich
 je j moi mon ma mes yo mi mis me io mio mia miei mie eu meu minha meus minhas ik mijn jag mig min mina
@@ -138,7 +142,7 @@ GREETINGS = frozenset("hi hello hey yo thanks thank thx ty help bye ok okay hall
                       "olá oi hoi danke merci gracias grazie obrigado".split())
 # Phrases that name a write tool without its verb first: "…, put it down", "New task - book the
 # MOT", "Acheter du pain -> Acheter des croissants", "fix the name on it", "make X read Y".
-ADD_PHRASE = re.compile(r"\b(put|write|note|jot|set)\s+(it|that|this)\s+down\b|^(new|another)\s+(task|to-?do|item|reminder)\b")
+ADD_PHRASE = re.compile(r"\b(put|write|note|jot|set)\s+(it|that|this)\s+down\b(?!\s+for\b)|^(new|another)\s+(task|to-?do|item|reminder)\b")
 ARROW = re.compile(r"\s(?:->|→|=>)\s+(.*)$")     # "A -> B": a new title, unless B is a date
 RENAME_PHRASE = re.compile(r"\b(fix|update|change|correct)\s+the\s+(name|wording|title|text|spelling)\b"
                            r"|\b(make|can|could)\s+.{1,60}\s(read|say)\s+(?!(the\s+)?\d|(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today)\b)\S|\b(call|name|title)\s+it\s+[\"'“‘«]"

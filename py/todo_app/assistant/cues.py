@@ -42,7 +42,7 @@ from .cue_words import (FILLER, WRITE_VERBS, MOVE_VERBS, READ_VERBS, NOT_THE_VER
     ALL_OF_A_STATUS, MARK_DONE, MARK_DONE_ABROAD, UNDO_A_TICK, MARK_WORDS, STATUS_STEMS,
     NEVER_TICKED, OVERRIDE, QUOTED_TITLE, QUOTED, TRANSLATE, IN_LANGUAGE, CLEARING, LIST_WORDS,
     HERE, PERSON_WORDS, SENTENCES, THANKS, GREETINGS, ADD_PHRASE, RENAME_PHRASE, NEXT_INTENT, ARROW, WANT_TO,
-    DONE_LEFT_OUT)
+    DONE_LEFT_OUT, SELF_LATE)
 from .matching import word_matches, words_of
 
 
@@ -165,6 +165,8 @@ def settle(request, values):
         return {"tool": "duplicates"}
     if tool == "search" and _only_generic(values.get("words", "")) and WH_QUESTION.search(text):
         return {"tool": "answer"}   # "which of my open jobs need me out of the house?" is no search for "open"
+    if tool == "answer" and REPEATS.search(text) and not WHICH_OF.search(text) and (LIST_WORDS | HERE) & words:
+        return {"tool": "duplicates"}   # "Staat er iets dubbel op mijn lijstje?"
     if tool in ("list", "search") and REPEATS.search(text) and not YES_NO.search(text) \
             and not REPEATS.search(str(values.get("words", "")).casefold()):   # "find the duplicate key"
         return {"tool": "duplicates"}   # "scan the list for tasks I wrote down more than one time"
@@ -284,6 +286,7 @@ def says_overdue(request):
 def _says_overdue(text):
     """OVERDUE's words, or "overdue" with a slip ("overdeu", "ovredue"; not "over", which only
     starts it: "still hanging over me")."""
+    text = SELF_LATE.sub(" ", text)     # "a day late": the person is
     return bool(OVERDUE.search(text)) or any(len(w) >= 6 and word_matches(w, "overdue") for w in words_of(text))
 
 

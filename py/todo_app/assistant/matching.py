@@ -70,7 +70,7 @@ ORDINALS = {**dict.fromkeys("first 1st erste ersten premier première premiere p
             **dict.fromkeys("fourth 4th vierte vierten quatrième quatrieme cuarto cuarta quarto quarta vierde".split(), 4),
             **dict.fromkeys("fifth 5th fünfte fünften cinquième cinquieme quinto quinta vijfde".split(), 5),
             **dict.fromkeys("last letzte letzten dernier dernière derniere último última ultimo ultima laatste".split(), -1)}
-PLACE = re.compile(r"\b(" + "|".join(sorted(ORDINALS, key=len, reverse=True)) + r")\s+(one|item|task|to-?do|entry|"
+PLACE = re.compile(r"\b(" + "|".join(sorted(ORDINALS, key=len, reverse=True)) + r")\s+(one|item|task|to-?do|entry|thing(?=\s+(?:on|in)\s+(?:the|my)\s+list)|"
                    r"eintrag|aufgabe|punkt|élément|tâche|tarea|elemento|compito|tarefa|taak)\b"
                    r"|(?<!\w)(item|task|entry|number|no\.|nr\.|#)\s*(\d{1,2})\b")
 

@@ -53,7 +53,7 @@ OF_NEXT_WEEK = re.compile(rf"\b{WEEKDAY}\s+(of\s+|in\s+)?next week\b|\bnext week
                           rf"|\b(a week on|a week from)\s+{WEEKDAY}\b|\b{WEEKDAY} week\b")   # "friday next week", "friday week"
 _SPAN = r"(a|one|two|three|four|five|six|\d+|a couple of|a few)\s+(more\s+)?(days?|weeks?)"
 SHIFTED = re.compile(r"\b" + _SPAN + r"\s+(later|earlier|before|after|back)\b|\b(back|forward|out|along)\s+(by\s+)?" + _SPAN
-                     + r"\b|\bby\s+" + _SPAN + r"\b")
+                     + r"\b|\bby\s+" + _SPAN + r"\b|\bthe day (before|after)\b(?!\s+(tomorrow|yesterday))")
 PAST = re.compile(r"\b(was|were|did|had|last|ago|yesterday|past|war|waren|était|étaient|era|eran|fue|foi)\b")
 END_OF_MONTH = re.compile(r"\b(the )?end of (the |this )?month\b|\bmonth[- ]end\b|\bfin (du|de) mois\b|\bende des monats\b"
                           r"|\bmonatsende\b|\bfinal (del|de) mes\b|\bfine (del )?mese\b|\beind van de maand\b")
