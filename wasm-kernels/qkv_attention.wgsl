@@ -17,7 +17,8 @@
 // empty slot without computing q (except split 0, whose q out_proj reads).
 // A q row's K / 32 blocks go to WG / HEAD_DIM neighbouring invocations, so every invocation takes
 // ceil(K / 32 / (WG / HEAD_DIM)) blocks (5 for K = 576, HEAD_DIM = 64), the first six of them
-// fetched before the norm, as one batch of independent loads (no loop carries them).
+// fetched before the norm, as one batch of independent loads (coop_dot's Words: no arrays, no loop
+// carries them).
 // Limits: HEAD_DIM % 4 == 0, HEAD_DIM <= 256, K <= 2048, ROWS_KV % 4 == 0,
 // ROWS_KV * K / 32 <= 256, a chunk (ceil(pos0 / SPLITS), MIN_CHUNK at least) <= MAX_CHUNK.
 struct Step {
@@ -109,12 +110,13 @@ fn q_rest(row_g: u32, lane: u32, lanes: u32, first: u32) -> f32 {
     return s;
 }
 
-fn q_block(row_g: u32, b: u32) -> Block {
-    return fetch(row_g + min(b, K / 32u - 1u));
+fn q_block(row_g: u32, b: u32) -> Words {
+    return fetch_words(row_g + min(b, K / 32u - 1u));
 }
 
-fn q_dot(w: Block, b: u32) -> f32 {
-    return select(0.0, fetched_dot(w, min(b, K / 32u - 1u)), b < K / 32u);
+fn q_dot(w: Words, row_g: u32, b: u32) -> f32 {
+    let c = min(b, K / 32u - 1u);
+    return select(0.0, words_dot(w, row_g + c, c), b < K / 32u);
 }
 
 // The max (or sum) of every invocation's v, in every invocation.
@@ -167,9 +169,9 @@ fn attend(lid: u32, h: u32, split: u32) {
     let w4 = q_block(row_g, lane + 4u * lanes);
     let w5 = q_block(row_g, lane + 5u * lanes);
     load_normed(lid, X);
-    let part = q_dot(w0, lane) + q_dot(w1, lane + lanes) + q_dot(w2, lane + 2u * lanes)
-             + q_dot(w3, lane + 3u * lanes) + q_dot(w4, lane + 4u * lanes) + q_dot(w5, lane + 5u * lanes)
-             + q_rest(row_g, lane, lanes, FIRST);
+    let part = q_dot(w0, row_g, lane) + q_dot(w1, row_g, lane + lanes) + q_dot(w2, row_g, lane + 2u * lanes)
+             + q_dot(w3, row_g, lane + 3u * lanes) + q_dot(w4, row_g, lane + 4u * lanes)
+             + q_dot(w5, row_g, lane + 5u * lanes) + q_rest(row_g, lane, lanes, FIRST);
     red[lid] = select(0.0, part, lid < HEAD_DIM * lanes);
     workgroupBarrier();
     if (lid < HEAD_DIM) {
