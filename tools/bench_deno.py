@@ -90,8 +90,10 @@ def run_deno_engine(model_path, prompt, tokens, max_context, with_bandwidth, tim
             f"warm start, {tokens} tokens, bandwidth")
         warm = _run_deno_once(deno, {**params, "phase": "warm", "tokens": tokens,
                                      "bandwidth": with_bandwidth, "profile": with_profile}, tmp, timeout_s)
-        log(f"deno/ours: warm start restored the snapshot: {warm['pyodide_snapshot']['restored']}")
-    run = two_phase_run(f"Pyodide + WebGPU in Deno {DENO[1]}", warm["adapter"], cold, warm,
+        restored = warm["pyodide_snapshot"]["restored"]
+        log(f"deno/ours: warm start restored the snapshot: {restored}")
+    start = "warm start from a Pyodide snapshot" if restored else "warm start without a Pyodide snapshot"
+    run = two_phase_run(f"Pyodide + WebGPU in Deno {DENO[1]} ({start})", warm["adapter"], cold, warm,
                         {"cold": cold, "warm": without(warm, "bandwidth", "completion", "profile")})
     if "profile" in warm:
         run["profile"] = warm["profile"]
