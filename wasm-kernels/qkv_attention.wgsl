@@ -66,33 +66,40 @@ fn row_block(row: u32) -> u32 {
     return select(V_BLK0 + (row - n_kv) * blocks, K_BLK0 + row * blocks, row < n_kv);
 }
 
-// Four consecutive values res[at ..] (two rope pairs, the first at index local / 2 of its head)
-// turned by pos * theta.
-fn roped4(at: u32, local: u32, pos: u32) -> vec4<f32> {
-    let j = local / 2u;
+// The rope turn of four consecutive values of a head from index `local` (two pairs, the first
+// pair index local / 2) at position pos: (cos, sin) of each pair's angle. Computed at a kernel's
+// start, so that its loads and its sin/cos are off the path from the product to the rope.
+fn turn4(local: u32, pos: u32) -> vec4<f32> {
+    let j = min(local, HEAD_DIM - 4u) / 2u;
     let a0 = (fract(f32(pos) * turns[j] + 0.5) - 0.5) * TAU;
     let a1 = (fract(f32(pos) * turns[j + 1u] + 0.5) - 0.5) * TAU;
+    return vec4<f32>(cos(a0), sin(a0), cos(a1), sin(a1));
+}
+
+// Four consecutive values res[at ..] turned by t (turn4).
+fn roped4(at: u32, t: vec4<f32>) -> vec4<f32> {
     let x0 = res[at];
     let x1 = res[at + 1u];
     let x2 = res[at + 2u];
     let x3 = res[at + 3u];
-    return vec4<f32>(x0 * cos(a0) - x1 * sin(a0), x0 * sin(a0) + x1 * cos(a0),
-                     x2 * cos(a1) - x3 * sin(a1), x2 * sin(a1) + x3 * cos(a1));
+    return vec4<f32>(x0 * t.x - x1 * t.y, x0 * t.y + x1 * t.x, x2 * t.z - x3 * t.w, x2 * t.w + x3 * t.z);
 }
 
 // The new token's k and v rows row0 .. row0 + ROWS_KV - 1, into cache row pos0.
 fn kv_rows(lid: u32, row0: u32) {
     let n_kv = N_KV_HEADS * HEAD_DIM;
     let w = fetch_row_block(lid, row0, 2u * n_kv, K);
+    let pos = step.pos0;
+    let turn = turn4((row0 + 4u * lid) % HEAD_DIM, pos);  // rows 4 lid ..: ROWS_KV <= 4 WG
     load_normed(lid, X);
     let rows = min(ROWS_KV, 2u * n_kv - min(row0, 2u * n_kv));
     dot_fetched(lid, w, rows, K);
-    let pos = step.pos0;
-    for (var i = 4u * lid; i < rows; i += 4u * WG) {
-        let r = row0 + i;
+    if (4u * lid < rows) {
+        let r = row0 + 4u * lid;
         if (r < n_kv) {
-            k_cache[(pos * n_kv + r) / 4u] = roped4(i, r % HEAD_DIM, pos);
+            k_cache[(pos * n_kv + r) / 4u] = roped4(4u * lid, turn);
         } else {
+            let i = 4u * lid;
             v_cache[(pos * n_kv + r - n_kv) / 4u] = vec4<f32>(res[i], res[i + 1u], res[i + 2u], res[i + 3u]);
         }
     }
@@ -162,6 +169,7 @@ fn attend(lid: u32, h: u32, split: u32) {
     let row = min(lid / lanes, HEAD_DIM - 1u);
     let lane = lid % lanes;
     let row_g = (h * HEAD_DIM + row) * (K / 32u);
+    let turn = turn4(4u * lid, pos);  // quad lid of q (HEAD_DIM <= 4 WG)
     let w0 = q_block(row_g, lane);
     let w1 = q_block(row_g, lane + lanes);
     let w2 = q_block(row_g, lane + 2u * lanes);
@@ -183,11 +191,11 @@ fn attend(lid: u32, h: u32, split: u32) {
     }
     workgroupBarrier();
     let scale = inverseSqrt(f32(HEAD_DIM));
-    for (var d = lid; d < quads; d += WG) {
-        let q = roped4(4u * d, 4u * d, pos) * scale;
-        qv[d] = q;
+    if (lid < quads) {
+        let q = roped4(4u * lid, turn) * scale;
+        qv[lid] = q;
         if (split == 0u) {
-            let at = Q_AT + h * HEAD_DIM + 4u * d;
+            let at = Q_AT + h * HEAD_DIM + 4u * lid;
             act[at] = q.x;
             act[at + 1u] = q.y;
             act[at + 2u] = q.z;
