@@ -71,22 +71,31 @@ fn fetched_dot(w: Block, b: u32) -> f32 {
                  + dot(vec4<f32>(unpack2x16float(h3.z), unpack2x16float(h3.w)), x7);
         }
         case 8u: {
-            let a = w.q[0];
-            let c = w.q[1];
-            let s = dot(int8x4(a.x), x0) + dot(int8x4(a.y), x1) + dot(int8x4(a.z), x2) + dot(int8x4(a.w), x3)
-                  + dot(int8x4(c.x), x4) + dot(int8x4(c.y), x5) + dot(int8x4(c.z), x6) + dot(int8x4(c.w), x7);
-            return bitcast<f32>(w.s) * s;
+            return q8_dot(w.q[0], w.q[1], w.s, b);
         }
         default: {
-            let q = w.q[0];
-            let dm = unpack2x16float(w.s);
-            let n = nibbles(q, 0u);
-            let m = nibbles(q, 4u);
-            let s = dot(n[0], x0) + dot(n[1], x1) + dot(n[2], x2) + dot(n[3], x3)
-                  + dot(m[0], x4) + dot(m[1], x5) + dot(m[2], x6) + dot(m[3], x7);
-            return dm.x * s + dm.y * xsums[b];
+            return q4_dot(w.q[0], w.s, b);
         }
     }
+}
+
+// A Q8 block (quants a, c; scale d as f32 bits) times block b of xs.
+fn q8_dot(a: vec4<u32>, c: vec4<u32>, d: u32, b: u32) -> f32 {
+    let s = dot(int8x4(a.x), xs[8u * b]) + dot(int8x4(a.y), xs[8u * b + 1u]) + dot(int8x4(a.z), xs[8u * b + 2u])
+          + dot(int8x4(a.w), xs[8u * b + 3u]) + dot(int8x4(c.x), xs[8u * b + 4u]) + dot(int8x4(c.y), xs[8u * b + 5u])
+          + dot(int8x4(c.z), xs[8u * b + 6u]) + dot(int8x4(c.w), xs[8u * b + 7u]);
+    return bitcast<f32>(d) * s;
+}
+
+// A Q4 block (quants q; (d, m) as an f16 pair) times block b of xs.
+fn q4_dot(q: vec4<u32>, dm_bits: u32, b: u32) -> f32 {
+    let dm = unpack2x16float(dm_bits);
+    let n = nibbles(q, 0u);
+    let m = nibbles(q, 4u);
+    let s = dot(n[0], xs[8u * b]) + dot(n[1], xs[8u * b + 1u]) + dot(n[2], xs[8u * b + 2u]) + dot(n[3], xs[8u * b + 3u])
+          + dot(m[0], xs[8u * b + 4u]) + dot(m[1], xs[8u * b + 5u]) + dot(m[2], xs[8u * b + 6u])
+          + dot(m[3], xs[8u * b + 7u]);
+    return dm.x * s + dm.y * xsums[b];
 }
 
 // Invocation lid's block among `rows` rows from row0 (of `total`): the row is clamped so that
@@ -110,4 +119,46 @@ fn dot_fetched(lid: u32, w: Block, rows: u32, k: u32) {
         res[lid] = total;
     }
     workgroupBarrier();
+}
+
+// A kernel that holds several blocks at once keeps them as Words: the 4- and 8-bit formats' raw
+// words (Q4: a and s; Q8: a, b and s), no array: a Block's array of 8 vec4 is 33 words wherever
+// a compiler does not split it, times every block held. F32 and F16 blocks are read at the
+// product instead.
+struct Words {
+    a: vec4<u32>,
+    b: vec4<u32>,
+    s: u32,
+}
+
+fn fetch_words(g: u32) -> Words {
+    var w = Words(vec4<u32>(0u), vec4<u32>(0u), 0u);
+    switch FMT {
+        case 8u: {
+            w.a = quants[2u * g];
+            w.b = quants[2u * g + 1u];
+            w.s = scales[g];
+        }
+        case 2u: {
+            w.a = quants[g];
+            w.s = scales[g];
+        }
+        default: {}
+    }
+    return w;
+}
+
+// Block g (fetched as w) times block b of xs.
+fn words_dot(w: Words, g: u32, b: u32) -> f32 {
+    switch FMT {
+        case 8u: {
+            return q8_dot(w.a, w.b, w.s, b);
+        }
+        case 2u: {
+            return q4_dot(w.a, w.s, b);
+        }
+        default: {
+            return fetched_dot(fetch(g), b);
+        }
+    }
 }

@@ -1,21 +1,26 @@
-"""The real-GPU kernel set's decode step: five dispatches a layer instead of thirteen.
+"""The real-GPU kernel set's decode step: four dispatches a layer instead of thirteen.
 
 A real GPU runs a small model's decode step as a chain of tiny dispatches, each too small to fill
 it, with a barrier between each pair, and inside each a chain of memory latencies: fewer, wider
-kernels in which every invocation fetches one weight block first thing are what make it fast.
+kernels in which every invocation fetches its weight blocks first thing are what make it fast.
 Per layer:
 
-    qkv             rmsnorm + q/k/v rows of one fused weight buffer + rope + K/V cache write
-    attention_split split-K attention: N_HEADS x SPLITS workgroups, each a chunk of the keys
-    out_proj        merges the splits while loading its input, x += W_o attn
+    qkv_attention   k/v workgroups: rmsnorm + k/v rows of one fused weight buffer + rope + K/V
+                    cache write; N_HEADS x SPLITS attention workgroups, each rmsnorm + its head's
+                    q rows + rope, then split-K attention over a chunk of the keys already cached
+    out_proj        merges the splits and the new key's own term while loading its input,
+                    x += W_o attn
     ffn             rmsnorm + gate/up rows + swiglu -> h
     ffn_down        x += W_down h
 
-Matrix rows are spread one 32-value block per invocation (K / 32 invocations a row), so a
-workgroup takes 256 / (K / 32) rows and a matrix gets many workgroups (coop_dot.wgsl). Every
-workgroup of qkv and ffn normalises x itself. Everything lives in one activation buffer (`act`),
-at the offsets of `Layout`: a fused kernel needs at most 8 storage bindings, the spec's minimum.
-Prefill keeps the one-op-per-kernel path (batched matrix products), over the same weights.
+No workgroup waits for another within a dispatch: the attention splits compute q themselves
+(64 rows of W_q for a 64-wide head: five blocks an invocation, fetched together before the norm)
+and leave the new key, which the k/v workgroups are still computing, to out_proj.
+Matrix rows are otherwise spread one 32-value block per invocation (K / 32 invocations a row),
+so a workgroup takes 256 / (K / 32) rows and a matrix gets many workgroups (coop_dot.wgsl). Every
+workgroup of qkv_attention and ffn normalises x itself. Everything lives in one activation buffer
+(`act`), at the offsets of `Layout`: a fused kernel needs at most 8 storage bindings, the spec's
+minimum. Prefill keeps the one-op-per-kernel path (batched matrix products), over the same weights.
 """
 from dataclasses import dataclass
 
@@ -23,20 +28,22 @@ from .ops import Op, ceil_div
 from .weights import can_fuse, fuse_rows, grid
 
 WG = 256              # invocations per workgroup of the matrix kernels (coop.wgsl)
-MAX_CHUNK = 512       # attention_split.wgsl: keys per split at most
+MAX_CHUNK = 512       # qkv_attention.wgsl: keys per split at most
+MIN_CHUNK = 64        # qkv_attention.wgsl: keys per split at least (fewer splits compute q early on)
 MIN_SPLITS = 16
+MAX_HEAD_DIM = 256    # qkv_attention.wgsl: a q row at least one invocation
 MAX_VECTOR = 2048     # coop.wgsl: xs holds at most 2048 floats
 
 
-def rows_per_workgroup(k, even=False):
-    """Rows of a K-column matrix one workgroup takes (coop_dot.wgsl: one block per invocation);
-    even: rope pairs never straddle two workgroups."""
+def rows_per_workgroup(k, multiple=1):
+    """Rows of a K-column matrix one workgroup takes (coop_dot.wgsl: one block per invocation),
+    rounded down to a multiple (4: rope pairs never straddle two workgroups, rows go as vec4s)."""
     rows = WG // (k // 32)
-    return rows - rows % 2 if even else rows
+    return rows - rows % multiple
 
 
 def splits_for(max_context):
-    """Key chunks of attention_split (a multiple of 4: out_proj merges four at a time)."""
+    """Key chunks of qkv_attention (a multiple of 4: out_proj merges four at a time)."""
     return ceil_div(max(MIN_SPLITS, ceil_div(max_context, MAX_CHUNK)), 4) * 4
 
 
@@ -67,6 +74,8 @@ def fusable(config, weights):
     plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled), vectors (the ffn's
     too) of at most 2,048, each fused group in one format of FUSED_TYPES and one buffer part."""
     if max(config.hidden, config.n_heads * config.head_dim, config.ffn) > MAX_VECTOR:
+        return False
+    if config.head_dim > MAX_HEAD_DIM or config.head_dim % 4 or config.n_heads % config.n_kv_heads:
         return False
     return _plain_llama(config, weights)
 
@@ -125,23 +134,17 @@ class FusedDecode:
         kernel = await self.b.kernel(name, **constants)
         return (kernel, self.m.device.bind(kernel, buffers), lambda n: groups)
 
-    async def qkv(self, i, norm):
+    async def qkv_attention(self, i, norm):
         c, m, lay = self.m.config, self.m, self.layout
         fused = self.fused[i][0]
-        n_q, n_kv = c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim
-        rows = rows_per_workgroup(c.hidden, even=True)
+        rows = rows_per_workgroup(c.hidden, multiple=4)
+        kv_wgs = ceil_div(2 * c.n_kv_heads * c.head_dim, rows)
         return await self._dispatch(
-            "qkv", [m.step, fused.quants, fused.scales, m.act, norm, m.k_cache[i], m.v_cache[i], m.turns],
-            (ceil_div(n_q + 2 * n_kv, rows),), FMT=fused.fmt, K=c.hidden, EPS=c.rms_eps, X=lay.x,
-            Q_AT=lay.q, N_Q=n_q, N_KV=n_kv, HEAD_DIM=c.head_dim, K_BLK0=fused.blocks[1],
-            V_BLK0=fused.blocks[2], ROWS_WG=rows)
-
-    async def attention(self, i):
-        c, m, lay = self.m.config, self.m, self.layout
-        return await self._dispatch(
-            "attention_split", [m.step, m.act, m.k_cache[i], m.v_cache[i]], (c.n_heads, self.splits),
-            N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, SPLITS=self.splits,
-            Q_AT=lay.q, AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc)
+            "qkv_attention", [m.step, fused.quants, fused.scales, m.act, norm, m.k_cache[i], m.v_cache[i], m.turns],
+            (kv_wgs + c.n_heads * self.splits,), FMT=fused.fmt, K=c.hidden, EPS=c.rms_eps, X=lay.x, Q_AT=lay.q,
+            N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, K_BLK0=fused.blocks[1],
+            V_BLK0=fused.blocks[2], KV_WGS=kv_wgs, ROWS_KV=rows, SPLITS=self.splits, MIN_CHUNK=MIN_CHUNK,
+            AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc)
 
     async def out(self, i):
         c, m, lay = self.m.config, self.m, self.layout
@@ -149,9 +152,10 @@ class FusedDecode:
         k = c.n_heads * c.head_dim
         rows = rows_per_workgroup(k)
         return await self._dispatch(
-            "out_proj", [part.parts[0].quants, part.parts[0].scales, m.act], (ceil_div(c.hidden, rows),),
-            FMT=part.fmt, K=k, N=c.hidden, HEAD_DIM=c.head_dim, SPLITS=self.splits,
-            AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc, X=lay.x, ROWS_WG=rows)
+            "out_proj", [part.parts[0].quants, part.parts[0].scales, m.act, m.step, m.k_cache[i], m.v_cache[i]],
+            (ceil_div(c.hidden, rows),), FMT=part.fmt, K=k, N=c.hidden, HEAD_DIM=c.head_dim,
+            N_KV_HEADS=c.n_kv_heads, Q_AT=lay.q, SPLITS=self.splits, AP_M=lay.ap_m, AP_L=lay.ap_l,
+            AP_ACC=lay.ap_acc, X=lay.x, ROWS_WG=rows)
 
     async def ffn(self, i, norm):
         """The two dispatches of the feed-forward block: ffn (h) and ffn_down (x += W_down h)."""

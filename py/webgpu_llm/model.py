@@ -353,9 +353,9 @@ class Model:
                          await b.simple("swiglu", [self.step, self.gate, self.up],
                                         lambda n: grid(ceil_div(n * c.ffn, 64)), FFN=c.ffn),
                          await bo.linear(w("ffn_down"), self.gate, self.x, accumulate=True)))
-        if fused:  # the same prefill; the decode step in one dispatch per op
-            layer.qkv.decode = [await fused.qkv(i, norm("attn_norm"))]
-            layer.attention.decode = [await fused.attention(i)]
+        if fused:  # the same prefill; the attention block up to W_o in one dispatch, the rest one an op
+            layer.qkv.decode = [await fused.qkv_attention(i, norm("attn_norm"))]
+            layer.attention.decode = []  # in qkv_attention (the new key's own term: in out_proj)
             layer.out.decode = [await fused.out(i)]
             layer.ffn.decode = await fused.ffn(i, norm("ffn_norm"))
         elif cpu_fused:  # the same prefill; the attention block in one dispatch, the ffn in two

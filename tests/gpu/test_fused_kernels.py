@@ -30,41 +30,6 @@ def fused_matrices(gpu, rng, type_name, shapes):
     return fuse_rows(gpu.device, list(tensors), "test"), tensors, dense
 
 
-@pytest.mark.parametrize("type_name", TYPES)
-@pytest.mark.parametrize("hidden,heads,kv_heads,head_dim,pos0,rows_wg", [
-    (64, 4, 2, 16, 0, None), (96, 3, 1, 32, 17, None), (576, 9, 3, 64, 1000, None), (160, 5, 5, 8, 3, 6)])
-def test_qkv(gpu, type_name, hidden, heads, kv_heads, head_dim, pos0, rows_wg):
-    rng = np.random.default_rng(hidden + pos0)
-    rows_wg = rows_wg or rows_per_workgroup(hidden, even=True)
-    n_q, n_kv = heads * head_dim, kv_heads * head_dim
-    fused, tensors, (wq, wk, wv) = fused_matrices(gpu, rng, type_name, [(n_q, hidden), (n_kv, hidden),
-                                                                         (n_kv, hidden)])
-    assert fused.blocks[0] == 0 and all(b % 64 == 0 for b in fused.blocks)
-    x_at, q_at = 8, 8 + hidden
-    act = rng.standard_normal(q_at + n_q).astype(np.float32)
-    norm = rng.standard_normal(hidden).astype(np.float32)
-    ctx = pos0 + 2
-    act_buf, k_cache, v_cache = gpu.array(act), gpu.zeros(ctx * n_kv), gpu.zeros(ctx * n_kv)
-    kernel = gpu.kernel("qkv", FMT=fused.fmt, K=hidden, EPS=EPS, X=x_at, Q_AT=q_at, N_Q=n_q, N_KV=n_kv,
-                        HEAD_DIM=head_dim, K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2], ROWS_WG=rows_wg)
-    gpu.dispatch(kernel, [gpu.step(pos0, 1), fused.quants, fused.scales, act_buf, gpu.array(norm), k_cache,
-                          v_cache, gpu.array(turns_table(head_dim, 1e5))], -(-(n_q + 2 * n_kv) // rows_wg))
-    xn = rmsnorm(act[x_at:x_at + hidden], norm)
-    pos = np.array([pos0])
-    want_q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5).ravel()
-    want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5).ravel()
-    tol = tolerance(xn, wq, wk, wv)
-    got = gpu.read(act_buf, act.size)
-    np.testing.assert_allclose(got[q_at:], want_q, atol=tol)
-    np.testing.assert_allclose(gpu.read(k_cache, ctx * n_kv)[pos0 * n_kv:(pos0 + 1) * n_kv], want_k, atol=tol)
-    np.testing.assert_allclose(gpu.read(v_cache, ctx * n_kv)[pos0 * n_kv:(pos0 + 1) * n_kv], xn @ wv.T, atol=tol)
-    cache = gpu.read(k_cache, ctx * n_kv)
-    assert not cache[:pos0 * n_kv].any() and not cache[(pos0 + 1) * n_kv:].any()  # other rows untouched
-    np.testing.assert_array_equal(got[:q_at], act[:q_at])  # x (and what is before it) untouched
-    # The fused tensors' parts now point at their slices: the batched path reads the same rows.
-    assert isinstance(tensors[1].parts[0].quants, tuple)
-
-
 def attention_reference(q, k, v, n_keys):
     out = np.empty_like(q)
     group = q.shape[0] // k.shape[1]
@@ -75,35 +40,67 @@ def attention_reference(q, k, v, n_keys):
     return out
 
 
-@pytest.mark.parametrize("heads,kv_heads,head_dim,pos0,splits,type_name", [
-    (9, 3, 64, 0, 16, "Q4_1"), (9, 3, 64, 150, 16, "Q8_0"), (4, 2, 16, 999, 16, "F16"), (3, 1, 32, 7, 5, "Q4_0"),
-    (2, 2, 128, 40, 3, "F32"), (5, 1, 256, 1200, 3, "Q4_1")])
-def test_attention_split_and_out_proj(gpu, heads, kv_heads, head_dim, pos0, splits, type_name):
-    """Split-K attention over the cache, merged by out_proj into x += attn W_o^T."""
-    rng = np.random.default_rng(pos0 + heads)
-    hidden, q_dim, ctx = 96, heads * head_dim, pos0 + 3
-    q = rng.standard_normal((heads, head_dim)).astype(np.float32)
+@pytest.mark.parametrize("hidden,heads,kv_heads,head_dim,pos0,splits,min_chunk,type_name", [
+    (576, 9, 3, 64, 0, 16, 64, "Q4_1"), (576, 9, 3, 64, 150, 16, 64, "Q8_0"), (576, 9, 3, 64, 1000, 16, 64, "Q4_1"),
+    (64, 4, 2, 16, 999, 16, 1, "F16"), (96, 3, 1, 32, 17, 5, 1, "Q4_0"), (160, 2, 2, 128, 40, 3, 64, "F32"),
+    (64, 5, 1, 256, 1200, 3, 64, "Q4_1"), (1024, 4, 2, 64, 77, 8, 4, "Q4_1"), (320, 3, 3, 256, 5, 4, 1, "Q8_0"),
+    (64, 8, 4, 20, 37, 4, 8, "F16"), (96, 8, 1, 44, 300, 4, 64, "Q4_0")])
+def test_qkv_attention_and_out_proj(gpu, hidden, heads, kv_heads, head_dim, pos0, splits, min_chunk, type_name):
+    """qkv_attention: rmsnorm, the q/k/v rows of one fused buffer, rope, the K/V cache row at pos0,
+    split-K attention over the keys before pos0; out_proj merges the splits and the new key into
+    x += attn W_o^T."""
+    rng = np.random.default_rng(pos0 + heads + hidden)
+    n_q, n_kv, ctx = heads * head_dim, kv_heads * head_dim, pos0 + 3
+    fused, tensors, (wq, wk, wv) = fused_matrices(gpu, rng, type_name, [(n_q, hidden), (n_kv, hidden),
+                                                                         (n_kv, hidden)])
+    assert fused.blocks[0] == 0 and all(b % 64 == 0 for b in fused.blocks)
+    slots = heads * splits
+    x_at, q_at = 4, 4 + hidden
+    ap_m, ap_l, ap_acc = q_at + n_q, q_at + n_q + slots, q_at + n_q + 2 * slots
+    act = np.concatenate([rng.standard_normal(q_at), np.full(n_q + slots * (2 + head_dim) + 4, np.nan)])
+    act = act.astype(np.float32)
     k = rng.standard_normal((ctx, kv_heads, head_dim)).astype(np.float32)
     v = rng.standard_normal((ctx, kv_heads, head_dim)).astype(np.float32)
-    slots = heads * splits
-    q_at, ap_m = hidden, hidden + q_dim
-    ap_l, ap_acc = ap_m + slots, ap_m + 2 * slots
-    act = np.concatenate([rng.standard_normal(hidden), q.ravel(), np.zeros(slots * (2 + head_dim))])
-    act_buf = gpu.array(act)
-    kernel = gpu.kernel("attention_split", N_HEADS=heads, N_KV_HEADS=kv_heads, HEAD_DIM=head_dim, SPLITS=splits,
-                        Q_AT=q_at, AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc)
-    gpu.dispatch(kernel, [gpu.step(pos0, 1), act_buf, gpu.array(k), gpu.array(v)], heads, splits)
-    tensor, wo = upload_matrix(gpu, rng, type_name, hidden, q_dim)
+    norm = rng.standard_normal(hidden).astype(np.float32)
+    act_buf, k_buf, v_buf, step = gpu.array(act), gpu.array(k), gpu.array(v), gpu.step(pos0, 1)
+    rows = rows_per_workgroup(hidden, multiple=4)
+    kv_wgs = -(-2 * n_kv // rows)
+    kernel = gpu.kernel("qkv_attention", FMT=fused.fmt, K=hidden, EPS=EPS, X=x_at, Q_AT=q_at, N_HEADS=heads,
+                        N_KV_HEADS=kv_heads, HEAD_DIM=head_dim, K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2],
+                        KV_WGS=kv_wgs, ROWS_KV=rows, SPLITS=splits, MIN_CHUNK=min_chunk, AP_M=ap_m, AP_L=ap_l,
+                        AP_ACC=ap_acc)
+    gpu.dispatch(kernel, [step, fused.quants, fused.scales, act_buf, gpu.array(norm), k_buf, v_buf,
+                          gpu.array(turns_table(head_dim, 1e5))], kv_wgs + slots)
+    xn = rmsnorm(act[x_at:q_at], norm)
+    pos = np.array([pos0])
+    q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5)[0]
+    want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5)[0]
+    want_v = (xn @ wv.T).reshape(kv_heads, head_dim)
+    tol = tolerance(xn, wq, wk, wv)
+    got_k, got_v = gpu.read(k_buf, k.size).reshape(k.shape), gpu.read(v_buf, v.size).reshape(v.shape)
+    np.testing.assert_allclose(got_k[pos0], want_k, atol=tol)
+    np.testing.assert_allclose(got_v[pos0], want_v, atol=tol)
+    others = np.arange(ctx) != pos0  # other rows untouched
+    np.testing.assert_array_equal(got_k[others], k[others])
+    np.testing.assert_array_equal(got_v[others], v[others])
+    got = gpu.read(act_buf, act.size)
+    np.testing.assert_array_equal(got[:q_at], act[:q_at])  # x untouched
+    np.testing.assert_allclose(got[q_at:ap_m], q.ravel() / np.sqrt(head_dim), atol=tol)  # split 0's q, scaled
+    assert not np.isnan(got[ap_m:ap_acc + slots * head_dim]).any()  # every slot written, empty ones too
+    np.testing.assert_array_equal(got[ap_acc + slots * head_dim:], act[ap_acc + slots * head_dim:])
+    # out_proj: the splits and the new key merged, x += attn W_o^T.
+    tensor, wo = upload_matrix(gpu, rng, type_name, hidden, n_q)
     part = tensor.parts[0]
-    rows = rows_per_workgroup(q_dim)
-    kernel = gpu.kernel("out_proj", FMT=tensor.fmt, K=q_dim, N=hidden, HEAD_DIM=head_dim, SPLITS=splits,
-                        AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc, X=0, ROWS_WG=rows)
-    gpu.dispatch(kernel, [part.quants, part.scales, act_buf], -(-hidden // rows))
+    rows = rows_per_workgroup(n_q)
+    kernel = gpu.kernel("out_proj", FMT=tensor.fmt, K=n_q, N=hidden, HEAD_DIM=head_dim, N_KV_HEADS=kv_heads,
+                        Q_AT=q_at, SPLITS=splits, AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc, X=x_at, ROWS_WG=rows)
+    gpu.dispatch(kernel, [part.quants, part.scales, act_buf, step, k_buf, v_buf], -(-hidden // rows))
+    k[pos0], v[pos0] = want_k, want_v
     attn = attention_reference(q, k, v, pos0 + 1).ravel()
-    want = act[:hidden] + attn @ wo.T
-    np.testing.assert_allclose(gpu.read(act_buf, hidden), want, atol=tolerance(attn, wo))
-    got_l = gpu.read(act_buf, ap_l + slots)[ap_l:]
-    assert (got_l >= 0).all() and (got_l[:splits] > 0).any()  # empty splits sum to 0, never NaN
+    want = act[x_at:q_at] + attn @ wo.T
+    np.testing.assert_allclose(gpu.read(act_buf, q_at)[x_at:], want, atol=tolerance(attn, wo) + 10 * tol)
+    # The fused tensors' parts now point at their slices: the batched path reads the same rows.
+    assert isinstance(tensors[1].parts[0].quants, tuple)
 
 
 @pytest.mark.parametrize("type_name", TYPES)

@@ -24,7 +24,7 @@ def test_profile_times_every_dispatch(gpu, tiny_model_path, kernel_set, timestam
     assert result["method"] == ("timestamp-query" if timestamps else "wall time of isolated repeats")
     decode, prefill = result["decode"], result["prefill"]
     assert sum(d for d, _ in decode["kernels"].values()) == model.dispatches_per_token
-    assert ("qkv" in decode["kernels"]) == (kernel_set == "gpu") and "matmul" in prefill["kernels"]
+    assert ("qkv_attention" in decode["kernels"]) == (kernel_set == "gpu") and "matmul" in prefill["kernels"]
     assert prefill["tokens"] == 4 and decode["total_us"] > 0 and prefill["total_us"] > 0
     assert all(us >= 0 for _, us in decode["kernels"].values())
     assert "decode (1 token)" in format_profile(result)

@@ -74,7 +74,7 @@ def test_kernel_set_is_checked(gpu, tiny_model_path):
         load(gpu, tiny_model_path, max_context=16, kernel_set="fast")
 
 
-@pytest.mark.parametrize("kernel_set,per_layer", [("cpu", 4), ("gpu", 5)])
+@pytest.mark.parametrize("kernel_set,per_layer", [("cpu", 4), ("gpu", 4)])
 def test_one_submit_per_decoded_token(gpu, tiny_model_path, kernel_set, per_layer):
     model, _ = load(gpu, tiny_model_path, max_context=64, kernel_set=kernel_set)
     assert model.fused == (kernel_set == "gpu")

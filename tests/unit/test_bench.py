@@ -155,3 +155,31 @@ def test_report_gives_the_cpu_kernels_wasm_memory_against_the_gguf(tmp_path):
                                                      "wasm_memory_after_bytes": 126_091_264}}
     assert "browser  wasm memory 126.1 MB after the completion = 1.28x the GGUF (98.4 MB)" in report(results)
     assert "wasm memory" not in report(fake_results(tmp_path))  # WebGPU runs: no such line
+
+
+def test_deno_bench_site_is_laid_out_like_dist(tmp_path, monkeypatch):
+    """--runtime deno starts Pyodide through the app's site/pyodide-boot.mjs: a folder with the
+    boot module, its snapshot worker, Pyodide's files and the wheels where pyodide-boot.json says,
+    whose key changes with any of them (so a warm run never restores another build's snapshot)."""
+    from tools import bench_deno
+    from tools.site import PYODIDE_FILES
+    root = tmp_path / "root"
+    for name in ("pyodide-boot.mjs", "pyodide-snapshot-worker.mjs", "trusted-types.js"):
+        (root / "site").mkdir(parents=True, exist_ok=True)
+        (root / "site" / name).write_text(f"// {name}")
+    (root / "node_modules" / "pyodide").mkdir(parents=True)
+    for name in PYODIDE_FILES:
+        (root / "node_modules" / "pyodide" / name).write_bytes(name.encode())
+    wheel = tmp_path / "ours-1-py3-none-any.whl"
+    wheel.write_bytes(b"one")
+    monkeypatch.setattr(bench_deno, "ROOT", root)
+    site = bench_deno.bench_site(tmp_path / "a", [wheel])
+    plan = json.loads((site / "pyodide-boot.json").read_text())
+    assert plan["wheels"] == ["pkgs/ours-1-py3-none-any.whl"] and (site / plan["wheels"][0]).read_bytes() == b"one"
+    assert "webgpu_llm.engine" in plan["modules"]
+    assert all((site / "vendor" / "pyodide" / name).read_bytes() == name.encode() for name in PYODIDE_FILES)
+    assert (site / "pyodide-snapshot-worker.mjs").exists() and (site / "trusted-types.js").exists()
+    wheel.write_bytes(b"two")
+    assert json.loads((bench_deno.bench_site(tmp_path / "b", [wheel]) / "pyodide-boot.json").read_text())["key"] \
+        != plan["key"]
+    assert 0 < bench_deno.free_port() < 65536

@@ -14,18 +14,23 @@ from .limits import WANTED_FEATURES, WANTED_LIMITS
 from .replay_source import object_source
 from .sequence import Sequence, capture
 
+_helpers = None
 
-def _js_helpers():
+
+def _js():
     """replay, bindGroup, storageBuffer (replay_source.py): the JS module PyScript imported, else
-    compiled here."""
-    try:
-        from pyscript.js_modules import webgpu_replay
-        return webgpu_replay
-    except (ImportError, AttributeError):  # not under PyScript (plain Pyodide, Deno): no policy forbids run_js there
-        return run_js(object_source())
+    compiled here. Looked up at first use, not at import: importing this module then holds no JS
+    object that a Pyodide memory snapshot cannot serialize (site/pyodide-boot.mjs; a run_js
+    result is one, JS globals such as `navigator` are not)."""
+    global _helpers
+    if _helpers is None:
+        try:
+            from pyscript.js_modules import webgpu_replay
+            _helpers = webgpu_replay
+        except (ImportError, AttributeError):  # not under PyScript (plain Pyodide, Deno): no policy forbids run_js there
+            _helpers = run_js(object_source())
+    return _helpers
 
-
-_JS = _js_helpers()
 
 _STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC
 _STAGING = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST
@@ -84,7 +89,7 @@ class BrowserRecorder:
     def replay(self, sequence):
         """Encode a captured Sequence with one call into JS (see sequence.py)."""
         self._end_pass()
-        _JS.replay(self.encoder, sequence.prepared)
+        _js().replay(self.encoder, sequence.prepared)
         self.dispatches += sequence.dispatches
 
     def _end_pass(self):
@@ -139,7 +144,7 @@ class BrowserDevice:
 
     # -- memory ------------------------------------------------------------------------------
     def create_buffer(self, size, label=""):
-        return _JS.storageBuffer(self.device, max(4, (size + 3) & ~3), _STORAGE, label)
+        return _js().storageBuffer(self.device, max(4, (size + 3) & ~3), _STORAGE, label)
 
     def write(self, buffer, data, offset=0):
         self.queue.writeBuffer(buffer, offset, to_js(memoryview(bytes(data))))
@@ -211,7 +216,7 @@ class BrowserDevice:
         flat = []
         for b in buffers:
             flat.extend(b if isinstance(b, tuple) else (b, 0, b.size))
-        return _JS.bindGroup(self.device, kernel.layout, *flat)
+        return _js().bindGroup(self.device, kernel.layout, *flat)
 
     def timestamps(self, count):
         """`count` timestamp queries and a buffer to resolve them into (None: no timestamp-query)."""
