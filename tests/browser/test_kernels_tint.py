@@ -56,7 +56,7 @@ def kernels_of_both_sets(path):
 def test_every_kernel_compiles_in_chromium(browser, tmp_path):
     kernels = kernels_of_both_sets(write_tiny_model(tmp_path / "tiny.gguf", seed=1))
     names = {name for name, _, _ in kernels}
-    assert {"qkv", "attention_split", "out_proj", "ffn", "ffn_down", "final_norm", "topk_wide", "matvec", "topk",
+    assert {"qkv_attention", "out_proj", "ffn", "ffn_down", "final_norm", "topk_wide", "matvec", "topk",
             "qkv_attention_cpu", "ffn_cpu"} <= names
     context = browser.new_context()
     page = context.new_page()
