@@ -152,6 +152,8 @@ DONE_LEFT_OUT = re.compile(r"\b(skip|skipping|forget|ignore|ignoring|not countin
                            r"|minus|apart from|besides)\s+(the\s+|what\s+|anything\s+)?((stuff|ones?|things?|tasks?|items?)\s+)?"
                            r"(that\s+)?(i(’|')?ve\s+|i\s+have\s+|i\s+|are\s+|is\s+|already\s+)*(already\s+)?"
                            r"(finished|done|completed|ticked|checked|crossed)\b")
+# Words between an add's title and its date, or after it: "Ajoute acheter du fromage pour demain stp".
+TITLE_TAIL = frozenset("pour for on by due stp svp please pls per für bis am para voor op bitte le el il".split())
 # Wrapping around a to-do's words: "I need to … at some point" ("… put it down").
 WANT_TO = re.compile(r"^(i (really )?(need|have|want|ought|got) to|i must|i should|remember to|don'?t forget to|gotta|need to)\s+"
                      r"|\s+(at some point|sometime|some time|soon|later|eventually)\s*[.,!]?$", re.IGNORECASE)

@@ -34,7 +34,7 @@ follows the words (each rule looks only at the request and the model's choice, n
 """
 import re
 
-from . import answers
+from . import answers, dates
 from .cue_words import (FILLER, WRITE_VERBS, MOVE_VERBS, READ_VERBS, NOT_THE_VERBS_TOOL, READ_TOOLS, WRITE_TOOLS,
     SELF_CORRECTION, INSTEAD, YES_NO, WH_QUESTION, ONTO_THE_LIST, QUANTITY, NOT_COUNT, STATUS_WORDS,
     DONE_WORDS, OPEN_WORDS, NEGATIONS, STILL_TO, EITHER, ALL_WORDS, PLAIN_ALL, WEEK_RANGE, OVERDUE,
@@ -42,7 +42,7 @@ from .cue_words import (FILLER, WRITE_VERBS, MOVE_VERBS, READ_VERBS, NOT_THE_VER
     ALL_OF_A_STATUS, MARK_DONE, MARK_DONE_ABROAD, UNDO_A_TICK, MARK_WORDS, STATUS_STEMS,
     NEVER_TICKED, OVERRIDE, QUOTED_TITLE, QUOTED, TRANSLATE, IN_LANGUAGE, CLEARING, LIST_WORDS,
     HERE, PERSON_WORDS, SENTENCES, THANKS, GREETINGS, ADD_PHRASE, RENAME_PHRASE, NEXT_INTENT, ARROW, WANT_TO,
-    DONE_LEFT_OUT, SELF_LATE)
+    DONE_LEFT_OUT, SELF_LATE, TITLE_TAIL)
 from .matching import word_matches, words_of
 
 
@@ -184,6 +184,8 @@ def settle(request, values):
         values = {**values, "title": corrected}    # "add 'buy eggs', sorry I mean 'buy oat milk'"
     elif tool in ("add", "rename") and "title" in values:
         values = {**values, "title": _title_beside_phrase(request, tool, values["title"])}
+    if tool == "add" and dates.day_word(str(values.get("title", "")).strip()) is not None:
+        values = {**values, "title": _title_without_its_day(request) or values["title"]}
     key = {"count": "status", "list": "filter"}.get(tool)
     if key:     # the ask after a story, the first of two requests, names the status
         ask = the_ask(text)
@@ -208,6 +210,20 @@ def _title_beside_phrase(request, tool, title):
     rest = text[phrase.end():] if phrase.start() == 0 else text[:phrase.start()]
     rest = re.split(r"(?<=[.!?])\s", rest.strip(" -–—:,"))[0]
     return WANT_TO.sub("", rest).strip(" ,.;:!?-–—")
+
+
+def _title_without_its_day(request):
+    """An add's title from the request when the model wrote only its day ("Ajoute acheter du fromage
+    pour demain" -> "demain"): the words after the command, without the date and what joins it."""
+    words = str(request).split()
+    if len(words) < 3 or leading_verb(words[0], WRITE_VERBS) != "add":
+        return None
+    words = words[1:]
+    if words[0].casefold() in ("me", "moi", "mir", "mi"):
+        words = words[1:]
+    while words and (dates.day_word(words[-1]) is not None or words[-1].casefold().strip(".,!?") in TITLE_TAIL):
+        words = words[:-1]
+    return " ".join(words).strip(" ,.;:!?") or None
 
 
 def _corrected_title(request):
