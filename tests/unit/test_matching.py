@@ -76,3 +76,28 @@ def test_a_to_do_named_by_its_place_in_the_list():
     assert matching.named_position("Tick off the last thing on the list.", titles) == 7
     assert matching.named_position("buy a 2nd hand bike", titles) is None
     assert matching.named_position("finish task 2 of the course", titles + ["Finish task 2 of the course"]) is None
+
+
+def test_a_todo_named_in_another_language():
+    titles = ["Book a haircut", "Pack for the trip", "Pay the parking fine", "Call the bank", "Buy milk",
+              "Call mum", "Return the blender", "Check tyre pressure"]
+    todos = [todo(f"t{i}", t) for i, t in enumerate(titles)]
+    named = lambda request: matching.named_in_another_language(todos, request)
+    assert titles[named("Sposta il taglio di capelli a venerdì")] == "Book a haircut"
+    assert titles[named("Verplaats het inpakken voor de reis naar zaterdag")] == "Pack for the trip"  # not "parking"
+    assert titles[named("Verschieb die Reifendruck-Kontrolle auf Samstag")] == "Check tyre pressure"
+    assert named("call the bank") is None             # the words name it as they are: other rules' job
+    assert named("Milch gekauft und Haare geschnitten") is None   # two to-dos
+    assert named("Wie spät ist es?") is None
+    long = [todo(f"x{i}", f"Task {i}") for i in range(40)] + todos
+    assert [t.title for t in matching.shortlist(long, "Zet de kapper op maandag", 8)] == ["Book a haircut"]
+    # "à" is no word: it would name every title with "a" in it
+    assert "Book a haircut" not in [t.title for t in matching.shortlist(long, "J'ai rapporté ça à la maison", 8)]
+
+
+def test_the_lexicon_is_symmetric_and_has_no_english_look_alikes():
+    from todo_app.assistant import lexicon
+    for word, others in lexicon.INDEX.items():
+        assert all(word in lexicon.INDEX[o] for o in others)
+    for risky in ("was", "list", "pass", "rock", "lit", "pan", "anne", "disk"):
+        assert risky not in lexicon.INDEX

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from . import lexicon
+
 STOP_WORDS = frozenset("""
 a an the and or but to of for in on at by with from into onto about as is are was were be been it
 its this that these those my me i i'm im you your we our us he she they them his her their please
@@ -187,9 +189,10 @@ def relevance(todos, request):
     titles = [words_of(t.title) for t in todos]
     scores = [0.0] * len(todos)
     for word in dict.fromkeys(words_of(request)):
-        if word in STOP_WORDS:
+        if word in STOP_WORDS or len(fold(word)) < 2:     # "à" is no word that names a title
             continue
-        hits = [i for i, title in enumerate(titles) if matches_any(word, title)]
+        others = lexicon.equivalents(word)   # "capelli" names "haircut" too
+        hits = [i for i, title in enumerate(titles) if matches_any(word, title) or _translates(others, title)]
         if hits and len(hits) <= max(2, len(todos) // 2):
             for i in hits:
                 scores[i] += 1 / len(hits)
@@ -197,6 +200,27 @@ def relevance(todos, request):
     for i in scripted:
         scores[i] += 1 / len(scripted)
     return scores
+
+
+def named_in_another_language(todos, request):
+    """The index of the one to-do a request word names only in another language ("Sposta il
+    taglio di capelli" -> "Book a haircut"; lexicon.py), else None: words that match a title as
+    they are leave it to the other rules."""
+    titles = [words_of(t.title) for t in todos]
+    hits = set()
+    for word in content_words(request):
+        others = lexicon.equivalents(word)
+        if len(word) < 3 or not others or any(matches_any(word, t) for t in titles):
+            continue
+        hits |= {i for i, t in enumerate(titles) if _translates(others, t)}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def _translates(others, title_words):
+    """Whether a title word is one of a word's translations, or starts with one ("hair" in
+    "haircut"): no typo distance here ("packing" is not "parking")."""
+    return any(fold(w) == fold(t) or stem(fold(w)) == stem(fold(t)) or (len(w) >= 4 and fold(t).startswith(fold(w)))
+               for w in others for t in title_words)
 
 
 def shortlist(todos, request, most):

@@ -172,6 +172,10 @@ async def _target(engine, request, call, tool, todos, today, timings):
     plain = _plainly_named(naming, shown)
     if plain is not None and (target == tools.NO_TARGET or _shared_words(matching.content_words(naming), target) < 2):
         target = plain   # "the car service … clear it": the words name it, not "Clean the gutters"
+    elif target == tools.NO_TARGET or _shared_words(matching.content_words(naming), target) == 0:
+        translated = matching.named_in_another_language(todos, naming)
+        if translated is not None:   # "Zet de kapper op maandag": "Book a haircut", not none
+            return actions.target_reply(tool, values, todos[translated].title, todos, today)
     return actions.target_reply(tool, values, target, shown, today)
 
 
