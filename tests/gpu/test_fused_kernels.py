@@ -30,6 +30,24 @@ def fused_matrices(gpu, rng, type_name, shapes):
     return fuse_rows(gpu.device, list(tensors), "test"), tensors, dense
 
 
+def check_new_kv_row(gpu, xn, weights, shape, pos0, caches, cache_bufs):
+    """The new position's k and v rows (rope'd k) in the cache buffers, every other row untouched;
+    returns the reference q, k, v rows and the tolerance, for what the kernel does with them."""
+    (wq, wk, wv), (heads, kv_heads, head_dim), (k, v), (k_buf, v_buf) = weights, shape, caches, cache_bufs
+    pos = np.array([pos0])
+    q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5)[0]
+    want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5)[0]
+    want_v = (xn @ wv.T).reshape(kv_heads, head_dim)
+    tol = tolerance(xn, wq, wk, wv)
+    got_k, got_v = gpu.read(k_buf, k.size).reshape(k.shape), gpu.read(v_buf, v.size).reshape(v.shape)
+    np.testing.assert_allclose(got_k[pos0], want_k, atol=tol)
+    np.testing.assert_allclose(got_v[pos0], want_v, atol=tol)
+    others = np.arange(len(k)) != pos0  # other rows untouched
+    np.testing.assert_array_equal(got_k[others], k[others])
+    np.testing.assert_array_equal(got_v[others], v[others])
+    return q, want_k, want_v, tol
+
+
 def attention_reference(q, k, v, n_keys):
     out = np.empty_like(q)
     group = q.shape[0] // k.shape[1]
@@ -72,17 +90,8 @@ def test_qkv_attention_and_out_proj(gpu, hidden, heads, kv_heads, head_dim, pos0
     gpu.dispatch(kernel, [step, fused.quants, fused.scales, act_buf, gpu.array(norm), k_buf, v_buf,
                           gpu.array(turns_table(head_dim, 1e5))], kv_wgs + slots)
     xn = rmsnorm(act[x_at:q_at], norm)
-    pos = np.array([pos0])
-    q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5)[0]
-    want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5)[0]
-    want_v = (xn @ wv.T).reshape(kv_heads, head_dim)
-    tol = tolerance(xn, wq, wk, wv)
-    got_k, got_v = gpu.read(k_buf, k.size).reshape(k.shape), gpu.read(v_buf, v.size).reshape(v.shape)
-    np.testing.assert_allclose(got_k[pos0], want_k, atol=tol)
-    np.testing.assert_allclose(got_v[pos0], want_v, atol=tol)
-    others = np.arange(ctx) != pos0  # other rows untouched
-    np.testing.assert_array_equal(got_k[others], k[others])
-    np.testing.assert_array_equal(got_v[others], v[others])
+    q, want_k, want_v, tol = check_new_kv_row(gpu, xn, (wq, wk, wv), (heads, kv_heads, head_dim), pos0,
+                                              (k, v), (k_buf, v_buf))
     got = gpu.read(act_buf, act.size)
     np.testing.assert_array_equal(got[:q_at], act[:q_at])  # x untouched
     np.testing.assert_allclose(got[q_at:ap_m], q.ravel() / np.sqrt(head_dim), atol=tol)  # split 0's q, scaled
@@ -193,17 +202,8 @@ def test_qkv_attention_cpu(gpu, hidden, heads, kv_heads, head_dim, pos0, type_na
     gpu.dispatch(kernel, [gpu.step(pos0, 1), fused.quants, fused.scales, gpu.array(x), gpu.array(norm), k_buf, v_buf,
                           gpu.array(turns_table(head_dim, 1e5)), out], kv_heads)
     xn = rmsnorm(x, norm)
-    pos = np.array([pos0])
-    q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5)[0]
-    want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5)[0]
-    want_v = (xn @ wv.T).reshape(kv_heads, head_dim)
-    tol = tolerance(xn, wq, wk, wv)
-    got_k, got_v = gpu.read(k_buf, k.size).reshape(k.shape), gpu.read(v_buf, v.size).reshape(v.shape)
-    np.testing.assert_allclose(got_k[pos0], want_k, atol=tol)
-    np.testing.assert_allclose(got_v[pos0], want_v, atol=tol)
-    mask = np.arange(ctx) != pos0  # other rows untouched
-    np.testing.assert_array_equal(got_k[mask], k[mask])
-    np.testing.assert_array_equal(got_v[mask], v[mask])
+    q, want_k, want_v, tol = check_new_kv_row(gpu, xn, (wq, wk, wv), (heads, kv_heads, head_dim), pos0,
+                                              (k, v), (k_buf, v_buf))
     k[pos0], v[pos0] = want_k, want_v
     want = attention_reference(q, k, v, pos0 + 1).ravel()
     np.testing.assert_allclose(gpu.read(out, n_q), want, atol=10 * tol + 1e-4)

@@ -393,11 +393,3 @@ def test_say_followed_by_a_date_is_no_rename():
     assert cues.decisive_verb("the plants can wait for the weekend... let's say Saturday", "set_due") is None
     assert cues.decisive_verb("can the vet one say 'vet for Luna'", "set_due") == "rename"
 
-
-@pytest.mark.parametrize("request_text, title", [
-    ("Ajoute acheter du fromage pour demain", "acheter du fromage"),
-    ("Rajoute-moi acheter des piles pour demain stp", "acheter des piles"),
-    ("add buy milk on friday please", "buy milk")])
-def test_an_add_whose_title_is_only_its_day_takes_the_requests_words(request_text, title):
-    assert cues.settle(request_text, {"tool": "add", "title": "demain", "due": "tomorrow"})["title"] == title
-    assert cues.settle(request_text, {"tool": "add", "title": "buy cheese", "due": "tomorrow"})["title"] == "buy cheese"

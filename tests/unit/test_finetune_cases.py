@@ -6,6 +6,7 @@ import pytest
 
 from todo_app.assistant import tools
 from tools.eval import checks
+from tools.eval.run import todos_of
 from tools.finetune import case_calls, encode, generate
 
 LISTS = checks.load_lists()
@@ -43,7 +44,7 @@ def test_a_wrong_reply_gives_the_expected_call_only_where_the_expectation_fixes_
 
 
 def test_the_target_is_the_one_todo_acted_on():
-    todos = case_calls.todos_of(LISTS["typical"])
+    todos = todos_of(LISTS["typical"])
     one = {"tool": "delete", "actions": [{"op": "delete", "id": "t7"}]}
     assert case_calls.right_target(record("x", one, {}, RIGHT), todos) == "Cancel gym membership"
     two = {"tool": "delete", "actions": [{"op": "delete", "id": "t7"}, {"op": "delete", "id": "t8"}]}

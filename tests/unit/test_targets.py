@@ -1,5 +1,8 @@
 """Phase 2's target: which to-do the request names, where the model's pick is left open or the
 words plainly name another (todo_app/assistant/pipeline.py), and what a rename proposes."""
+import pytest
+
+from todo_app.assistant import cues
 from todo_app.assistant.actions import new_title_from_request
 from todo_app.assistant.matching import content_words
 from todo_app.assistant.pipeline import _names_a_todo, _plainly_named, _quoted_title, _shared_words
@@ -76,3 +79,12 @@ def test_an_answer_about_the_persons_own_todo_is_not_declined():
     # "what's" is no word "s" that names "Pay 240 for rent's deposit"
     assert settled_values("what's 17% of 240?", {"tool": "decline"}, [todo("d", "Pay mum's 240")]) == \
         {"tool": "decline"}
+
+
+@pytest.mark.parametrize("request_text, title", [
+    ("Ajoute acheter du fromage pour demain", "acheter du fromage"),
+    ("Rajoute-moi acheter des piles pour demain stp", "acheter des piles"),
+    ("add buy milk on friday please", "buy milk")])
+def test_an_add_whose_title_is_only_its_day_takes_the_requests_words(request_text, title):
+    assert cues.settle(request_text, {"tool": "add", "title": "demain", "due": "tomorrow"})["title"] == title
+    assert cues.settle(request_text, {"tool": "add", "title": "buy cheese", "due": "tomorrow"})["title"] == "buy cheese"

@@ -16,18 +16,13 @@ import json
 from pathlib import Path
 
 from todo_app.assistant import dates, grounding, tools
-from todo_app.todos import Todo
 from tools.eval import checks
+from tools.eval.run import todos_of
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "case_calls.jsonl"
 WORD_ARGS = {"count": "status", "list": "filter"}     # arguments an expectation can fix by itself
 NO_ARGS = ("duplicates", "complete", "reopen", "delete", "answer", "decline")
-
-
-def todos_of(todo_list):
-    return [Todo(id=t["id"], title=t["title"], done=bool(t.get("done")), due=t.get("due"))
-            for t in todo_list["todos"]]
 
 
 def right_call(record):
@@ -110,7 +105,7 @@ def examples(label, lists, repeat=1):
 
 
 def load(path=LABELS):
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return checks.load_cases(path)
 
 
 def main(argv=None):

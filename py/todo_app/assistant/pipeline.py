@@ -212,11 +212,17 @@ def settled_values(request, values, todos, force_tool=None):
 def _about_a_todo(request, todos):
     """Whether a word of the request (not a quote, a translation or an override) names a to-do."""
     text = " ".join(str(request).casefold().split())
-    if cue_words.OVERRIDE.search(text) or cue_words.QUOTED.search(text) or cue_words.TRANSLATE.search(text):
+    if _quotes_or_overrides(text):
         return False
     titles = [matching.words_of(t.title) for t in todos]
     return any(len(w) >= 4 and w.isalpha() and any(matching.matches_any(w, t) for t in titles)
                for w in matching.content_words(text))
+
+
+def _quotes_or_overrides(text):
+    """An instruction override, a quote or a translation: words that name a to-do there are not
+    about the person's to-do."""
+    return bool(cue_words.OVERRIDE.search(text) or cue_words.QUOTED.search(text) or cue_words.TRANSLATE.search(text))
 
 
 def _names_a_todo(request, todos, most_words=5):
@@ -225,8 +231,7 @@ def _names_a_todo(request, todos, most_words=5):
     a request to do the to-do itself, a quote, a translation or a sum."""
     text = " ".join(str(request).casefold().split())
     words = matching.words_of(text)
-    if not words or len(words) > most_words or cue_words.OVERRIDE.search(text) or cue_words.QUOTED.search(text) \
-            or cue_words.TRANSLATE.search(text):
+    if not words or len(words) > most_words or _quotes_or_overrides(text):
         return None
     titles = [matching.words_of(t.title) for t in todos]
     if any(t and matching.word_matches(words[0], t[0]) for t in titles):
