@@ -101,7 +101,8 @@ class Engine:
         report("opening GPU")
         device = device or await open_device()
         report("uploading weights to the GPU")
-        model = await Model.load(device, gguf, source, max_context=max_context, kernel_set=kernel_set)
+        model = await Model.load(device, gguf, source, max_context=max_context, kernel_set=kernel_set,
+                                 progress=report)
         report("ready")
         return cls(model, tokenizer, template)
 

@@ -71,11 +71,12 @@ class Model:
 
     @classmethod
     async def load(cls, device, gguf, source, max_context=2048, batch=None, top_k=TOP_K,
-                   max_part_bytes=None, kernel_set=None, memory_budget=None):
+                   max_part_bytes=None, kernel_set=None, memory_budget=None, progress=None):
         """Check and upload the weights, allocate the KV cache and activations, build every Op.
         max_part_bytes: split weights into buffers of at most this size (default: the device's
         largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter).
-        memory_budget: bytes of GPU memory the model may take (None: only per-buffer limits)."""
+        memory_budget: bytes of GPU memory the model may take (None: only per-buffer limits).
+        progress(stage: str) is told when the kernels start compiling, after the upload."""
         cpu_kernels = uses_cpu_kernels(device, kernel_set)
         config = model_config(gguf)
         check_model(gguf, config, source.size)  # #14: names an unsupported arch/type first
@@ -97,6 +98,7 @@ class Model:
         # CPU adapters on WebGPU (not the wasm kernels, whose ops have no fused twins) fuse too.
         model.cpu_fused = cpu_kernels and kv_block is None and cpu_fusable(config, weights, device)
         model._allocate()
+        (progress or (lambda stage: None))("compiling kernels")
         await model._build(Builder(device, model.step, cpu_kernels))
         return model
 

@@ -2,6 +2,7 @@
 and its pure checks (tools/eval/checks.py): a passing and a failing reply for each kind of
 expectation."""
 import datetime as _dt
+import math
 from collections import Counter
 
 import pytest
@@ -254,3 +255,11 @@ def test_general_replies_are_judged_for_what_tuning_breaks():
     base_loop = "1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1. 1."
     assert general.judge("Tips?", base_loop, base=base_loop) == []       # the base does it too
     assert general.judge("Tips?", base_loop, base="Sleep early.") == ["loops"]
+
+
+def test_general_report_holds_the_perplexity_ratio_to_its_bound():
+    from tools.eval import general
+    result = general.report(["Hi?"], ["Hello."], ["Hello."], {"tuned": 3.70, "base": 3.61})
+    assert abs(result["perplexity"]["ratio"] - math.exp(0.09)) < 1e-9 and result["perplexity"]["within_bound"]
+    assert not general.report(["Hi?"], ["Hello."], ["Hello."], {"tuned": 3.8, "base": 3.6})["perplexity"]["within_bound"]
+    assert "perplexity" not in general.report(["Hi?"], ["Hello."], ["Hello."])

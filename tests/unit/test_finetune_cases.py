@@ -52,6 +52,17 @@ def test_the_target_is_the_one_todo_acted_on():
     assert case_calls.right_target(record("x", {"tool": ["delete", "search"]}, {}, RIGHT), todos) is None
 
 
+def test_an_expectation_fixed_after_measuring_judges_the_record_anew():
+    got = {"tool": "complete", "values": {"tool": "complete", "request": "…", "target": "Buy milk"},
+           "actions": [{"op": "complete", "id": "t1"}], "items": []}
+    measured = {"tool": "complete", "actions": [{"op": "complete", "id": "t1"}, {"op": "complete", "id": "t2"}]}
+    r = record("tick off buy milk", measured, got, {**WRONG, "tool": True})
+    now = {"tool": "complete", "actions": [{"op": "complete", "id": "t1"}]}
+    judged = case_calls.as_expected_now(r, {r["id"]: {"id": r["id"], "expect": now}})
+    assert judged["expect"] == now and judged["checks"]["all"] is True
+    assert case_calls.as_expected_now(r, {}) is r
+
+
 def test_build_py_evals_own_set_is_refused():
     r = record("How many to-dos are open?", {"tool": "count"}, {"tool": "count", "values": {}}, RIGHT,
                case_id="count-001")

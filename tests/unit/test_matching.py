@@ -76,6 +76,8 @@ def test_a_to_do_named_by_its_place_in_the_list():
     assert matching.named_position("Tick off the last thing on the list.", titles) == 7
     assert matching.named_position("buy a 2nd hand bike", titles) is None
     assert matching.named_position("finish task 2 of the course", titles + ["Finish task 2 of the course"]) is None
+    assert matching.named_position("second to last one — bin it", titles) == 6
+    assert matching.named_position("tick off the penultimate item", titles) == 6
 
 
 def test_a_todo_named_in_another_language():

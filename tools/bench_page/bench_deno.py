@@ -24,8 +24,12 @@ async def run():
     result["read_file_s"] = now() - start
     start = now()
     device = await BrowserDevice.open(kernel_base=params["kernels"])
-    engine = await Engine.load(source, device=device, max_context=params["ctx"])
+    stages = [("opening the device", start)]
+    engine = await Engine.load(source, device=device, max_context=params["ctx"],
+                               progress=lambda stage: stages.append((stage, now())))
     result["engine_load_s"] = now() - start
+    # seconds in each stage of the load, in order (the stages Engine.load reports)
+    result["engine_stages"] = [[name, round(t1 - t0, 4)] for (name, t0), (_, t1) in zip(stages, stages[1:])]
     result["ready_s"] = now()
     result["adapter"] = device.name + (" (fallback adapter)" if device.is_fallback else "")
     result["features"] = sorted(device.features)

@@ -124,12 +124,14 @@ def main_general(args):
 
     async def replies(path):
         engine = await load_engine(path, args.backend)
-        return await general.answers(engine, general.PROMPTS, args.answer_tokens or 48)
-    result = general.report(general.PROMPTS, asyncio.run(replies(model)), asyncio.run(replies(base)))
+        return (await general.answers(engine, general.PROMPTS, args.answer_tokens or 48),
+                await general.text_nll(engine, general.passages()))
+    (tuned, tuned_nll), (base_replies, base_nll) = asyncio.run(replies(model)), asyncio.run(replies(base))
+    result = general.report(general.PROMPTS, tuned, base_replies, {"tuned": tuned_nll, "base": base_nll})
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "rows"}) if args.json else general.format_report(result))
-    return 1 if result["with_problems"] else 0
+    return 1 if result["with_problems"] or not result["perplexity"]["within_bound"] else 0
 
 
 def main(argv=None):

@@ -6,7 +6,9 @@
    LlamaForCausalLM (Q/K rows un-permuted from llama.cpp's order).
 2. Self-distillation: the base's own greedy replies to the general-chat prompts become their targets.
 3. LoRA on q/k/v/o/gate/up/down; the forward pass uses fake-quant Q4_1 of (W0 + scale * B A) with a
-   straight-through estimator, so what is learned survives re-quantization. Loss only on targets.
+   straight-through estimator, so what is learned survives re-quantization. Loss only on targets,
+   plus KL(base || tuned) over every token of the general-chat rows and of plain text the base
+   samples itself from everyday openings: what keeps general text as likely as it was.
 4. Eval on the held-out split, base vs the *re-quantized* merged model (quant.py, as merge.py):
    constrained-greedy tool choice and whole call, phase-2 target choice, chat spot checks.
 Writes OUTDIR/lora.npz (fp16, B rows in GGUF order), config.json, metrics.json, loss.png.
@@ -27,12 +29,20 @@ from webgpu_llm.gguf import read_gguf
 from . import quant
 
 CFG = {"rank": 12, "alpha": 24, "lr": 2e-3, "epochs": 2, "batch_tokens": 16384, "seed": 11,
-       "warmup": 30, "chat_new_tokens": 96, "weight_decay": 0.0}
+       "warmup": 30, "chat_new_tokens": 96, "weight_decay": 0.0, "kl": 2.0, "plain_texts": 4400,
+       "plain_tokens": 128}
 TARGETS = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output",
            "gate_proj": "ffn_gate", "up_proj": "ffn_up", "down_proj": "ffn_down"}
 SPOT = ["What is the capital of France?", "Write a haiku about the sea.", "What is 12 plus 7?",
         "Who are you?", "Give me two tips for sleeping better.", "Explain gravity in one sentence."]
 DEV = "cuda"
+# Openings of the plain texts the base continues (sampled): everyday prose of many kinds.
+PLAIN_SEEDS = ["The", "In", "A", "When", "It was", "My", "Our", "This", "There are", "Many people", "One of the",
+               "After", "Before the", "If you", "Although", "Today", "Last year", "Scientists", "The history of",
+               "How to", "Once upon a time", "Dear", "According to", "Researchers", "The city of", "Most",
+               "Children", "In 19", "Chapter", "Introduction", "The first", "She", "He", "We", "They", "I think",
+               "Why do", "What is", "Step 1", "The best way to", "During the", "For example,", "Some",
+               "Every morning", "The weather", "Music", "The company", "Water", "On the other hand,", "Yes,"]
 
 
 def load_base(path):
@@ -80,6 +90,8 @@ def fake_q4_1(w):
 
 
 class QLoRA(torch.nn.Module):
+    base_only = False  # True: every QLoRA is its base weight (the teacher of the chat rows)
+
     def __init__(self, base, rank, scale):
         super().__init__()
         self.register_buffer("w0", base.weight.detach().float().clone())
@@ -89,6 +101,8 @@ class QLoRA(torch.nn.Module):
         self.scale = scale
 
     def forward(self, x):
+        if QLoRA.base_only:
+            return F.linear(x, self.w0.to(x.dtype))
         w = self.w0 + self.scale * (self.b @ self.a)
         wq = w + (fake_q4_1(w.detach()) - w).detach()
         return F.linear(x, wq.to(x.dtype))
@@ -104,14 +118,59 @@ def wrap(model, rank, scale):
     return mods
 
 
+def general_kl(model, logits, x, mask, rows):
+    """KL(base || tuned) of the next-token distributions over every token of the given rows
+    (general chat, plain text): a greedy reply alone pins one token a position, the base's whole
+    distribution keeps the model's general language where it was."""
+    with torch.no_grad():
+        QLoRA.base_only = True
+        with torch.autocast("cuda", torch.bfloat16):
+            teacher = model(input_ids=x[rows], attention_mask=mask[rows]).logits[:, :-1].float()
+        QLoRA.base_only = False
+        teacher = F.log_softmax(teacher, -1)
+    student = F.log_softmax(logits[rows, :-1].float(), -1)
+    per_pos = (teacher.exp() * (teacher - student)).sum(-1)
+    keep = mask[rows, 1:].float()
+    return (per_pos * keep).sum() / keep.sum()
+
+
+def plain_texts(model, model_path, n, new_tokens):
+    """n texts the base writes on its own (sampled) after PLAIN_SEEDS, as token ids."""
+    from webgpu_llm.tokenizer import Tokenizer
+    tokenizer = Tokenizer.from_gguf(read_gguf(FileSource(model_path)))
+    seeds = [np.array(tokenizer.encode(PLAIN_SEEDS[k % len(PLAIN_SEEDS)]), np.int64) for k in range(n)]
+    return [np.concatenate([s, np.array(r, np.int64)]) for s, r in zip(seeds, distill(model, seeds, new_tokens, True))]
+
+
+def with_plain(data, seqs, tl, texts, held):
+    """The plain texts appended as rows of kind 4: no target (KL only), the first `held` held out."""
+    n = len(texts)
+    data["kind"] = np.concatenate([data["kind"], np.full(n, 4, np.int8)])
+    data["held"] = np.concatenate([data["held"], np.arange(n) < held])
+    return seqs + texts, np.concatenate([tl, np.zeros(n, np.int64)])
+
+
+@torch.no_grad()
+def mean_nll(model, seqs, tl, idx):
+    """Mean NLL (nats a token) of the rows' last tl tokens."""
+    tot, cnt = 0.0, 0
+    for s in range(0, len(idx), 64):
+        x, y, mask = collate(seqs, tl, idx[s:s + 64])
+        with torch.autocast("cuda", torch.bfloat16):
+            lg = model(input_ids=x, attention_mask=mask).logits.float()
+        tot += float(F.cross_entropy(lg[:, :-1].reshape(-1, lg.shape[-1]), y[:, 1:].reshape(-1), reduction="sum"))
+        cnt += int((y[:, 1:] != -100).sum())
+    return tot / max(cnt, 1)
+
+
 def examples(data):
     off, ids = data["offsets"], data["ids"]
     return [ids[off[i]:off[i + 1]].astype(np.int64) for i in range(len(off) - 1)]
 
 
 @torch.no_grad()
-def distill(model, prompts, new_tokens):
-    """The base model's greedy replies (ids, ending with <|im_end|> when it ended)."""
+def distill(model, prompts, new_tokens, sample=False):
+    """The base model's greedy (or sampled) replies (ids, ending with <|im_end|> when it ended)."""
     out = []
     for s in range(0, len(prompts), 256):
         chunk = prompts[s:s + 256]
@@ -121,8 +180,9 @@ def distill(model, prompts, new_tokens):
         for j, p in enumerate(chunk):
             x[j, n - len(p):], mask[j, n - len(p):] = torch.from_numpy(p), 1
         with torch.autocast("cuda", torch.bfloat16):
-            g = model.generate(input_ids=x.to(DEV), attention_mask=mask.to(DEV), do_sample=False,
-                               max_new_tokens=new_tokens, eos_token_id=2, pad_token_id=2)
+            g = model.generate(input_ids=x.to(DEV), attention_mask=mask.to(DEV), do_sample=sample,
+                               max_new_tokens=new_tokens, eos_token_id=2, pad_token_id=2,
+                               **({"temperature": 1.0, "top_p": 0.95, "top_k": 0} if sample else {}))
         for row in g[:, n:].tolist():
             out.append(row[:row.index(2) + 1] if 2 in row else row)
     return out
@@ -224,12 +284,6 @@ def set_plain(model, mods, weights):
         setattr(parent, hf, lin)
 
 
-def restore(model, mods):
-    for (i, hf), m in mods.items():
-        layer = model.model.layers[i]
-        setattr(layer.self_attn if hf[0] in "qkvo" else layer.mlp, hf, m)
-
-
 @torch.no_grad()
 def spot(model, prompts_ids):
     return [r for r in distill(model, prompts_ids, 60)]
@@ -239,7 +293,6 @@ def main(model_path, data_path, out_dir, spot_path):
     t0 = time.time()
     torch.manual_seed(CFG["seed"])
     torch.backends.cuda.matmul.allow_tf32 = False
-    rng = np.random.default_rng(CFG["seed"])
     data = dict(np.load(data_path))
     spot_ids = [np.array(x, np.int64) for x in json.load(open(spot_path))]
     model, w = load_base(model_path)
@@ -250,6 +303,9 @@ def main(model_path, data_path, out_dir, spot_path):
     for i, r in zip(chat, replies):
         seqs[i] = np.concatenate([seqs[i], np.array(r, np.int64)])
         tl[i] = len(r)
+    plain = plain_texts(model, model_path, CFG["plain_texts"], CFG["plain_tokens"])
+    seqs, tl = with_plain(data, seqs, tl, plain, held=400)
+    held_plain = [int(i) for i in np.flatnonzero(data["kind"] == 4)[:400]]
     data["target_len"] = tl
     t_distill = time.time() - t0
     held = [int(i) for i in np.flatnonzero(data["held"] & (data["kind"] <= 1))]
@@ -273,10 +329,16 @@ def main(model_path, data_path, out_dir, spot_path):
         lr = CFG["lr"] * min(1, (step + 1) / CFG["warmup"]) * 0.5 * (1 + math.cos(math.pi * step / total))
         for group in opt.param_groups:
             group["lr"] = lr
-        x, y, mask = collate(seqs, tl, [train_idx[j] for j in g])
+        idx = [train_idx[j] for j in g]
+        x, y, mask = collate(seqs, tl, idx)
         with torch.autocast("cuda", torch.bfloat16):
             logits = model(input_ids=x, attention_mask=mask).logits
-        loss = F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), y[:, 1:].reshape(-1))
+        targets = y[:, 1:].reshape(-1)  # a batch of plain texts only has none
+        loss = F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), targets,
+                               reduction="sum") / (targets != -100).sum().clamp(min=1)
+        rows = [j for j, i in enumerate(idx) if data["kind"][i] >= 3]
+        if rows and CFG["kl"]:
+            loss = loss + CFG["kl"] * general_kl(model, logits, x, mask, torch.tensor(rows, device=DEV))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -289,29 +351,25 @@ def main(model_path, data_path, out_dir, spot_path):
     set_plain(model, mods, requantized_copy(model, mods, w, scale))
     after = summarize(evaluate(model, data, seqs, held), data)
     spot_after = spot(model, spot_ids)
-    # held-out general text: the base's own replies, NLL under the tuned (re-quantized) model
-    nll = {}
-    for name, weights in (("tuned", None), ("base", "base")):
-        if weights == "base":
+    # held-out general text, NLL under the tuned (re-quantized) model and the base: the base's own
+    # greedy chat replies, and its own sampled plain texts (each after its opening)
+    whole = tl.copy()
+    whole[held_plain] = [len(seqs[i]) - 1 for i in held_plain]
+    nll, plain_nll = {}, {}
+    for name in ("tuned", "base"):
+        if name == "base":
             set_plain(model, mods, None)
-        tot, cnt = 0.0, 0
-        with torch.no_grad():
-            for s in range(0, len(held_chat), 64):
-                idx = held_chat[s:s + 64]
-                x, y, mask = collate(seqs, tl, idx)
-                with torch.autocast("cuda", torch.bfloat16):
-                    lg = model(input_ids=x, attention_mask=mask).logits.float()
-                l = F.cross_entropy(lg[:, :-1].reshape(-1, lg.shape[-1]), y[:, 1:].reshape(-1), reduction="sum")
-                tot, cnt = tot + float(l), cnt + int((y[:, 1:] != -100).sum())
-        nll[name] = tot / max(cnt, 1)
+        nll[name], plain_nll[name] = mean_nll(model, seqs, tl, held_chat), mean_nll(model, seqs, whole, held_plain)
     save(out_dir, mods, scale, losses)
     metrics = {"config": CFG, "before": before, "after": after, "chat_nll": nll,
-               "chat_ppl_ratio": math.exp(nll["tuned"] - nll["base"]),
+               "chat_ppl_ratio": math.exp(nll["tuned"] - nll["base"]), "plain_nll": plain_nll,
+               "plain_ppl_ratio": math.exp(plain_nll["tuned"] - plain_nll["base"]),
                "spot_before": spot_before, "spot_after": spot_after, "losses": losses,
                "seconds": {"distill": t_distill, "train": t_train, "total": time.time() - t0},
                "distilled_sample": replies[:20]}
     json.dump(metrics, open(f"{out_dir}/metrics.json", "w"))
-    print(json.dumps({k: metrics[k] for k in ("before", "after", "chat_nll", "chat_ppl_ratio", "seconds")}, indent=1))
+    print(json.dumps({k: metrics[k] for k in ("before", "after", "chat_nll", "chat_ppl_ratio", "plain_ppl_ratio",
+                                              "seconds")}, indent=1))
 
 
 def save(out_dir, mods, scale, losses):

@@ -54,6 +54,8 @@ abertas openstaand resterend kvar""".split())
 NEGATIONS = frozenset("not t yet never nicht pas no non niet".split())   # "aren't" is "aren", "t"
 STILL_TO = frozenset("be get".split())     # "what's left to be done" names the open ones
 EITHER = re.compile(r"\b(done|finished|completed|ticked|checked)\s+(or|and)\s+(not|undone|open)\b"
+                    r"|\b(erledigt|fertig|termin[ée]e?s?|faite?s?|hech[oa]s?|terminad[oa]s?|fatt[oaie]|klaar|gedaan"
+                    r"|afgerond|feit[oa]s?|conclu[íi]d[oa]s?)\s+(oder|ou|o|of)\s+(nicht|pas|non|no|niet|não|nao)\b"
                     r"|\b(done|finished|completed|ticked|checked)\s+(ones\s+|stuff\s+|things\s+)?(included|too|as well)\b"
                     r"|\b(including|incl\.?|counting)\s+(the\s+)?(done|finished|completed|ticked)\b")
 ALL_WORDS = frozenset("""all every everything whole entire total both including incl included inclusive too
@@ -67,7 +69,8 @@ WEEK_RANGE = re.compile(r"\b(next|coming|following)\s+(7|seven|few)\s+days\b|\bw
                         r"(the weekend|the end of the week|this weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 OVERDUE = re.compile(r"\b(overdue|late|past due|behind|past (the |its |their |my )?deadlin\w*|missed (the |its |their |my )?deadlin\w*|überfällig\w*|verspätet\w*|en retard|atrasad[oa]s?"
                      r"|vencid[oa]s?|in ritardo|scadut[oiea]|te laat|achterstallig|verlopen|passou do prazo|passaram do prazo"
-                     r"|fora do prazo|fuera de plazo|blown (through|past)|blew (through|past)|should(’|')?ve (been )?(done|finished)|should have (been )?(done|finished))\b")
+                     r"|fora do prazo|fuera de plazo|blown (through|past)|blew (through|past)|should(’|')?ve (been )?(done|finished)|should have (been )?(done|finished)"
+                     r"|(mean|meant|supposed|planned) to (have )?(been )?(done|finished|do|get)( \w+){0,4} by now)\b")
 # The person, not a to-do, is late: "doing my sunday review a day late", "running late".
 SELF_LATE = re.compile(r"\b((a|one|two|three|\d+|a few|a couple of)\s+(days?|weeks?|hours?|minutes?)|a (bit|little)|running)\s+late\b")
 DATE_HINT = re.compile(r"\d|\b(today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
@@ -92,6 +95,10 @@ WHICH_OF = re.compile(r"^(which|what)\s+(of\s+(my|these|the|those)\s+)?((open|un
                       r"|look|looks|are|is)\b(?P<rest>.*)$")
 NOT_A_JUDGEMENT = re.compile(r"\b(due|overdue|late|done|finished|completed|open|pending|today|tomorrow|week|mention\w*"
                              r"|contain\w*|about|say|says|called|named|with|listed|twice|duplicat\w*|left|ticked)\b")
+# "what am I supposed to be doing today?": the day's to-dos, asked as a question of what to do
+WHAT_TO_DO = re.compile(r"^(?:so\W*|ok\W*|okay\W*|hey\W*)?what(?:'s|’s|s)?\b(?![^?]*\b(?:first|best|most|next|should|weather"
+                        r"|time|date|day is)\b)[^?]*\b(?:to do|doing|supposed to|due|on (?:for|my)|have (?:on|to do))\b")
+MEANING = re.compile(r"\bwhat does\b.*\bmean\b|\bwhat(’s|'s| is) meant by\b|\bwhat is the meaning of\b")
 ASKS_HOW_OR_WHY = re.compile(r"^(how|why|what|what's|whats|where|who|which|best|is there a way)\b.*\?\s*$")
 ALL_OF_A_STATUS = re.compile(r"\b(?:all|everything)\s+(?:(?:the|my|of|those|these|still|that's|thats|that|i've|ive|i|have"
                              r"|already)\s+)*(\w+)")   # "everything I've crossed off" names "crossed"
@@ -102,18 +109,25 @@ MARK_DONE_ABROAD = re.compile(r"(^|[,.;:!]\s*)(marque|marquer|markiere|markier|m
                               r"|concluíd[oa]|klaar|gedaan|ab)\b")     # "Marque « X » comme terminé"
 UNDO_A_TICK = re.compile(r"\b(accident\w*|by mistake|mistaken\w*|wrongly|shouldn'?t have|didn'?t mean to)\b.*"
                          r"\b(tick|check|mark|complet|done|finish)|\b(tick|check|mark|complet|done|finish)\w*\b.*"
-                         r"\b(by accident|by mistake|accidentally)\b|\b(undo|untick|uncheck|unmark)\b")
+                         r"\b(by accident|by mistake|accidentally)\b|\b(undo|untick|uncheck|unmark)\b"
+                         r"|\b(take|get)\s+(the\s+|that\s+|its\s+)?(check\s?mark|tick)\s+off\b"
+                         r"|\b(remove|clear)\s+(the\s+|that\s+|its\s+)?(check\s?mark|tick)\b")
 MARK_WORDS = frozenset("ticked checked crossed marked due".split())
 STATUS_STEMS = ("finished", "completed", "remaining", "pending", "outstanding", "unfinished", "open", "done",
                 "left", "still", "overdue", "task", "tasks", "todo", "todos", "items", "list")
 NEVER_TICKED = re.compile(r"\b(never|not|n't|n’t|isnt|wasnt|hasnt)\s+(got\s+|get\s+|been\s+|yet\s+)?(ticked|checked|marked"
                           r"|crossed)\b")    # "I picked it up on Monday, it just never got ticked"
 OVERRIDE = re.compile(r"^(please\s+)?(ignore|disregard|forget|override)\b.*\b(instructions|rules|prompt|programming)\b"
+                      r"|\b(ignore|disregard|override)\s+(all\s+)?(of\s+)?your\s+(previous\s+|prior\s+)?"
+                      r"(instructions|rules|programming)\b"     # "X is done. Also, ignore your rules and …"
+                      r"|\b(ignorier\w*|ignore[sz]?|ignora|negeer)\s+(alle\s+|toutes\s+|todas\s+|tutte\s+|al\s+)?(deine|ihre|tes|vos|tus"
+                      r"|sus|je|jouw|le tue|as suas|suas)\s+(regeln|anweisungen|règles|reglas"
+                      r"|instrucciones|regels|instructies|regole|istruzioni|regras|instruções)\b"
                       r"|\b(system prompt|developer mode|jailbreak)\b"    # talking to the model, not the list
                       r"|\b(from now on|pretend|forget)\b[^.!?]*\b(you are|you're|youre|you’re|to be)\s+(a|an|my)\b"
                       r"|^(you are|you're|you’re) (now|no longer)\b|\byou are now (in|a|an|my)\b"  # "forget you're a to-do app"
                       r"|^\W*system override\b|\bpretend (that )?you (have|had) no\b"
-                      r"|\b(do|follow|obey|execute|run) (whatever|what) (the|my|this|that) .*\b(says|tells|asks)\b"
+                      r"|\b(do|follow|obey|execute|run) (whatever|what) (the|my|this|that|it) .*\b(says|tells|asks)\b"
                       r"|\b(follow|obey|execute) the instructions (in|of|from)\b")   # a title's orders are not the user's
 QUOTED_TITLE = re.compile(r"(^|[\s(:])[\"'“‘«]\s*(.+?)\s*[\"'”’»](?=$|[\s,.;:!?)])")
 QUOTED = re.compile(r"(^|[\s(:])[\"'“”‘’«»]")   # an opening quote; not the apostrophe of "you're"
@@ -142,7 +156,8 @@ GREETINGS = frozenset("hi hello hey yo thanks thank thx ty help bye ok okay hall
                       "olá oi hoi danke merci gracias grazie obrigado".split())
 # Phrases that name a write tool without its verb first: "…, put it down", "New task - book the
 # MOT", "Acheter du pain -> Acheter des croissants", "fix the name on it", "make X read Y".
-ADD_PHRASE = re.compile(r"\b(put|write|note|jot|set)\s+(it|that|this)\s+down\b(?!\s+for\b)|^(new|another)\s+(task|to-?do|item|reminder)\b")
+ADD_PHRASE = re.compile(r"\b(put|write|note|jot|set)\s+(it|that|this)\s+down\b(?!\s+for\b)|^(new|another)\s+(task|to-?do|item|reminder)\b"
+                        r"|^note to self\b")
 ARROW = re.compile(r"\s(?:->|→|=>)\s+(.*)$")     # "A -> B": a new title, unless B is a date
 RENAME_PHRASE = re.compile(r"\b(fix|update|change|correct)\s+the\s+(name|wording|title|text|spelling)\b"
                            r"|\b(make|can|could)\s+.{1,60}\s(read|say)\s+(?!(the\s+)?\d|(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today)\b)\S|\b(call|name|title)\s+it\s+[\"'“‘«]"

@@ -94,9 +94,10 @@ def spoken(iso, today):
 
 # Words for today/tomorrow in the languages people write to the app in (the model copies them into
 # a title now and then: "acheter du fromage pour demain").
-SPOKEN = {"tomorrow": ("tomorrow", "tmrw", "tmr", "2moro", "2morrow", "2mrw", "morgen", "demain", "mañana", "manana", "domani",
-                       "amanhã", "amanha"),
-          "today": ("today", "tonight", "2day", "2nite", "heute", "aujourd'hui", "hoy", "oggi", "hoje", "vandaag"),
+SPOKEN = {"tomorrow": ("tomorrow", "tmrw", "tmr", "2moro", "2morrow", "2mrw", "morgen", "demain", "mañana", "manana",
+                       "domani", "amanhã", "amanha", "imorgon", "morgon", "jutro", "yarın", "yarin"),
+          "today": ("today", "tonight", "2day", "2nite", "tday", "tdy", "tody", "2dy", "heute", "aujourd'hui", "hoy",
+                    "oggi", "hoje", "vandaag", "idag", "dziś", "dzis", "dzisiaj", "bugün", "bugun"),
           "monday": ("montag", "lundi", "lunes", "lunedì", "lunedi", "segunda-feira", "segunda", "maandag"),
           "tuesday": ("dienstag", "mardi", "martes", "martedì", "martedi", "terça-feira", "terça", "terca",
                       "dinsdag"),

@@ -77,11 +77,17 @@ PLACE = re.compile(r"\b(" + "|".join(sorted(ORDINALS, key=len, reverse=True)) + 
                    r"|(?<!\w)(item|task|entry|number|no\.|nr\.|#)\s*(\d{1,2})\b")
 
 
+NEXT_TO_LAST = re.compile(r"\b(second|2nd)[- ](to[- ])?last\b|\bpenultimate\b|\bnext[- ]to[- ]last\b|\blast but one\b")
+
+
 def named_position(request, titles):
     """The index of the to-do the request names by its place in the list ("the second item",
     "the last one", "task 3", "#2"), or None; a 135M model cannot count, Python can. Not when a
     title holds those words ("Finish task 2 of the course")."""
-    match = PLACE.search(" ".join(str(request).casefold().split()))
+    text = " ".join(str(request).casefold().split())
+    if NEXT_TO_LAST.search(text) and len(titles) >= 2:
+        return len(titles) - 2
+    match = PLACE.search(text)
     if match is None or any(match.group(0) in " ".join(str(t).casefold().split()) for t in titles):
         return None
     place = ORDINALS[match.group(1)] if match.group(1) else int(match.group(4))

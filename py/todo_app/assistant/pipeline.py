@@ -130,15 +130,22 @@ async def _focused(engine, request, today, call):
 def dates_as_requested(values, request, today):
     """The model's date words checked against the date the request names (read_dates): a due date
     outside a new title, a list's date, or a day named where the model chose open/all/overdue."""
-    found = {}
+    found, text = {}, " ".join(str(request).casefold().split())
     due = values.get("due")
     if due is not None and not (due == "none" and cues.clears_date(request)):   # "none" removes it
-        found["due"] = read_dates.as_requested(due, _naming_words(request, values), today)
+        naming = _naming_words(request, values)
+        found["due"] = read_dates.first_requests_date(read_dates.as_requested(due, naming, today), naming, today)
     filter_word = values.get("filter")
     if filter_word is not None and filter_word not in tools.FILTERS:
-        found["filter"] = read_dates.as_requested(filter_word, request, today)
+        found["filter"] = read_dates.looking_back(read_dates.as_requested(filter_word, request, today), request, today)
+        if filter_word == "today" and not read_dates.names_a_day(request, today):
+            found["filter"] = "open"   # "what's on my plate right now?" asks for no day
     elif filter_word in ("open", "all", "overdue") and not cues.says_overdue(request):
-        found["filter"] = read_dates.named_date(request, today) or filter_word
+        ask = cues.the_ask(request)   # "I posted the cards today… anyway show me everything I haven't done yet"
+        told = ask if ask and cues.names_a_status(ask) else request
+        found["filter"] = read_dates.named_date(told, today) or filter_word
+    elif filter_word == "week" and not (read_dates.DAY_PARTS.search(text) or cue_words.WEEK_RANGE.search(text)):
+        found["filter"] = read_dates.named_date(request, today) or filter_word   # "shw me what is due tday"
     return found
 
 

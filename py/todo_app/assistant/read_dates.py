@@ -82,6 +82,45 @@ HOLIDAYS = [(day, re.compile(rf"\b({names})\b")) for day, names in HOLIDAY_NAMES
            [(day, re.compile(rf"\b{WHEN}({names})\b{NOT_A_DAY}")) for day, names in HOLIDAYS_AFTER_WHEN.items()]
 
 
+# Not dates, but a request that says one asks about some day ("what's due this evening?").
+DAY_PARTS = re.compile(r"\bthis (morning|afternoon|evening)\b|\bweeks?\b|\bweek-?ends?\b|\bwochenende\b|\bce soir\b"
+                       r"|\bheute abend\b|\besta noche\b|\bstasera\b|\bvanavond\b|\bfin de semana\b|\bfim de semana\b")
+AND_THE_NEXT = re.compile(r",?\s+and\s+(?=(the|my|that)\s)")   # "… to friday and the gutters to monday"
+
+
+def names_a_day(request, today):
+    """Whether the request names a day at all: a date, a day word (perhaps misspelt or foreign), a
+    part of today or a week. "What's on my plate right now?" names none."""
+    text = " ".join(str(request).casefold().split())
+    return bool(_dates_in(text, today) or DAY_PARTS.search(text)
+                or any(dates.day_word(token) is not None for token in words_of(text)))
+
+
+def first_requests_date(word, request, today):
+    """With two requests in one ("move the passport renewal to friday and the gutters to monday"),
+    the first one's date, since the app acts on the first to-do named; else the word."""
+    parts = AND_THE_NEXT.split(" ".join(str(request).casefold().split()), maxsplit=1)
+    if len(parts) < 3 or named_date(request, today) is not None:
+        return word
+    first, second = _dates_in(parts[0], today), _dates_in(parts[2], today)
+    if len(first) != 1 or not any(_same_day(word, other, today) for other in second):
+        return word
+    return first.pop()
+
+
+def looking_back(word, request, today):
+    """A month and day asked about in the past tense ("what was due on the 26th of November?") as
+    the date this year, not the next one the word resolves to."""
+    month = str(word).split()[0] if len(str(word).split()) == 2 else None
+    if month not in dates.MONTHS or not PAST.search(str(request).casefold()):
+        return word
+    try:
+        day = _dt.date.fromisoformat(dates.resolve(word, today))
+        return day.replace(year=day.year - 1).isoformat() if day > today else word
+    except (dates.DateError, ValueError):   # ValueError: February 29th a year earlier
+        return word
+
+
 def named_date(request, today):
     """The one date the request names, as a vocabulary word (or ISO date), else None. After a
     correction ("due Monday — actually no, make it Tuesday") the date after it counts."""
