@@ -55,6 +55,7 @@ async def ask(engine, request, todos, today, force_tool=None, on_text=None, answ
     settled = settled_values(request, call.values, todos, force_tool)
     if settled["tool"] != call.values["tool"]:
         choices = []            # the request's words decided: nothing left to ask
+        settled = {**settled, **dates_as_requested(settled, request, today)}   # "what am I doing today?"
     if settled != call.values:  # the call as it would have been written (phase 2 shows it)
         call.values, call.text = settled, tools.call_text(settled)
     tool = call.values["tool"]
