@@ -39,13 +39,20 @@ def load_lists(path=HERE / "lists.json"):
 
 # Held-out sets, each written by someone who saw neither the pipeline nor the training generator,
 # each measured once on the rules of its day and then used to tune cues.py (a dev set since):
-# cases_fresh.jsonl … cases_fresh16.jsonl in that order (README: each one's measured-once figure).
+# cases_fresh.jsonl … cases_fresh18.jsonl in that order (README: each one's measured-once figure).
 HELD_OUT = tuple(HERE / f"cases_fresh{n}.jsonl" for n in ("", *range(2, 19)))
 
 
 def load_cases(path=HERE / "cases.jsonl"):
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def write_lines(path, rows):
+    """The rows as JSON lines, one object a line (what load_cases reads)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def select_cases(cases, ci=False, category=None, limit=None):

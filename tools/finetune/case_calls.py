@@ -128,9 +128,7 @@ def main(argv=None):
     records = [r for path in args.records for r in json.loads(Path(path).read_text(encoding="utf-8"))["results"]]
     cases = {c["id"]: c for path in checks.HELD_OUT for c in checks.load_cases(path)}
     out = labels(records, checks.load_lists(), cases)
-    with open(args.out, "w", encoding="utf-8") as f:
-        for row in out:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    checks.write_lines(args.out, out)
     print(f"{len(out)} labels of {len(records)} records -> {args.out}")
 
 

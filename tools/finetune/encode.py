@@ -10,12 +10,12 @@ each position records what the decoder allows there: forced (one token), a choic
 """
 import argparse
 import datetime as dt
-import json
 import multiprocessing
 
 import numpy as np
 
 from todo_app.assistant import tools
+from tools.eval import checks
 from webgpu_llm.chat_template import ChatTemplate
 from webgpu_llm.constrain import Free, _Tries
 from webgpu_llm.byte_sources import FileSource
@@ -160,7 +160,7 @@ def main(argv=None):
     parser.add_argument("out")
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args(argv)
-    rows = [json.loads(line) for line in open(args.data, encoding="utf-8")]
+    rows = checks.load_cases(args.data)
     rows.sort(key=lambda r: r.get("today", ""))    # grammars (date tries) are built per today
     chunks = [rows[i::args.jobs] for i in range(args.jobs)]
     with multiprocessing.Pool(args.jobs) as pool:

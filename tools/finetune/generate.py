@@ -12,7 +12,6 @@ prompt) whose targets the base model writes itself at training time (self-distil
 """
 import argparse
 import datetime as dt
-import json
 import random
 import zlib
 from dataclasses import dataclass
@@ -299,9 +298,7 @@ def main(argv=None):
     parser.add_argument("--case-repeat", type=int, default=0, help="dev-set requests, each this many times")
     args = parser.parse_args(argv)
     rows = generate(args.seed, args.scenarios, args.chats, args.case_repeat)
-    with open(args.out, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    checks.write_lines(args.out, rows)
     print(f"{len(rows)} examples -> {args.out}")
 
 

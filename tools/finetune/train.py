@@ -1,9 +1,9 @@
 """Quantization-aware LoRA fine-tune of SmolLM2-135M on the generated data (one CUDA GPU, < 10 min).
 
-    PYTHONPATH=py:. python3 -m tools.finetune.train MODEL.gguf DATA.npz OUTDIR
+    PYTHONPATH=py:. python3 -m tools.finetune.train MODEL.gguf DATA.npz OUTDIR SPOT.json
 
 1. The base = the pinned GGUF, dequantized (Q4_1 matrices, Q8_0 embedding), as a transformers
-   LlamaForCausalLM (Q/K rows un-permuted from llama.cpp's order).
+   LlamaForCausalLM (Q/K rows un-permuted from llama.cpp's order; qlora.py, the model side).
 2. Self-distillation: the base's own greedy replies to the general-chat prompts become their targets.
 3. LoRA on q/k/v/o/gate/up/down; the forward pass uses fake-quant Q4_1 of (W0 + scale * B A) with a
    straight-through estimator, so what is learned survives re-quantization. Loss only on targets,
@@ -21,21 +21,18 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from transformers import LlamaConfig, LlamaForCausalLM
 
 from webgpu_llm.byte_sources import FileSource
 from webgpu_llm.gguf import read_gguf
 
 from . import quant
+from .qlora import DEV, PERMUTED, TARGETS, QLoRA, load_base, requantized_copy, set_plain, wrap
 
 CFG = {"rank": 12, "alpha": 24, "lr": 2e-3, "epochs": 2, "batch_tokens": 16384, "seed": 11,
        "warmup": 30, "chat_new_tokens": 96, "weight_decay": 0.0, "kl": 2.0, "plain_texts": 4400,
        "plain_tokens": 128}
-TARGETS = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output",
-           "gate_proj": "ffn_gate", "up_proj": "ffn_up", "down_proj": "ffn_down"}
 SPOT = ["What is the capital of France?", "Write a haiku about the sea.", "What is 12 plus 7?",
         "Who are you?", "Give me two tips for sleeping better.", "Explain gravity in one sentence."]
-DEV = "cuda"
 # Openings of the plain texts the base continues (sampled): everyday prose of many kinds.
 PLAIN_SEEDS = ["The", "In", "A", "When", "It was", "My", "Our", "This", "There are", "Many people", "One of the",
                "After", "Before the", "If you", "Although", "Today", "Last year", "Scientists", "The history of",
@@ -43,79 +40,6 @@ PLAIN_SEEDS = ["The", "In", "A", "When", "It was", "My", "Our", "This", "There a
                "Children", "In 19", "Chapter", "Introduction", "The first", "She", "He", "We", "They", "I think",
                "Why do", "What is", "Step 1", "The best way to", "During the", "For example,", "Some",
                "Every morning", "The weather", "Music", "The company", "Water", "On the other hand,", "Yes,"]
-
-
-def load_base(path):
-    g = read_gguf(FileSource(path))
-    m = g.metadata
-    cfg = LlamaConfig(vocab_size=49152, hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
-                      num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=8192,
-                      rms_norm_eps=1e-5, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
-                      pad_token_id=2)
-    theta = float(m["llama.rope.freq_base"])
-    cfg.rope_theta = theta
-    if hasattr(cfg, "rope_parameters"):
-        cfg.rope_parameters = {"rope_type": "default", "rope_theta": theta}
-    w = {}
-    for name, t in g.tensors.items():
-        rows = t.shape[1] if len(t.shape) > 1 else 1
-        w[name] = quant.dequantize(g.tensor_bytes(name), t.type_name, rows, t.shape[0])
-    sd = {"model.embed_tokens.weight": w["token_embd.weight"], "model.norm.weight": w["output_norm.weight"][0]}
-    for i in range(30):
-        p = f"model.layers.{i}."
-        sd[p + "input_layernorm.weight"] = w[f"blk.{i}.attn_norm.weight"][0]
-        sd[p + "post_attention_layernorm.weight"] = w[f"blk.{i}.ffn_norm.weight"][0]
-        for hf, gg in TARGETS.items():
-            x = w[f"blk.{i}.{gg}.weight"]
-            if hf in ("q_proj", "k_proj"):
-                x = quant.unpermute_rows(x, 9 if hf == "q_proj" else 3)
-            sd[p + ("self_attn." if hf[0] in "qkvo" else "mlp.") + hf + ".weight"] = x
-    model = LlamaForCausalLM(cfg)
-    sd["lm_head.weight"] = sd["model.embed_tokens.weight"]
-    missing, unexpected = model.load_state_dict(
-        {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sd.items()}, strict=False)
-    print("missing", missing, "unexpected", unexpected, "rope", getattr(cfg, "rope_parameters", theta), flush=True)
-    model.tie_weights()
-    return model.to(DEV).eval(), w
-
-
-def fake_q4_1(w):
-    """Q4_1 round trip of (out, in) along blocks of 32 input values, as quant.quantize_q4_1."""
-    x = w.reshape(-1, 32)
-    lo, hi = x.amin(1, keepdim=True), x.amax(1, keepdim=True)
-    d = (hi - lo) / 15
-    inv = torch.where(d > 0, 1 / d, torch.zeros_like(d))
-    q = torch.clamp(torch.floor((x - lo) * inv + 0.5), max=15)
-    return (q * d.half().float() + lo.half().float()).reshape(w.shape)
-
-
-class QLoRA(torch.nn.Module):
-    base_only = False  # True: every QLoRA is its base weight (the teacher of the chat rows)
-
-    def __init__(self, base, rank, scale):
-        super().__init__()
-        self.register_buffer("w0", base.weight.detach().float().clone())
-        out_f, in_f = self.w0.shape
-        self.a = torch.nn.Parameter(torch.randn(rank, in_f, device=DEV) / math.sqrt(in_f))
-        self.b = torch.nn.Parameter(torch.zeros(out_f, rank, device=DEV))
-        self.scale = scale
-
-    def forward(self, x):
-        if QLoRA.base_only:
-            return F.linear(x, self.w0.to(x.dtype))
-        w = self.w0 + self.scale * (self.b @ self.a)
-        wq = w + (fake_q4_1(w.detach()) - w).detach()
-        return F.linear(x, wq.to(x.dtype))
-
-
-def wrap(model, rank, scale):
-    mods = {}
-    for i, layer in enumerate(model.model.layers):
-        for hf in TARGETS:
-            parent = layer.self_attn if hf[0] in "qkvo" else layer.mlp
-            mods[(i, hf)] = QLoRA(getattr(parent, hf), rank, scale)
-            setattr(parent, hf, mods[(i, hf)])
-    return mods
 
 
 def general_kl(model, logits, x, mask, rows):
@@ -256,34 +180,6 @@ def summarize(res, data):
     return out
 
 
-def requantized_copy(model, mods, w, scale):
-    """The merged model exactly as merge.py writes it: numpy merge, Q4_1 re-quantization, dequant."""
-    state = {}
-    for (i, hf), m in mods.items():
-        gg = f"blk.{i}.{TARGETS[hf]}.weight"
-        a = m.a.detach().half().float().cpu().numpy()
-        b = m.b.detach().half().float().cpu().numpy()
-        if hf in ("q_proj", "k_proj"):
-            b = quant.permute_rows(b, 9 if hf == "q_proj" else 3)
-        wm = quant.merged(w[gg], a, b, scale)
-        rows, cols = wm.shape
-        wq = quant.dequantize(quant.quantize_q4_1(wm), "Q4_1", rows, cols)
-        if hf in ("q_proj", "k_proj"):
-            wq = quant.unpermute_rows(wq, 9 if hf == "q_proj" else 3)
-        state[(i, hf)] = torch.from_numpy(np.ascontiguousarray(wq)).to(DEV)
-    return state
-
-
-def set_plain(model, mods, weights):
-    """Swap every QLoRA for a plain linear with the given (or base) weights."""
-    for (i, hf), m in mods.items():
-        layer = model.model.layers[i]
-        parent = layer.self_attn if hf[0] in "qkvo" else layer.mlp
-        lin = torch.nn.Linear(m.w0.shape[1], m.w0.shape[0], bias=False, device=DEV)
-        lin.weight.data = weights[(i, hf)] if weights is not None else m.w0.clone()
-        setattr(parent, hf, lin)
-
-
 @torch.no_grad()
 def spot(model, prompts_ids):
     return [r for r in distill(model, prompts_ids, 60)]
@@ -376,8 +272,8 @@ def save(out_dir, mods, scale, losses):
     arrays = {}
     for (i, hf), m in mods.items():
         b = m.b.detach().float().cpu().numpy()
-        if hf in ("q_proj", "k_proj"):
-            b = quant.permute_rows(b, 9 if hf == "q_proj" else 3)
+        if hf in PERMUTED:
+            b = quant.permute_rows(b, PERMUTED[hf])
         arrays[f"blk.{i}.{TARGETS[hf]}.weight.a"] = m.a.detach().cpu().numpy().astype(np.float16)
         arrays[f"blk.{i}.{TARGETS[hf]}.weight.b"] = b.astype(np.float16)
     np.savez(f"{out_dir}/lora.npz", **arrays)
