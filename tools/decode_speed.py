@@ -59,12 +59,17 @@ async def measure_model(model, contexts, tokens, lookahead, with_profile=False):
     return runs
 
 
+def kv_name(model):
+    """The KV cache's rows, as --kv-cache names them (int8 on the wasm CPU path)."""
+    return "f16" if getattr(model, "kv_f16", False) else "int8" if getattr(model, "kv_block", None) else "f32"
+
+
 def context_for(contexts, tokens):
     """The KV cache the runs need: the longest prompt, and two lookahead batches past the tokens."""
     return max(contexts) + 2 * tokens + 64
 
 
-async def measure(path, contexts, tokens, lookahead, kernel_set=None, with_profile=False):
+async def measure(path, contexts, tokens, lookahead, kernel_set=None, with_profile=False, kv_cache="auto"):
     from webgpu_llm.gguf import FileSource, read_gguf
     from webgpu_llm.gpu import open_device
     from webgpu_llm.model import Model
@@ -72,10 +77,10 @@ async def measure(path, contexts, tokens, lookahead, kernel_set=None, with_profi
     source = FileSource(path)
     start = time.perf_counter()
     model = await Model.load(device, read_gguf(source), source, max_context=context_for(contexts, tokens),
-                             kernel_set=kernel_set)
+                             kernel_set=kernel_set, kv_cache=kv_cache)
     result = {"adapter": device.name, "runtime": "CPython + wgpu-py", "load_s": round(time.perf_counter() - start, 3),
               "lookahead": lookahead, "kernel_set": "cpu" if model.cpu_kernels else "gpu",
-              "fused": getattr(model, "fused", False)}
+              "fused": getattr(model, "fused", False), "kv_cache": kv_name(model)}
     result["runs"] = await measure_model(model, contexts, tokens, lookahead, with_profile)
     if hasattr(model, "destroy"):
         model.destroy()
@@ -97,7 +102,8 @@ def run_in_deno(args):
               "files": files, "script": str(root / "tools" / "bench_page" / "decode_speed_deno.py"),
               "model": str(Path(args.model).resolve()), "kernels": (root / "wasm-kernels").as_uri() + "/",
               "ctx": context_for(args.contexts, args.tokens), "contexts": args.contexts, "tokens": args.tokens,
-              "lookahead": args.lookahead, "profile": args.profile, "kernel_set": args.kernel_set}
+              "lookahead": args.lookahead, "profile": args.profile, "kernel_set": args.kernel_set,
+              "kv_cache": args.kv_cache}
     if not args.deno:
         from tools.bench_deno import deno_binary
         args.deno = deno_binary()
@@ -123,6 +129,8 @@ def main(argv=None):
     p.add_argument("--tokens", type=int, default=128)
     p.add_argument("--lookahead", type=int, help="greedy steps per submit (default: the engine's)")
     p.add_argument("--kernel-set", choices=["cpu", "gpu"])
+    p.add_argument("--kv-cache", choices=["auto", "f32", "f16"], default="auto",
+                   help="the KV cache's rows (auto: f16 on the real-GPU set where the adapter has shader-f16)")
     p.add_argument("--profile", action="store_true")
     p.add_argument("--json", help="also write the result here")
     p.add_argument("--runtime", choices=["native", "deno"], default="native",
@@ -134,7 +142,7 @@ def main(argv=None):
         result = run_in_deno(args)
     else:
         result = asyncio.run(measure(args.model, args.contexts, args.tokens, args.lookahead, args.kernel_set,
-                                     args.profile))
+                                     args.profile, args.kv_cache))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)
@@ -143,7 +151,7 @@ def main(argv=None):
         print(f"context {ctx}: prefill {run['prefill_tok_s']} tok/s, decode {run['decode_tok_s']} tok/s "
               f"({run['ms_per_token']} ms/token, lookahead {args.lookahead or 'default'}), "
               f"{run['dispatches_per_token']} dispatches/token [{result['runtime']}, {result['adapter']}, "
-              f"{result['kernel_set']} set]")
+              f"{result['kernel_set']} set, {result.get('kv_cache', '?')} KV cache]")
         if "profile" in run:
             print(format_profile(run["profile"]))
     return 0

@@ -1,3 +1,4 @@
+// #include kv_type
 // Causal attention with grouped-query heads over the KV cache. Workgroup (g, t) takes the query of
 // token t (position pos0 + t) for HEADS consecutive query heads starting at g * HEADS, which share
 // one KV head ((g * HEADS) / (N_HEADS / N_KV_HEADS)), so every K and V load serves HEADS heads.
@@ -18,8 +19,8 @@ struct Step {
 
 @group(0) @binding(0) var<storage, read> step: Step;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<kv4>;
+@group(0) @binding(3) var<storage, read> v: array<kv4>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> scores: array<vec4<f32>>;
 
@@ -59,7 +60,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     for (var j = lid; j < n_keys; j += 64u) {
         var s = vec4<f32>(0.0);
         for (var d = 0u; d < quads; d++) {
-            let kv = k[j * row_quads + kv_at + d];
+            let kv = vec4<f32>(k[j * row_quads + kv_at + d]);
             for (var h = 0u; h < HEADS; h++) {
                 s[h] += dot(qs[h * quads + d], kv);
             }
@@ -98,7 +99,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var acc: array<vec4<f32>, MAX_HEADS>;
     if (share < shares) {
         for (var j = share; j < n_keys; j += shares) {
-            let value = v[j * row_quads + kv_at + quad];
+            let value = vec4<f32>(v[j * row_quads + kv_at + quad]);
             let weight = scores[s_at + j];
             for (var h = 0u; h < HEADS; h++) {
                 acc[h] += weight[h] * value;

@@ -1,3 +1,4 @@
+// #include kv_type
 // #include dequant
 // #include coop
 // #include coop_dot
@@ -17,8 +18,8 @@ struct Step {
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
 @group(0) @binding(2) var<storage, read_write> act: array<f32>;
 @group(0) @binding(3) var<storage, read> step: Step;
-@group(0) @binding(4) var<storage, read> k_cache: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> v_cache: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> k_cache: array<kv4>;
+@group(0) @binding(5) var<storage, read> v_cache: array<kv4>;
 
 override K: u32;   // N_HEADS * HEAD_DIM
 override N: u32;   // rows (the hidden size)
@@ -57,7 +58,7 @@ fn merged(q: u32, pos: u32) -> vec4<f32> {
     let h = 4u * q / HEAD_DIM;
     let d = 4u * q % HEAD_DIM;
     let quads = HEAD_DIM / 4u;
-    let v_new = v_cache[kv_at(pos, q)];
+    let v_new = vec4<f32>(v_cache[kv_at(pos, q)]);
     var mine = 0.0;  // the new key's score
     for (var i = h * quads; i < (h + 1u) * quads; i++) {
         mine += own[i];
@@ -95,7 +96,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let pos = step.pos0;
     for (var q = lid; q < K / 4u; q += WG) {  // the new key's score, a quad at a time
         let at = Q_AT + 4u * q;
-        own[q] = dot(vec4<f32>(act[at], act[at + 1u], act[at + 2u], act[at + 3u]), k_cache[kv_at(pos, q)]);
+        own[q] = dot(vec4<f32>(act[at], act[at + 1u], act[at + 2u], act[at + 3u]), vec4<f32>(k_cache[kv_at(pos, q)]));
     }
     workgroupBarrier();
     for (var q = lid; q < K / 4u; q += WG) {

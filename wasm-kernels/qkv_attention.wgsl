@@ -1,3 +1,4 @@
+// #include kv_type
 // #include dequant
 // #include coop
 // #include coop_dot
@@ -31,8 +32,8 @@ struct Step {
 @group(0) @binding(2) var<storage, read> scales: array<u32>;
 @group(0) @binding(3) var<storage, read_write> act: array<f32>;
 @group(0) @binding(4) var<storage, read> norm_w: array<f32>;
-@group(0) @binding(5) var<storage, read_write> k_cache: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> v_cache: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> k_cache: array<kv4>;
+@group(0) @binding(6) var<storage, read_write> v_cache: array<kv4>;
 @group(0) @binding(7) var<storage, read> turns: array<f32>;
 
 override K: u32;          // the hidden size
@@ -97,10 +98,10 @@ fn kv_rows(lid: u32, row0: u32) {
     if (4u * lid < rows) {
         let r = row0 + 4u * lid;
         if (r < n_kv) {
-            k_cache[(pos * n_kv + r) / 4u] = roped4(4u * lid, turn);
+            k_cache[(pos * n_kv + r) / 4u] = kv4(roped4(4u * lid, turn));
         } else {
             let i = 4u * lid;
-            v_cache[(pos * n_kv + r - n_kv) / 4u] = vec4<f32>(res[i], res[i + 1u], res[i + 2u], res[i + 3u]);
+            v_cache[(pos * n_kv + r - n_kv) / 4u] = kv4(vec4<f32>(res[i], res[i + 1u], res[i + 2u], res[i + 3u]));
         }
     }
 }
@@ -216,10 +217,10 @@ fn attend(lid: u32, h: u32, split: u32) {
         let at = (j * N_KV_HEADS + kv_head) * quads;
         var s = 0.0;
         for (var d = 0u; d < quads; d += 4u) {  // clamped, weighted 0
-            let k0 = k_cache[at + d];
-            let k1 = k_cache[at + min(d + 1u, quads - 1u)];
-            let k2 = k_cache[at + min(d + 2u, quads - 1u)];
-            let k3 = k_cache[at + min(d + 3u, quads - 1u)];
+            let k0 = vec4<f32>(k_cache[at + d]);
+            let k1 = vec4<f32>(k_cache[at + min(d + 1u, quads - 1u)]);
+            let k2 = vec4<f32>(k_cache[at + min(d + 2u, quads - 1u)]);
+            let k3 = vec4<f32>(k_cache[at + min(d + 3u, quads - 1u)]);
             s += dot(qv[d], k0) + select(0.0, dot(qv[min(d + 1u, quads - 1u)], k1), d + 1u < quads)
                + select(0.0, dot(qv[min(d + 2u, quads - 1u)], k2), d + 2u < quads)
                + select(0.0, dot(qv[min(d + 3u, quads - 1u)], k3), d + 3u < quads);
@@ -248,10 +249,10 @@ fn attend(lid: u32, h: u32, split: u32) {
             let ja = min(j + v_lanes, last);
             let jb = min(j + 2u * v_lanes, last);
             let jc = min(j + 3u * v_lanes, last);
-            let v0 = v_cache[(j * N_KV_HEADS + kv_head) * quads + quad];
-            let v1 = v_cache[(ja * N_KV_HEADS + kv_head) * quads + quad];
-            let v2 = v_cache[(jb * N_KV_HEADS + kv_head) * quads + quad];
-            let v3 = v_cache[(jc * N_KV_HEADS + kv_head) * quads + quad];
+            let v0 = vec4<f32>(v_cache[(j * N_KV_HEADS + kv_head) * quads + quad]);
+            let v1 = vec4<f32>(v_cache[(ja * N_KV_HEADS + kv_head) * quads + quad]);
+            let v2 = vec4<f32>(v_cache[(jb * N_KV_HEADS + kv_head) * quads + quad]);
+            let v3 = vec4<f32>(v_cache[(jc * N_KV_HEADS + kv_head) * quads + quad]);
             acc += weights[j - j0] * v0 + select(0.0, weights[ja - j0], j + v_lanes < j1) * v1
                  + select(0.0, weights[jb - j0], j + 2u * v_lanes < j1) * v2
                  + select(0.0, weights[jc - j0], j + 3u * v_lanes < j1) * v3;

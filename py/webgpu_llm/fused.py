@@ -144,7 +144,7 @@ class FusedDecode:
             (kv_wgs + c.n_heads * self.splits,), FMT=fused.fmt, K=c.hidden, EPS=c.rms_eps, X=lay.x, Q_AT=lay.q,
             N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, K_BLK0=fused.blocks[1],
             V_BLK0=fused.blocks[2], KV_WGS=kv_wgs, ROWS_KV=rows, SPLITS=self.splits, MIN_CHUNK=MIN_CHUNK,
-            AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc)
+            AP_M=lay.ap_m, AP_L=lay.ap_l, AP_ACC=lay.ap_acc, KV_F16=m.kv.f16)
 
     async def out(self, i):
         c, m, lay = self.m.config, self.m, self.layout
@@ -155,7 +155,7 @@ class FusedDecode:
             "out_proj", [part.parts[0].quants, part.parts[0].scales, m.act, m.step, m.k_cache[i], m.v_cache[i]],
             (ceil_div(c.hidden, rows),), FMT=part.fmt, K=k, N=c.hidden, HEAD_DIM=c.head_dim,
             N_KV_HEADS=c.n_kv_heads, Q_AT=lay.q, SPLITS=self.splits, AP_M=lay.ap_m, AP_L=lay.ap_l,
-            AP_ACC=lay.ap_acc, X=lay.x, ROWS_WG=rows)
+            AP_ACC=lay.ap_acc, X=lay.x, ROWS_WG=rows, KV_F16=m.kv.f16)
 
     async def ffn(self, i, norm):
         """The two dispatches of the feed-forward block: ffn (h) and ffn_down (x += W_down h)."""

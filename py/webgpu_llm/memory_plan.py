@@ -44,8 +44,9 @@ def gpu_bytes(type_name, n_elements):
     return blocks * quant_bytes + scales
 
 
-def plan_memory(gguf, config, max_context, batch=64, kv_block=None):
-    """kv_block: the int8 KV cache's values per scale (kv_cache.py), None for f32 rows."""
+def plan_memory(gguf, config, max_context, batch=64, kv_block=None, kv_f16=False):
+    """kv_block: the int8 KV cache's values per scale (kv_cache.py), None for float rows;
+    kv_f16: those rows are f16."""
     max_context = min(max_context, config.context)
     weights, largest_row = 0, ("", 0)
     for name in expected_shapes(config):
@@ -54,7 +55,7 @@ def plan_memory(gguf, config, max_context, batch=64, kv_block=None):
         weights += size
         row = size // max(1, info.n_elements // info.shape[0])
         largest_row = max(largest_row, (name, row), key=lambda r: r[1])
-    kv_buffer = layer_bytes(config, max_context, kv_block)
+    kv_buffer = layer_bytes(config, max_context, kv_block, kv_f16)
     q_dim = config.n_heads * config.head_dim
     per_token = 4 * (2 * config.hidden + 2 * q_dim + 2 * config.ffn)
     activations = batch * per_token + 16 * batch * config.n_heads * max_context + 4 * config.vocab

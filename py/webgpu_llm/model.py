@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .fused import CpuFusedDecode, FusedDecode, Layout, cpu_fusable, fusable, splits_for
 from .model_config import model_config, rope_factors
-from .kv_cache import KvCache, int8_block
+from .kv_cache import KvCache, f16_rows, int8_block
 from .memory_plan import check_fits, plan_memory
 from .sample import parse_top
 from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup, uses_cpu_kernels
@@ -71,18 +71,20 @@ class Model:
 
     @classmethod
     async def load(cls, device, gguf, source, max_context=2048, batch=None, top_k=TOP_K,
-                   max_part_bytes=None, kernel_set=None, memory_budget=None, progress=None):
+                   max_part_bytes=None, kernel_set=None, memory_budget=None, progress=None, kv_cache="auto"):
         """Check and upload the weights, allocate the KV cache and activations, build every Op.
         max_part_bytes: split weights into buffers of at most this size (default: the device's
         largest binding). kernel_set: "cpu" or "gpu" forces that kernel set (default: by adapter).
         memory_budget: bytes of GPU memory the model may take (None: only per-buffer limits).
-        progress(stage: str) is told when the kernels start compiling, after the upload."""
+        kv_cache: "auto", "f32" or "f16" rows (kv_cache.f16_rows). progress(stage: str) is told
+        when the kernels start compiling, after the upload."""
         cpu_kernels = uses_cpu_kernels(device, kernel_set)
         config = model_config(gguf)
         check_model(gguf, config, source.size)  # #14: names an unsupported arch/type first
         batch = batch or (PREFILL_BATCH if cpu_kernels else PREFILL_BATCH_GPU)
         kv_block = int8_block(device, config) if cpu_kernels else None  # the KV cache's rows (kv_cache.py)
-        plan = plan_memory(gguf, config, max_context, batch, kv_block)  # #14: before any upload
+        kv_f16 = f16_rows(device, cpu_kernels, kv_cache)
+        plan = plan_memory(gguf, config, max_context, batch, kv_block, kv_f16)  # #14: before any upload
         check_fits(plan, getattr(device, "max_buffer_size", device.max_binding_size),
                    device.max_binding_size, memory_budget)
         weights = await load_weights(device, gguf, config, source, max_part_bytes)
@@ -90,7 +92,7 @@ class Model:
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
         model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
-        model.kv_block = kv_block
+        model.kv_block, model.kv_f16 = kv_block, kv_f16
         model.memory_plan = plan  # #14: what the UI can show (plan.describe())
         model.rope_factors = rope_factors(gguf, config)  # #14: Llama 3 rope_freqs (else all 1)
         # The fused kernels know neither biases nor neox rope (qwen2): such models run one op a kernel.
@@ -271,8 +273,8 @@ class Model:
         self.q, self.attn = floats(b * q_dim, "q"), floats(b * q_dim, "attention out")
         self.gate, self.up = floats(b * c.ffn, "ffn gate"), floats(b * c.ffn, "ffn up")
         groups = c.n_heads // heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
-        self.kv = KvCache(c, ctx, b, getattr(self, "kv_block", None), self._buffer)
-        self.k_cache, self.v_cache = self.kv.k, self.kv.v  # f32 rows unless kv.block (the CPU kernels)
+        self.kv = KvCache(c, ctx, b, getattr(self, "kv_block", None), self._buffer, getattr(self, "kv_f16", False))
+        self.k_cache, self.v_cache = self.kv.k, self.kv.v  # f32 rows unless kv.f16 or kv.block (the CPU kernels)
         self.scores = floats(4 * b * groups * ctx if self.kv.block is None else 1, "attention scores")
         self.last, self.last_norm = floats(c.hidden, "last x"), floats(c.hidden, "last xn")
         self.logits_buffer = floats(c.vocab, "logits")

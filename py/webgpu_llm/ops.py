@@ -135,9 +135,10 @@ class Builder:
                 ceil_div(rows, r), ceil_div(n, MATMUL_TOKENS))))
         return op
 
-    async def attention(self, c, max_context, step, q, k_cache, v_cache, out, scores):
+    async def attention(self, c, max_context, step, q, k_cache, v_cache, out, scores, kv_f16=False):
         """Causal attention of n tokens over the cache: one invocation per (token, head) without
-        barriers on CPU adapters (attention_cpu.wgsl), else workgroups (attention.wgsl)."""
+        barriers on CPU adapters (attention_cpu.wgsl), else workgroups (attention.wgsl, which
+        also reads f16 rows: kv_f16)."""
         if self.cpu and c.head_dim <= ATTENTION_CPU_MAX_DIM:
             return await self.simple(
                 "attention_cpu", [step, q, k_cache, v_cache, out],
@@ -146,4 +147,5 @@ class Builder:
         heads = heads_per_workgroup(c.n_heads, c.n_kv_heads, c.head_dim)
         return await self.simple(
             "attention", [step, q, k_cache, v_cache, out, scores], lambda n: (c.n_heads // heads, n),
-            N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, MAX_CTX=max_context, HEADS=heads)
+            N_HEADS=c.n_heads, N_KV_HEADS=c.n_kv_heads, HEAD_DIM=c.head_dim, MAX_CTX=max_context, HEADS=heads,
+            KV_F16=kv_f16)

@@ -31,17 +31,20 @@ def fused_matrices(gpu, rng, type_name, shapes):
 
 
 def check_new_kv_row(gpu, xn, weights, shape, pos0, caches, cache_bufs):
-    """The new position's k and v rows (rope'd k) in the cache buffers, every other row untouched;
-    returns the reference q, k, v rows and the tolerance, for what the kernel does with them."""
+    """The new position's k and v rows (rope'd k) in the cache buffers (of the caches' dtype: f32,
+    or f16 rounded from them), every other row untouched; returns the reference q, k, v rows and
+    the tolerance, for what the kernel does with them."""
     (wq, wk, wv), (heads, kv_heads, head_dim), (k, v), (k_buf, v_buf) = weights, shape, caches, cache_bufs
     pos = np.array([pos0])
     q = rope_reference((xn @ wq.T).reshape(1, heads, head_dim), pos, 1e5)[0]
     want_k = rope_reference((xn @ wk.T).reshape(1, kv_heads, head_dim), pos, 1e5)[0]
     want_v = (xn @ wv.T).reshape(kv_heads, head_dim)
     tol = tolerance(xn, wq, wk, wv)
-    got_k, got_v = gpu.read(k_buf, k.size).reshape(k.shape), gpu.read(v_buf, v.size).reshape(v.shape)
-    np.testing.assert_allclose(got_k[pos0], want_k, atol=tol)
-    np.testing.assert_allclose(got_v[pos0], want_v, atol=tol)
+    got_k = gpu.read(k_buf, k.size, k.dtype).reshape(k.shape)
+    got_v = gpu.read(v_buf, v.size, v.dtype).reshape(v.shape)
+    rounding = 0 if k.dtype == np.float32 else 2.0 ** -10  # half an f16 ulp, relative, and then some
+    np.testing.assert_allclose(got_k[pos0].astype(np.float32), want_k, atol=tol, rtol=rounding)
+    np.testing.assert_allclose(got_v[pos0].astype(np.float32), want_v, atol=tol, rtol=rounding)
     others = np.arange(len(k)) != pos0  # other rows untouched
     np.testing.assert_array_equal(got_k[others], k[others])
     np.testing.assert_array_equal(got_v[others], v[others])
@@ -63,10 +66,12 @@ def attention_reference(q, k, v, n_keys):
     (64, 4, 2, 16, 999, 16, 1, "F16"), (96, 3, 1, 32, 17, 5, 1, "Q4_0"), (160, 2, 2, 128, 40, 3, 64, "F32"),
     (64, 5, 1, 256, 1200, 3, 64, "Q4_1"), (1024, 4, 2, 64, 77, 8, 4, "Q4_1"), (320, 3, 3, 256, 5, 4, 1, "Q8_0"),
     (64, 8, 4, 20, 37, 4, 8, "F16"), (96, 8, 1, 44, 300, 4, 64, "Q4_0")])
-def test_qkv_attention_and_out_proj(gpu, hidden, heads, kv_heads, head_dim, pos0, splits, min_chunk, type_name):
+@pytest.mark.parametrize("kv_f16", [False, True])
+def test_qkv_attention_and_out_proj(gpu, hidden, heads, kv_heads, head_dim, pos0, splits, min_chunk, type_name,
+                                    kv_f16):
     """qkv_attention: rmsnorm, the q/k/v rows of one fused buffer, rope, the K/V cache row at pos0,
     split-K attention over the keys before pos0; out_proj merges the splits and the new key into
-    x += attn W_o^T."""
+    x += attn W_o^T. kv_f16: the cache holds f16 rows (real GPUs with shader-f16)."""
     rng = np.random.default_rng(pos0 + heads + hidden)
     n_q, n_kv, ctx = heads * head_dim, kv_heads * head_dim, pos0 + 3
     fused, tensors, (wq, wk, wv) = fused_matrices(gpu, rng, type_name, [(n_q, hidden), (n_kv, hidden),
@@ -77,16 +82,17 @@ def test_qkv_attention_and_out_proj(gpu, hidden, heads, kv_heads, head_dim, pos0
     ap_m, ap_l, ap_acc = q_at + n_q, q_at + n_q + slots, q_at + n_q + 2 * slots
     act = np.concatenate([rng.standard_normal(q_at), np.full(n_q + slots * (2 + head_dim) + 4, np.nan)])
     act = act.astype(np.float32)
-    k = rng.standard_normal((ctx, kv_heads, head_dim)).astype(np.float32)
-    v = rng.standard_normal((ctx, kv_heads, head_dim)).astype(np.float32)
+    kv_type = np.float16 if kv_f16 else np.float32
+    k = rng.standard_normal((ctx, kv_heads, head_dim)).astype(kv_type)
+    v = rng.standard_normal((ctx, kv_heads, head_dim)).astype(kv_type)
     norm = rng.standard_normal(hidden).astype(np.float32)
-    act_buf, k_buf, v_buf, step = gpu.array(act), gpu.array(k), gpu.array(v), gpu.step(pos0, 1)
+    act_buf, k_buf, v_buf, step = gpu.array(act), gpu.array(k, kv_type), gpu.array(v, kv_type), gpu.step(pos0, 1)
     rows = rows_per_workgroup(hidden, multiple=4)
     kv_wgs = -(-2 * n_kv // rows)
     kernel = gpu.kernel("qkv_attention", FMT=fused.fmt, K=hidden, EPS=EPS, X=x_at, Q_AT=q_at, N_HEADS=heads,
                         N_KV_HEADS=kv_heads, HEAD_DIM=head_dim, K_BLK0=fused.blocks[1], V_BLK0=fused.blocks[2],
                         KV_WGS=kv_wgs, ROWS_KV=rows, SPLITS=splits, MIN_CHUNK=min_chunk, AP_M=ap_m, AP_L=ap_l,
-                        AP_ACC=ap_acc)
+                        AP_ACC=ap_acc, KV_F16=kv_f16)
     gpu.dispatch(kernel, [step, fused.quants, fused.scales, act_buf, gpu.array(norm), k_buf, v_buf,
                           gpu.array(turns_table(head_dim, 1e5))], kv_wgs + slots)
     xn = rmsnorm(act[x_at:q_at], norm)
@@ -102,10 +108,11 @@ def test_qkv_attention_and_out_proj(gpu, hidden, heads, kv_heads, head_dim, pos0
     part = tensor.parts[0]
     rows = rows_per_workgroup(n_q)
     kernel = gpu.kernel("out_proj", FMT=tensor.fmt, K=n_q, N=hidden, HEAD_DIM=head_dim, N_KV_HEADS=kv_heads,
-                        Q_AT=q_at, SPLITS=splits, AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc, X=x_at, ROWS_WG=rows)
+                        Q_AT=q_at, SPLITS=splits, AP_M=ap_m, AP_L=ap_l, AP_ACC=ap_acc, X=x_at, ROWS_WG=rows,
+                        KV_F16=kv_f16)
     gpu.dispatch(kernel, [part.quants, part.scales, act_buf, step, k_buf, v_buf], -(-hidden // rows))
-    k[pos0], v[pos0] = want_k, want_v
-    attn = attention_reference(q, k, v, pos0 + 1).ravel()
+    k[pos0], v[pos0] = want_k, want_v  # (rounded to f16 in an f16 cache, as the kernel stored them)
+    attn = attention_reference(q, k.astype(np.float32), v.astype(np.float32), pos0 + 1).ravel()
     want = act[x_at:q_at] + attn @ wo.T
     np.testing.assert_allclose(gpu.read(act_buf, q_at)[x_at:], want, atol=tolerance(attn, wo) + 10 * tol)
     # The fused tensors' parts now point at their slices: the batched path reads the same rows.

@@ -154,18 +154,21 @@ def test_rope(gpu, heads, head_dim, tokens, pos0, at_pos):
 @pytest.mark.parametrize("heads,kv_heads,head_dim,pos0,tokens,seed", [
     (9, 3, 64, 0, 1, 0), (9, 3, 64, 70, 1, 1), (4, 2, 16, 0, 13, 2), (8, 1, 32, 5, 3, 3),
     (3, 3, 128, 130, 2, 4), (14, 2, 64, 9, 2, 5), (2, 1, 256, 3, 2, 6)])
-def test_attention(gpu, heads, kv_heads, head_dim, pos0, tokens, seed):
+@pytest.mark.parametrize("kv_f16", [False, True])
+def test_attention(gpu, heads, kv_heads, head_dim, pos0, tokens, seed, kv_f16):
+    """kv_f16: the cache holds f16 rows (real GPUs with shader-f16; the CPU set's kernel reads f32)."""
     from webgpu_llm.ops import heads_per_workgroup
     per_group = heads_per_workgroup(heads, kv_heads, head_dim)
     rng = np.random.default_rng(seed)
     max_ctx = pos0 + tokens + 3
+    kv_type = np.float16 if kv_f16 else np.float32
     q = rng.standard_normal((tokens, heads, head_dim)).astype(np.float32)
-    k = rng.standard_normal((max_ctx, kv_heads, head_dim)).astype(np.float32)
-    v = rng.standard_normal((max_ctx, kv_heads, head_dim)).astype(np.float32)
+    k = rng.standard_normal((max_ctx, kv_heads, head_dim)).astype(kv_type).astype(np.float32)
+    v = rng.standard_normal((max_ctx, kv_heads, head_dim)).astype(kv_type).astype(np.float32)
     out = gpu.zeros(q.size)
     kernel = gpu.kernel("attention", N_HEADS=heads, N_KV_HEADS=kv_heads, HEAD_DIM=head_dim, MAX_CTX=max_ctx,
-                        HEADS=per_group)
-    gpu.dispatch(kernel, [gpu.step(pos0, tokens), gpu.array(q), gpu.array(k), gpu.array(v), out,
+                        HEADS=per_group, KV_F16=kv_f16)
+    gpu.dispatch(kernel, [gpu.step(pos0, tokens), gpu.array(q), gpu.array(k, kv_type), gpu.array(v, kv_type), out,
                           gpu.zeros(4 * tokens * heads * max_ctx)], heads // per_group, tokens)
     want = np.empty_like(q)
     group = heads // kv_heads
@@ -176,12 +179,29 @@ def test_attention(gpu, heads, kv_heads, head_dim, pos0, tokens, seed):
             p = np.exp(s - s.max())
             want[t, h] = p / p.sum() @ v[:n, h // group]
     np.testing.assert_allclose(gpu.read(out, q.size).reshape(q.shape), want, atol=1e-5)
-    if head_dim <= 64:  # the barrier-free kernel for CPU adapters (model.Model: attention_cpu)
+    if head_dim <= 64 and not kv_f16:  # the barrier-free kernel for CPU adapters (model.Model: attention_cpu)
         out = gpu.zeros(q.size)
         kernel = gpu.kernel("attention_cpu", N_HEADS=heads, N_KV_HEADS=kv_heads, HEAD_DIM=head_dim)
         gpu.dispatch(kernel, [gpu.step(pos0, tokens), gpu.array(q), gpu.array(k), gpu.array(v), out],
                      -(-tokens * heads // 4))
         np.testing.assert_allclose(gpu.read(out, q.size).reshape(q.shape), want, atol=1e-5)
+
+
+@pytest.mark.parametrize("kv_dim,pos0,tokens", [(192, 0, 1), (192, 37, 5), (12, 3, 70), (256, 1, 300)])
+def test_kv_store_f16(gpu, kv_dim, pos0, tokens):
+    """The step's f32 K and V rows into the f16 cache at rows pos0 .., rounded as numpy rounds
+    (nearest), every other row untouched."""
+    rng = np.random.default_rng(kv_dim + tokens)
+    ctx = pos0 + tokens + 2
+    rows = [rng.standard_normal((tokens + 1, kv_dim)).astype(np.float32) * 30 for _ in "kv"]  # one row spare
+    caches = [rng.standard_normal((ctx, kv_dim)).astype(np.float16) for _ in "kv"]
+    cache_bufs = [gpu.array(c, np.float16) for c in caches]
+    kernel = gpu.kernel("kv_store_f16", KV_DIM=kv_dim, KV_F16=True)
+    gpu.dispatch(kernel, [gpu.step(pos0, tokens), *map(gpu.array, rows), *cache_bufs],
+                 *grid(-(-tokens * kv_dim // 4 // 64)))
+    for row, cache, buf in zip(rows, caches, cache_bufs):
+        cache[pos0:pos0 + tokens] = row[:tokens]  # numpy's float16 rounding: to nearest, ties to even
+        np.testing.assert_array_equal(gpu.read(buf, cache.size, np.float16).reshape(cache.shape), cache)
 
 
 @pytest.mark.parametrize("ffn,tokens", [(1536, 1), (100, 3), (7, 5)])

@@ -23,7 +23,7 @@ def tiny(request, tmp_path_factory):
 
 def check_logits(gpu, tiny, **options):
     model, _ = load(gpu, tiny, max_context=64, **options)
-    ref = ReferenceLlama(tiny)
+    ref = ReferenceLlama(tiny, kv_f16=model.kv_f16)
     top = gpu.run(model.prefill(PROMPT))
     want = ref.forward(PROMPT)
     np.testing.assert_allclose(logits(gpu, model), want, atol=1e-3 * np.abs(want).max())
@@ -40,11 +40,39 @@ def test_logits_match_reference(gpu, tiny, batch):
     assert check_logits(gpu, tiny, batch=batch).cpu_kernels  # what lavapipe picks
 
 
+@pytest.mark.parametrize("kv_cache", ["f32", "f16"])  # f16: real GPUs with shader-f16 (lavapipe has it)
 @pytest.mark.parametrize("matrix_type", ["Q4_1", "Q4_0"])  # the real model's set runs in test_model_real
-def test_real_gpu_kernel_set_logits_match_reference(gpu, tmp_path, matrix_type):
+def test_real_gpu_kernel_set_logits_match_reference(gpu, tmp_path, matrix_type, kv_cache):
     path = write_tiny_model(tmp_path / "tiny.gguf", seed=3, matrix_type=matrix_type)
-    model = check_logits(gpu, path, batch=4, kernel_set="gpu")
-    assert not model.cpu_kernels and model.fused
+    model = check_logits(gpu, path, batch=4, kernel_set="gpu", kv_cache=kv_cache)
+    assert not model.cpu_kernels and model.fused and model.kv_f16 == (kv_cache == "f16")
+
+
+def test_f16_kv_cache_holds_f16_rows(gpu, tmp_path):
+    """kv_cache="f16" halves the cache and really rounds keys and values: the logits follow the
+    reference that rounds them the same way to float precision (measured 1.3e-5), and stand off
+    the f32 reference by the rounding (8e-3, logits spanning +-26)."""
+    from webgpu_llm.kv_cache import layer_bytes
+    path = write_tiny_model(tmp_path / "tiny.gguf", seed=3, matrix_type="Q4_1")
+    model, _ = load(gpu, path, max_context=64, kernel_set="gpu", kv_cache="f16")
+    assert model.k_cache[0].size == layer_bytes(model.config, 64, None) // 2
+    gpu.run(model.prefill(PROMPT))
+    got = logits(gpu, model)
+    near = np.abs(got - ReferenceLlama(path, kv_f16=True).forward(PROMPT)).max()
+    far = np.abs(got - ReferenceLlama(path).forward(PROMPT)).max()
+    assert near < 1e-4 * np.abs(got).max() and far > 20 * near
+
+
+def test_kv_cache_choice(gpu, tiny_model_path):
+    """auto: f16 rows on the real-GPU set when the adapter has shader-f16 (lavapipe has), never on
+    the CPU set; asking for what cannot run is refused by name."""
+    gpu_set, _ = load(gpu, tiny_model_path, max_context=16, kernel_set="gpu")
+    assert gpu_set.kv_f16 == gpu.device.has_f16
+    assert not load(gpu, tiny_model_path, max_context=16, kernel_set="cpu")[0].kv_f16
+    with pytest.raises(ValueError, match="needs the real-GPU kernel set"):
+        load(gpu, tiny_model_path, max_context=16, kernel_set="cpu", kv_cache="f16")
+    with pytest.raises(ValueError, match="kv_cache must be one of"):
+        load(gpu, tiny_model_path, max_context=16, kv_cache="int4")
 
 
 def test_split_weight_buffers_compute_the_same(gpu, tiny_model_path):

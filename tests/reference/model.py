@@ -3,7 +3,8 @@ shares no code with the engine). Float32 weights, float64 where it costs nothing
 greedy generation stays cheap. With quantize_activations, the inputs of products with quantized
 weights are first rounded to int8 per 32-block (quants.quantize_blocks), as the CPU kernels do;
 with kv_block, keys, values and queries too, per kv_block values, as their int8 KV cache does
-(webgpu_llm/kv_cache.py)."""
+(webgpu_llm/kv_cache.py); with kv_f16, keys and values are rounded to float16 as the f16 KV cache
+of real GPUs holds them (queries, scores and sums stay float)."""
 import numpy as np
 from gguf import GGUFReader
 
@@ -11,8 +12,8 @@ from .quants import QUANTIZED, dequantize, quantize_blocks
 
 
 class ReferenceLlama:
-    def __init__(self, path, quantize_activations=False, kv_block=None):
-        self.kv_block = kv_block
+    def __init__(self, path, quantize_activations=False, kv_block=None, kv_f16=False):
+        self.kv_block, self.kv_f16 = kv_block, kv_f16
         reader = GGUFReader(path)
         meta = {name: field.contents() for name, field in reader.fields.items()
                 if not name.startswith("tokenizer.ggml.")}
@@ -89,6 +90,8 @@ class ReferenceLlama:
         v = self.project(layer, "attn_v", xn).reshape(t, self.n_kv, hd)
         q, k = self.int8_rows(self.rope(q, positions)), self.int8_rows(self.rope(k, positions))
         v = self.int8_rows(v)
+        if self.kv_f16:
+            k, v = k.astype(np.float16).astype(np.float32), v.astype(np.float16).astype(np.float32)
         self.k_cache[layer].extend(k)
         self.v_cache[layer].extend(v)
         keys, values = np.array(self.k_cache[layer]), np.array(self.v_cache[layer])

@@ -57,3 +57,11 @@ def test_the_int8_kv_cache_plans_a_byte_a_value_plus_its_scales(tiny):
     plan = plan_memory(gguf, config, max_context=1024, kv_block=8)
     assert plan.kv_buffer == values + 4 * values // 8
     assert plan.kv_cache == 2 * config.n_layers * plan.kv_buffer
+
+
+def test_the_f16_kv_cache_plans_two_bytes_a_value(tiny):
+    """Real GPUs with shader-f16 (webgpu_llm/kv_cache.py): half the f32 cache, nothing else changes."""
+    gguf, config = tiny
+    f32, f16 = (plan_memory(gguf, config, max_context=1024, kv_f16=h) for h in (False, True))
+    assert f16.kv_buffer == 2 * 1024 * config.n_kv_heads * config.head_dim == f32.kv_buffer // 2
+    assert f16.kv_cache == f32.kv_cache // 2 and f16.weights == f32.weights

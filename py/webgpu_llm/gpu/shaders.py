@@ -6,6 +6,9 @@ Kernels are wasm-kernels/NAME.wgsl (fetched from kernels/ in the browser: device
 A kernel may paste in libraries with a `// #include NAME` line (dequant, coop, ...). The same text
 compiles with Chrome's Tint and wgpu's naga: no kernel uses a feature whose directive they
 disagree on (subgroups: Tint requires `enable subgroups;`, naga rejects it).
+
+Overrides cannot change a type, so a few constants pick text instead of values (SOURCE_SWITCHES):
+KV_F16 makes the generated `kv_type` library declare the KV cache's rows as f16 (kv_cache.py).
 """
 import re
 from pathlib import Path
@@ -20,8 +23,16 @@ K_FORMAT_ENTRY = {6: "dequant_q5(g)", 12: "dequant_k45(g, false)", 13: "dequant_
                   14: "dequant_q6k(g)"}
 _DEQUANT_K = "fn dequant_k(g: u32) -> array<vec4<f32>, 8> {{\n    return {};\n}}\n"
 
+# Constants that select source text rather than set an override (the pipeline never sees them).
+SOURCE_SWITCHES = {"KV_F16"}
+# The KV cache's element, four values of a row: `// #include kv_type` must be a kernel's first line
+# (`enable f16;` has to precede every declaration). Reads widen to f32: accumulation stays f32.
+_KV_TYPE = {False: "alias kv4 = vec4<f32>;\n", True: "enable f16;\nalias kv4 = vec4<f16>;\n"}
+
 
 async def _library(device, name, constants):
+    if name == "kv_type":
+        return _KV_TYPE[bool((constants or {}).get("KV_F16"))]
     if name != "dequant_k":
         return await device.kernel_source(name)
     entry = K_FORMAT_ENTRY.get((constants or {}).get("FMT"))
@@ -36,7 +47,8 @@ async def load_kernel(device, name, constants=None):
     while (match := _INCLUDE.search(source)):
         library = await _library(device, match.group(1), constants)
         source = source[:match.start()] + library + source[match.end():]
-    return await device.kernel(name, source=source, constants=constants)
+    overrides = {k: v for k, v in (constants or {}).items() if k not in SOURCE_SWITCHES}
+    return await device.kernel(name, source=source, constants=overrides or None)
 
 
 def local_kernel_dir():
