@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .chat_template import ChatTemplate
 from .constrain import Walker
 from .generate import common_prefix, generate, stop_ids_of
-from .gguf import read_gguf
+from .header_cache import read_gguf_remembered
 from .gpu import open_device
 from .model import Model
 from .sample import Sampler
@@ -95,7 +95,7 @@ class Engine:
         Model.load (None: chosen by the adapter)."""
         report = progress or (lambda stage: None)
         report("reading model header")
-        gguf = read_gguf(source)
+        gguf = await read_gguf_remembered(source)  # the browser keeps the parse beside the weights
         tokenizer = Tokenizer.from_gguf(gguf)
         template = ChatTemplate.from_gguf(gguf)
         report("opening GPU")

@@ -21,6 +21,7 @@ import heapq
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from itertools import compress
 
 # WHITE_SPACE: \s of the reference regex engines (defined once, there).
 from .pre_tokenizers import WHITE_SPACE, split_llama3, split_qwen2
@@ -184,10 +185,11 @@ class Tokenizer:
         self.pre = pre
         self._split = PRE_TOKENIZERS[pre]
         self.bos_id, self.eos_id, self.unk_id, self.add_bos = bos_id, eos_id, unk_id, add_bos
-        self.vocab = {token: i for i, token in enumerate(self.tokens)}
+        # Built by C loops (zip, map, compress): ~100k entries, on every model load.
+        self.vocab = dict(zip(self.tokens, range(len(self.tokens))))
         self.ranks = dict(zip(merges, range(len(merges))))
-        self.special_ids = {self.tokens[i]: i for i, kind in enumerate(self.token_types)
-                            if kind in SPECIAL_TOKEN_TYPES}
+        special = compress(range(len(self.tokens)), map(SPECIAL_TOKEN_TYPES.__contains__, self.token_types))
+        self.special_ids = {self.tokens[i]: i for i in special}
         self._special_re = _alternation(self.special_ids)
         self._word_cache: dict[str, tuple[int, ...]] = {}
         self._bytes_of_id: list[bytes | None] = [None] * len(self.tokens)

@@ -17,6 +17,7 @@ GPU upload path reads (webgpu_llm.gpu.browser: `upload(buffer, source, offset, s
     source = await open_model(url)         # verifies every shard, re-fetches bad ones
     source.array_buffer                    # the whole GGUF (JS ArrayBuffer)
     source.read(0, 4)                      # b"GGUF" (Python bytes; for header parsing only)
+    source.header_cache                    # the parsed header, kept beside the shards (header_cache.py)
     await delete_model(model_id); await storage_estimate()
 
 Works in the page and in a worker (Pyodide; uses `js` and `pyodide.ffi`). Relative URLs resolve
@@ -24,6 +25,7 @@ against `location`; a worker (PyScript's may run from a blob: URL) should pass a
 Cache keys are the shards' absolute URLs.
 """
 import asyncio
+import hashlib
 import inspect
 import json
 
@@ -31,24 +33,48 @@ import js
 from pyodide.ffi import JsException
 
 # Errors, MODELS_CACHE and sha256_hex are re-exported: they are part of this module's API.
-from .shard_store import (MODELS_CACHE, DownloadError, IntegrityError, QuotaError,  # noqa: F401
-                          StorageError, WeightsError, absolute, entries_of, fetch_and_store,
-                          is_cached, js_object, mb, open_cache, prune, quota_message,
-                          sha256_hex, shard_url, store, verified_cached_shard)
+from .shard_store import (MODELS_CACHE, SHA_HEADER, DownloadError, IntegrityError,  # noqa: F401
+                          QuotaError, StorageError, WeightsError, absolute, entries_of,
+                          fetch_and_store, is_cached, js_object, mb, open_cache, prune,
+                          quota_message, sha256_hex, shard_url, store, verified_cached_shard)
 
 PROGRESS_STEP = 1 << 20  # report progress at most once per MiB (and at each shard's end)
 MANIFEST_FORMAT = 1
+HEADER_ENTRY = "gguf-header.json"  # beside the manifest: no such file is served, only cached
+
+
+class HeaderCache:
+    """The model's parsed GGUF header (header_cache.py's JSON) in the models cache: tagged with
+    the model's id, so delete_model removes it, and with a digest of its shards' sha256s (the
+    bytes it was parsed from; imported models' manifests have no whole-file sha256), so another
+    version of the model under the same id never reads this one's header."""
+
+    def __init__(self, cache, manifest_url, manifest):
+        self.cache, self.url = cache, absolute(HEADER_ENTRY, manifest_url)
+        self.model_id = manifest["model_id"]
+        shas = ",".join(shard["sha256"] for shard in manifest["shards"])
+        self.digest = hashlib.sha256(shas.encode()).hexdigest()
+
+    async def get(self):
+        response = await self.cache.match(self.url)
+        if not response or response.headers.get(SHA_HEADER) != self.digest:
+            return None
+        return str(await response.text())
+
+    async def put(self, text):
+        await store(self.cache, self.url, text, "application/json", self.model_id, self.digest)
 
 
 class ModelSource:
     """The whole model file as one JS ArrayBuffer; `read` gives small ranges as Python bytes."""
 
-    def __init__(self, array_buffer, manifest, repaired=()):
+    def __init__(self, array_buffer, manifest, repaired=(), header_cache=None):
         self.array_buffer = array_buffer
         self.size = int(array_buffer.byteLength)
         self.manifest = manifest
         self.model_id = manifest["model_id"]
         self.repaired = list(repaired)  # indices of shards re-fetched because bad or missing
+        self.header_cache = header_cache  # a HeaderCache, or None: parsed on every load
 
     def read(self, offset, size):
         if offset < 0 or size < 0:
@@ -253,7 +279,7 @@ async def open_model(manifest_url, progress=None):
         view.set(data, shard["offset"])
         await meter.add(shard["size"])
     await store(cache, url, text, "application/json", model_id)
-    return ModelSource(buffer, manifest, repaired)
+    return ModelSource(buffer, manifest, repaired, HeaderCache(cache, url, manifest))
 
 
 async def _ignore(n):

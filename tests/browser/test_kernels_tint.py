@@ -1,6 +1,8 @@
 """Every kernel both kernel sets compile natively (naga) also compiles in Chromium (Tint), with the
 same constants: Tint's uniformity analysis is stricter than naga's, and the real-GPU set only
-runs on real GPUs (Chromium here offers SwiftShader, which picks the CPU set)."""
+runs on real GPUs (Chromium here offers SwiftShader, which picks the CPU set). With the f32 KV
+cache: SwiftShader has no shader-f16, so Tint refuses `enable f16;` here; the f16 variants compile
+with naga on lavapipe and in Deno (tests/gpu, tools.decode_speed --runtime deno)."""
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +48,8 @@ def kernels_of_both_sets(path):
         device.kernel = recording
         source = FileSource(path)
         for kernel_set in ("cpu", "gpu"):
-            model = await Model.load(device, read_gguf(source), source, max_context=64, kernel_set=kernel_set)
+            model = await Model.load(device, read_gguf(source), source, max_context=64, kernel_set=kernel_set,
+                                     kv_cache="f32")
             model.destroy()
         return list(seen.values())
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop

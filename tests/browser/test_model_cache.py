@@ -132,6 +132,41 @@ dict(size=src.size, byte_length=src.array_buffer.byteLength, head=src.read(0, 4)
     assert page.evaluate("caches.open('models-v1').then(c => c.keys()).then(k => k.length)") == 0
 
 
+def test_the_parsed_header_is_kept_beside_the_shards(weights_page):
+    """header_cache.py in the real Cache API: the first load stores the parse, the next one reads
+    it from there, another version of the model ignores it, and deleting the model deletes it."""
+    recorded, _, dist = weights_page
+    page = recorded.page
+    n = len(json.loads((dist / "models/tiny/manifest.json").read_text())["shards"])
+    stored = py_run(page, f"""
+import json
+from webgpu_llm.gguf import read_gguf
+from webgpu_llm.header_cache import read_gguf_remembered, to_json
+await wc.download_model({MODEL_MANIFEST!r})
+src = await wc.open_model({MODEL_MANIFEST!r})
+before = await src.header_cache.get()
+first = await read_gguf_remembered(src)
+text = await src.header_cache.get()
+marked = json.loads(text)
+marked["metadata"]["test.marker"] = "from the cache"
+await src.header_cache.put(json.dumps(marked))
+again = await read_gguf_remembered(await wc.open_model({MODEL_MANIFEST!r}))
+dict(before=before, same=text == to_json(read_gguf(src)), first=first.metadata.get("test.marker"),
+     again=again.metadata.get("test.marker"), tensors=len(again.tensors) == len(first.tensors))""")
+    assert stored == {"before": None, "same": True, "first": None, "again": "from the cache", "tensors": True}
+    # Another version under the same id (other shard bytes): the stored header is not its own.
+    other = py_run(page, f"""
+from webgpu_llm.header_cache import read_gguf_remembered
+src = await wc.open_model({MODEL_MANIFEST!r})
+manifest = dict(src.manifest, shards=[dict(s, sha256="0" * 64) for s in src.manifest["shards"]])
+stored = wc.HeaderCache(await wc.open_cache(), wc.absolute({MODEL_MANIFEST!r}), manifest)
+newer = wc.ModelSource(src.array_buffer, manifest, header_cache=stored)
+[await newer.header_cache.get(), (await read_gguf_remembered(newer)).metadata.get("test.marker")]""")
+    assert other == [None, None]
+    assert py_run(page, "await wc.delete_model('tiny')") == n + 2  # the shards, the manifest, the header
+    assert page.evaluate("caches.open('models-v1').then(c => c.keys()).then(k => k.length)") == 0
+
+
 def test_storage_problems_raise_a_clear_storage_error(weights_page):
     recorded, server, _ = weights_page
     page = recorded.page
