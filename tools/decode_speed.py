@@ -59,11 +59,6 @@ async def measure_model(model, contexts, tokens, lookahead, with_profile=False):
     return runs
 
 
-def kv_name(model):
-    """The KV cache's rows, as --kv-cache names them (int8 on the wasm CPU path)."""
-    return "f16" if getattr(model, "kv_f16", False) else "int8" if getattr(model, "kv_block", None) else "f32"
-
-
 def context_for(contexts, tokens):
     """The KV cache the runs need: the longest prompt, and two lookahead batches past the tokens."""
     return max(contexts) + 2 * tokens + 64
@@ -80,7 +75,7 @@ async def measure(path, contexts, tokens, lookahead, kernel_set=None, with_profi
                              kernel_set=kernel_set, kv_cache=kv_cache)
     result = {"adapter": device.name, "runtime": "CPython + wgpu-py", "load_s": round(time.perf_counter() - start, 3),
               "lookahead": lookahead, "kernel_set": "cpu" if model.cpu_kernels else "gpu",
-              "fused": getattr(model, "fused", False), "kv_cache": kv_name(model)}
+              "fused": getattr(model, "fused", False), "kv_cache": model.kv.rows}
     result["runs"] = await measure_model(model, contexts, tokens, lookahead, with_profile)
     if hasattr(model, "destroy"):
         model.destroy()

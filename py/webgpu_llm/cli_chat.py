@@ -42,6 +42,8 @@ def parse_args(argv):
     p.add_argument("--max-context", type=int, default=2048)
     p.add_argument("--kernel-set", choices=["cpu", "gpu"],
                    help="the CPU-adapter or the real-GPU kernel set (default: by adapter)")
+    p.add_argument("--kv-cache", choices=["auto", "f32", "f16"], default="auto",
+                   help="the KV cache's rows (auto: f16 with the real-GPU set where the adapter has shader-f16)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     p.add_argument("--backend", choices=["webgpu", "wasm"], default="webgpu",
                    help="webgpu (wgpu-py) or wasm (the CPU kernels under wasmtime, one thread)")
@@ -61,7 +63,8 @@ async def chat(args, out=sys.stdout):
         [{"role": "user", "content": args.prompt}]
     prompt_ids = ChatTemplate.from_gguf(gguf).prompt_ids(messages, tokenizer)
     device = await open_device(args.backend)
-    model = await Model.load(device, gguf, source, max_context=args.max_context, kernel_set=args.kernel_set)
+    model = await Model.load(device, gguf, source, max_context=args.max_context, kernel_set=args.kernel_set,
+                             kv_cache=args.kv_cache)
     loaded = time.perf_counter()
     sampler = Sampler(args.temperature, args.top_k, args.top_p, args.repeat_penalty, seed=args.seed)
     pieces, tokens, first = [], [], None
@@ -76,7 +79,7 @@ async def chat(args, out=sys.stdout):
     return {"text": "".join(pieces), "tokens": len(tokens), "ids": tokens, "prompt_tokens": len(prompt_ids),
             "timings": timings(started, loaded, first, done, len(prompt_ids), len(tokens)),
             "dispatches_per_token": model.dispatches_per_token,
-            "kernel_set": "cpu" if model.cpu_kernels else "gpu"}
+            "kernel_set": "cpu" if model.cpu_kernels else "gpu", "kv_cache": model.kv.rows}
 
 
 def timings(started, loaded, first, done, n_prompt, n_tokens):

@@ -82,6 +82,11 @@ class KvCache:
         self.k_new = buffer(4 * batch * kv_dim, "k rows of the step (f32)")
         self.v_new = buffer(4 * batch * kv_dim, "v rows of the step (f32)")
 
+    @property
+    def rows(self):
+        """What a row holds, as Model.load's kv_cache and the tools' --kv-cache name it."""
+        return "f16" if self.f16 else "f32" if self.block is None else "int8"
+
     def targets(self, layer):
         """(K buffer, V buffer, at_pos): where layer's K and V projections (and K's rope) write;
         at_pos: at the step's positions of the cache rather than from row 0."""

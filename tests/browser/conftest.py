@@ -78,7 +78,9 @@ class RecordedPage:
         self.requests = []
         self.sw_requests = []
         self.errors = []
+        self.failed = []  # "URL: reason" of requests that failed (what a bare console error omits)
         page.context.on("request", self._on_request)
+        page.context.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
 

@@ -43,7 +43,7 @@ def test_first_visit_precaches_then_boots_offline_and_without_server(browser, pw
         assert second.page.evaluate("crossOriginIsolated")
         for r in (recorded, second):
             assert r.foreign_requests(server.url) == []
-            assert not [e for e in r.errors if "404" in e or "Failed to load" in e], r.errors
+            assert not [e for e in r.errors if "404" in e or "Failed to load" in e], (r.errors, r.failed)
     finally:
         context.close()
 

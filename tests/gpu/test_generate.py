@@ -94,13 +94,14 @@ def test_cli_chat_ids_are_the_same_in_both_kernel_sets(tiny_model_path, capsys):
     """Greedy ids through the whole CLI (lookahead batches on the real-GPU set)."""
     from webgpu_llm.cli_chat import main
     ids = {}
-    for kernel_set in ("cpu", "gpu"):
+    for kernel_set, kv_cache in (("cpu", "auto"), ("gpu", "f32"), ("gpu", "f16")):
         assert main(["--prompt", "hi", "--model", str(tiny_model_path), "--max-tokens", "12", "--json",
-                     "--kernel-set", kernel_set]) == 0
+                     "--kernel-set", kernel_set, "--kv-cache", kv_cache]) == 0
         result = json.loads(capsys.readouterr().out)
         assert result["kernel_set"] == kernel_set
-        ids[kernel_set] = result["ids"]
-    assert ids["cpu"] == ids["gpu"] and len(ids["cpu"]) > 3
+        assert result["kv_cache"] == {"auto": "f32", "f32": "f32", "f16": "f16"}[kv_cache]  # lavapipe: f16 yes
+        ids[kernel_set, kv_cache] = result["ids"]
+    assert ids["cpu", "auto"] == ids["gpu", "f32"] == ids["gpu", "f16"] and len(ids["cpu", "auto"]) > 3
 
 
 def test_cli_chat_refuses_a_missing_model(tmp_path, capsys):

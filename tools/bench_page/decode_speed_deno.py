@@ -11,7 +11,7 @@ result = {}
 
 
 async def run():
-    from tools.decode_speed import kv_name, measure_model
+    from tools.decode_speed import measure_model
     from webgpu_llm.gguf import read_gguf
     from webgpu_llm.gpu.browser import BrowserDevice
     from webgpu_llm.model import Model
@@ -25,7 +25,7 @@ async def run():
     result.update({"adapter": device.name, "runtime": "Pyodide + WebGPU in Deno", "features": sorted(device.features),
                    "load_s": round((js.performance.now() - start) / 1000, 3), "lookahead": params["lookahead"],
                    "kernel_set": "cpu" if model.cpu_kernels else "gpu", "fused": model.fused,
-                   "kv_cache": kv_name(model)})
+                   "kv_cache": model.kv.rows})
     result["runs"] = await measure_model(model, params["contexts"], params["tokens"], params["lookahead"],
                                          params["profile"])
     result["readbacks"] = list(js.benchReadbacks())  # mapAsync calls, ms waiting on them
