@@ -1,4 +1,5 @@
-"""The KV cache's format, owned here: f32 rows on WebGPU, int8 rows on the CPU kernels.
+"""The KV cache's format, owned here: f32 rows on WebGPU (f16 on real GPUs with shader-f16), int8
+rows on the CPU kernels.
 
 An f32 cache of 2,048 positions is as big as SmolLM2-135M's Q4_1 weights (94 vs 98 MB); in wasm
 memory, which never shrinks, that doubled the model's footprint. So the CPU kernels (a device
