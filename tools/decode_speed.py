@@ -118,13 +118,14 @@ def run_in_deno(args):
 
 
 def main(argv=None):
+    from webgpu_llm.kv_cache import KV_CACHE_CHOICES
     p = argparse.ArgumentParser(prog="python3 -m tools.decode_speed", description=__doc__.splitlines()[0])
     p.add_argument("model")
     p.add_argument("--contexts", type=int, nargs="+", default=[150, 1000])
     p.add_argument("--tokens", type=int, default=128)
     p.add_argument("--lookahead", type=int, help="greedy steps per submit (default: the engine's)")
     p.add_argument("--kernel-set", choices=["cpu", "gpu"])
-    p.add_argument("--kv-cache", choices=["auto", "f32", "f16"], default="auto",
+    p.add_argument("--kv-cache", choices=KV_CACHE_CHOICES, default="auto",
                    help="the KV cache's rows (auto: f16 on the real-GPU set where the adapter has shader-f16)")
     p.add_argument("--profile", action="store_true")
     p.add_argument("--json", help="also write the result here")

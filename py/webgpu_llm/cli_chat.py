@@ -16,6 +16,7 @@ from .chat_template import ChatTemplate
 from .generate import generate
 from .gguf import FileSource, read_gguf
 from .gpu import open_device
+from .kv_cache import KV_CACHE_CHOICES
 from .model import Model
 from .sample import Sampler
 from .tokenizer import Tokenizer
@@ -42,7 +43,7 @@ def parse_args(argv):
     p.add_argument("--max-context", type=int, default=2048)
     p.add_argument("--kernel-set", choices=["cpu", "gpu"],
                    help="the CPU-adapter or the real-GPU kernel set (default: by adapter)")
-    p.add_argument("--kv-cache", choices=["auto", "f32", "f16"], default="auto",
+    p.add_argument("--kv-cache", choices=KV_CACHE_CHOICES, default="auto",
                    help="the KV cache's rows (auto: f16 with the real-GPU set where the adapter has shader-f16)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     p.add_argument("--backend", choices=["webgpu", "wasm"], default="webgpu",

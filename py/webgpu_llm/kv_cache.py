@@ -65,23 +65,18 @@ class KvCache:
         int8 rows' values per scale (None: float rows); f16: float rows are f16."""
         self.config, self.block, self.f16 = config, block, f16 and block is None
         kv_dim = config.n_kv_heads * config.head_dim
-        self.k_new = self.v_new = None
-        if block is None:
-            size = layer_bytes(config, max_context, None, self.f16)
-            self.k = [buffer(size, f"k cache {i}") for i in range(config.n_layers)]
-            self.v = [buffer(size, f"v cache {i}") for i in range(config.n_layers)]
-            if self.f16:  # prefill's projections write f32 rows here; store() converts them
-                self.k_new = buffer(4 * batch * kv_dim, "k rows of the step (f32)")
-                self.v_new = buffer(4 * batch * kv_dim, "v rows of the step (f32)")
-            return
 
-        def int8_rows(label):
+        def cache(label):
+            if block is None:
+                return buffer(layer_bytes(config, max_context, None, self.f16), label)
             return (buffer(max_context * kv_dim, label + " (int8)"),
                     buffer(4 * max_context * kv_dim // block, label + " scales"))
-        self.k = [int8_rows(f"k cache {i}") for i in range(config.n_layers)]
-        self.v = [int8_rows(f"v cache {i}") for i in range(config.n_layers)]
-        self.k_new = buffer(4 * batch * kv_dim, "k rows of the step (f32)")
-        self.v_new = buffer(4 * batch * kv_dim, "v rows of the step (f32)")
+        self.k = [cache(f"k cache {i}") for i in range(config.n_layers)]
+        self.v = [cache(f"v cache {i}") for i in range(config.n_layers)]
+        self.k_new = self.v_new = None
+        if block is not None or self.f16:  # the projections write the step's f32 rows; store() converts
+            self.k_new = buffer(4 * batch * kv_dim, "k rows of the step (f32)")
+            self.v_new = buffer(4 * batch * kv_dim, "v rows of the step (f32)")
 
     @property
     def rows(self):
