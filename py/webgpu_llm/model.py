@@ -9,12 +9,11 @@ a step only writes the token ids and the step buffer (position, token count), re
 prebuilt dispatches top to bottom (`forward`) and submits them.
 """
 import asyncio
-import math
 import struct
 from dataclasses import dataclass
 
 from .fused import CpuFusedDecode, FusedDecode, Layout, cpu_fusable, fusable, splits_for
-from .model_config import model_config, rope_factors
+from .model_config import model_config, rope_factors, rope_turns
 from .kv_cache import KvCache, f16_rows, int8_block
 from .memory_plan import check_fits, plan_memory
 from .sample import parse_top
@@ -286,11 +285,7 @@ class Model:
         self.turns = floats(half, "rope turns per position")
         # The fused decode kernels' activations, at fused.Layout's offsets (a dummy otherwise).
         self.act = floats(Layout.of(c, splits_for(ctx)).size if self.fused else 4, "decode activations")
-        # theta_i / 2pi in double precision on the CPU; the kernel reduces the angle itself.
-        # #14: Llama 3's rope_freqs divide each pair's frequency, linear scaling every position.
-        factors = getattr(self, "rope_factors", None) or [1.0] * half
-        turns = [c.rope_theta ** (-2 * i / c.head_dim) / (2 * math.pi) / factors[i] / c.rope_scale
-                 for i in range(half)]
+        turns = rope_turns(c, getattr(self, "rope_factors", None))
         self.device.write(self.turns, struct.pack(f"<{half}f", *turns))
 
     async def _build(self, b):

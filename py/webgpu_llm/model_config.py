@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -113,3 +114,13 @@ def rope_factors(gguf, config):
         return None
     half = config.head_dim // 2
     return list(struct.unpack(f"<{half}f", gguf.tensor_bytes("rope_freqs.weight")))
+
+
+def rope_turns(config, factors=None):
+    """Each rotated pair's angle per position, in turns (theta_i / 2pi), computed in double
+    precision on the CPU; the kernels reduce the angle themselves. #14: Llama 3's rope_freqs
+    (rope_factors) divide each pair's frequency, linear scaling every position."""
+    half = config.head_dim // 2
+    factors = factors or [1.0] * half
+    return [config.rope_theta ** (-2 * i / config.head_dim) / (2 * math.pi) / factors[i] / config.rope_scale
+            for i in range(half)]
