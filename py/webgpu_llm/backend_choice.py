@@ -57,6 +57,9 @@ async def choose_device_alongside(work, choice="auto", opener=open_device, **opt
     and the start of their threads (a warm load waited for one, then the other). Whichever
     fails first wins: the other is cancelled, or the device it opened is destroyed."""
     task = asyncio.ensure_future(_settled(work))
+    # Let `work` start its reads first: where opening the device blocks the thread (Deno's
+    # requestAdapter and requestDevice do), the reads then run meanwhile instead of after it.
+    await asyncio.sleep(0)
     try:
         device, reason = await choose_device(choice, opener, **options)
     except BaseException:

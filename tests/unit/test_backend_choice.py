@@ -73,7 +73,8 @@ def test_a_forced_choice_is_kept():
 
 def test_the_model_opens_while_the_device_does_and_a_failure_frees_the_other():
     """choose_device_alongside: the model's reads run during the device's opening (both awaited
-    at once); a failed read destroys the opened device, a failed device cancels the reads."""
+    at once) and start first, since an opener may block the thread (Deno's requestAdapter); a
+    failed read destroys the opened device, a failed device cancels the reads."""
     from webgpu_llm.backend_choice import choose_device_alongside
     events = []
 
@@ -97,7 +98,7 @@ def test_the_model_opens_while_the_device_does_and_a_failure_frees_the_other():
 
     device = Device("wasm", is_cpu=True, threads=2, dialect="wasm")
     source, got, _ = asyncio.run(choose_device_alongside(reads(), "wasm", slow_opener()))
-    assert (source, got) == ("source", device) and events == ["open wasm", "reads start", "opened wasm", "reads done"]
+    assert (source, got) == ("source", device) and events == ["reads start", "open wasm", "opened wasm", "reads done"]
     with pytest.raises(OSError):
         asyncio.run(choose_device_alongside(reads(fail=True), "wasm", slow_opener()))
     assert device.destroyed
