@@ -25,7 +25,7 @@ minimum. Prefill keeps the one-op-per-kernel path (batched matrix products), ove
 from dataclasses import dataclass
 
 from .ops import Op, ceil_div
-from .weights import can_fuse, fuse_rows, grid
+from .weights import can_fuse, grid, rows_per_part, tensor_rows
 
 WG = 256              # invocations per workgroup of the matrix kernels (coop.wgsl)
 MAX_CHUNK = 512       # qkv_attention.wgsl: keys per split at most
@@ -50,26 +50,29 @@ def splits_for(max_context):
 FUSED_TYPES = {"F32", "F16", "Q4_0", "Q4_1", "Q8_0"}  # 32-value blocks that coop_dot's block_dot8 reads
 
 
-def _plain_llama(config, weights):
+def _plain_llama(config, tensors, max_part_bytes):
     """llama's plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled) and each fused
-    group (q/k/v, gate/up/down) in one format of FUSED_TYPES and one buffer part."""
-    if config.qkv_bias or any(name.endswith(".bias") for name in weights):
+    group (q/k/v, gate/up/down) in one format of FUSED_TYPES and one buffer part. tensors: name ->
+    the file's TensorInfo (decided before the upload, which puts fused groups in place)."""
+    if config.qkv_bias or any(name.endswith(".bias") for name in tensors):
         return False
     # Rope variants other engines' models bring (read with defaults: older configs lack them).
     if getattr(config, "rope_neox", False) or getattr(config, "rope_freqs", False) \
             or getattr(config, "rope_scale", 1.0) != 1.0:
         return False
-    if any(t.type_name not in FUSED_TYPES for name, t in weights.items() if name.startswith("blk.")):
+    if any(t.type_name not in FUSED_TYPES for name, t in tensors.items() if name.startswith("blk.")):
         return False
     for i in range(config.n_layers):
-        w = lambda part: weights[f"blk.{i}.{part}.weight"]  # noqa: E731
-        if not (can_fuse([w("attn_q"), w("attn_k"), w("attn_v")]) and
-                can_fuse([w("ffn_gate"), w("ffn_up"), w("ffn_down")]) and len(w("attn_output").parts) == 1):
+        w = lambda part: tensors[f"blk.{i}.{part}.weight"]  # noqa: E731
+        out = w("attn_output")
+        if not (can_fuse([w("attn_q"), w("attn_k"), w("attn_v")], max_part_bytes) and
+                can_fuse([w("ffn_gate"), w("ffn_up"), w("ffn_down")], max_part_bytes) and
+                rows_per_part(out, max_part_bytes) >= tensor_rows(out)):
             return False
     return True
 
 
-def fusable(config, weights):
+def fusable(config, tensors, max_part_bytes):
     """Whether this model fits the fused kernels (else the GPU runs one op per kernel): llama's
     plain attention (no q/k/v biases; rope on (2i, 2i+1) pairs, unscaled), vectors (the ffn's
     too) of at most 2,048, each fused group in one format of FUSED_TYPES and one buffer part."""
@@ -77,7 +80,7 @@ def fusable(config, weights):
         return False
     if config.head_dim > MAX_HEAD_DIM or config.head_dim % 4 or config.n_heads % config.n_kv_heads:
         return False
-    return _plain_llama(config, weights)
+    return _plain_llama(config, tensors, max_part_bytes)
 
 
 CPU_MAX_HEAD_DIM = 64   # qkv_attention_cpu.wgsl: a head in 16 private vec4s
@@ -85,14 +88,14 @@ CPU_MAX_ROWS = 512      # qkv_attention_cpu.wgsl: (group + 2) * head_dim rows in
 CPU_BINDINGS = 9        # qkv_attention_cpu.wgsl's storage buffers
 
 
-def cpu_fusable(config, weights, device):
+def cpu_fusable(config, tensors, max_part_bytes, device):
     """Whether the CPU-adapter set on WebGPU decodes with its fused kernels (CpuFusedDecode)."""
     group = config.n_heads // config.n_kv_heads
     limits = getattr(device, "limits", None) or {}
     return (limits.get("maxStorageBuffersPerShaderStage", 8) >= CPU_BINDINGS and config.hidden % 32 == 0
             and config.hidden <= MAX_VECTOR
             and config.head_dim <= CPU_MAX_HEAD_DIM and config.head_dim % 4 == 0 and group <= 16
-            and (group + 2) * config.head_dim <= CPU_MAX_ROWS and _plain_llama(config, weights))
+            and (group + 2) * config.head_dim <= CPU_MAX_ROWS and _plain_llama(config, tensors, max_part_bytes))
 
 
 @dataclass
@@ -124,11 +127,8 @@ class FusedDecode:
         c = model.config
         self.splits = splits_for(model.max_context)
         self.layout = Layout.of(c, self.splits)
-        w = lambda i, part: model.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
-        # Before any Op binds them: the per-tensor buffers are freed, the tensors point at slices.
-        self.fused = [(fuse_rows(model.device, [w(i, "attn_q"), w(i, "attn_k"), w(i, "attn_v")], f"blk.{i}.qkv"),
-                       fuse_rows(model.device, [w(i, "ffn_gate"), w(i, "ffn_up"), w(i, "ffn_down")], f"blk.{i}.ffn"))
-                      for i in range(c.n_layers)]
+        # Uploaded in place (weights.Uploader.fuse): each layer's q/k/v rows, and its ffn's.
+        self.fused = [(model.fused_rows[f"blk.{i}.qkv"], model.fused_rows[f"blk.{i}.ffn"]) for i in range(c.n_layers)]
 
     async def _dispatch(self, name, buffers, groups, **constants):
         kernel = await self.b.kernel(name, **constants)
@@ -196,10 +196,8 @@ class CpuFusedDecode:
     def __init__(self, builder, model):
         self.b, self.m = builder, model
         c = model.config
-        w = lambda i, part: model.weights[f"blk.{i}.{part}.weight"]  # noqa: E731
-        self.fused = [(fuse_rows(model.device, [w(i, "attn_q"), w(i, "attn_k"), w(i, "attn_v")], f"blk.{i}.qkv"),
-                       fuse_rows(model.device, [w(i, "ffn_gate"), w(i, "ffn_up"), w(i, "ffn_down")], f"blk.{i}.ffn"))
-                      for i in range(c.n_layers)]
+        # Uploaded in place (weights.Uploader.fuse): each layer's q/k/v rows, and its ffn's.
+        self.fused = [(model.fused_rows[f"blk.{i}.qkv"], model.fused_rows[f"blk.{i}.ffn"]) for i in range(c.n_layers)]
 
     async def qkv_attention(self, i, norm):
         c, m = self.m.config, self.m

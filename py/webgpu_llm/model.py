@@ -18,7 +18,7 @@ from .kv_cache import KvCache, f16_rows, int8_block
 from .memory_plan import check_fits, plan_memory
 from .sample import parse_top
 from .ops import Builder, LastRow, Op, ceil_div, heads_per_workgroup, uses_cpu_kernels
-from .weights import check_model, grid, load_weights
+from .weights import check_model, expected_shapes, grid, load_weights
 
 TOP_K = 40            # candidates read back per token; sampling happens among them
 PREFILL_BATCH = 64    # tokens per prefill submit (CPU set: shorter waits between streamed pieces)
@@ -86,18 +86,21 @@ class Model:
         plan = plan_memory(gguf, config, max_context, batch, kv_block, kv_f16)  # #14: before any upload
         check_fits(plan, getattr(device, "max_buffer_size", device.max_binding_size),
                    device.max_binding_size, memory_budget)
-        weights = await load_weights(device, gguf, config, source, max_part_bytes)
+        # The fused kernels know neither biases nor neox rope (qwen2): such models run one op a kernel.
+        # CPU adapters on WebGPU (not the wasm kernels, whose ops have no fused twins) fuse too.
+        tensors = {name: gguf.tensors[name] for name in expected_shapes(config)}
+        max_part = max_part_bytes or device.max_binding_size
+        fused = not cpu_kernels and fusable(config, tensors, max_part)
+        cpu_fused = cpu_kernels and kv_block is None and cpu_fusable(config, tensors, max_part, device)
+        weights, fused_rows = await load_weights(device, gguf, config, source, max_part, fuse=fused or cpu_fused)
         max_context = min(max_context, config.context)
         scores_per_token = 16 * config.n_heads * max_context  # at most one vec4 a head
         batch = max(1, min(batch, device.max_binding_size // scores_per_token))
         model = cls(device, config, weights, max_context, batch, min(top_k, 64), cpu_kernels)
-        model.kv_block, model.kv_f16 = kv_block, kv_f16
+        model.kv_block, model.kv_f16, model.fused, model.cpu_fused = kv_block, kv_f16, fused, cpu_fused
+        model.fused_rows = fused_rows  # layer groups' weights in one buffer pair (weights.Uploader.fuse)
         model.memory_plan = plan  # #14: what the UI can show (plan.describe())
         model.rope_factors = rope_factors(gguf, config)  # #14: Llama 3 rope_freqs (else all 1)
-        # The fused kernels know neither biases nor neox rope (qwen2): such models run one op a kernel.
-        model.fused = not cpu_kernels and fusable(config, weights)
-        # CPU adapters on WebGPU (not the wasm kernels, whose ops have no fused twins) fuse too.
-        model.cpu_fused = cpu_kernels and kv_block is None and cpu_fusable(config, weights, device)
         model._allocate()
         (progress or (lambda stage: None))("compiling kernels")
         await model._build(Builder(device, model.step, cpu_kernels))

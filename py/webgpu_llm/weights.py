@@ -109,11 +109,27 @@ def check_model(gguf, config, source_size):
                             f"{info.offset + info.nbytes}, the file has {source_size}")
 
 
+def rows_per_part(info, max_part_bytes):
+    """Rows of the tensor each of its GPU buffers holds: no buffer (file bytes or repacked
+    quants) bigger than one binding may be."""
+    _, quant_bytes = GPU_FORMATS[info.type_name]
+    rows = tensor_rows(info)
+    return max(1, max_part_bytes // max(info.nbytes // rows, info.shape[0] // 32 * quant_bytes))
+
+
+def tensor_rows(info):
+    rows = 1
+    for dim in info.shape[1:]:
+        rows *= dim
+    return rows
+
+
 class Uploader:
-    """Puts tensors on the GPU, splitting any bigger than `max_part_bytes` into row ranges.
-    Repacks are recorded together and submitted once `batch_bytes` of file bytes wait (0: after
-    each tensor); call flush() before using the last tensors. A submit per tensor cost ~0.1 ms
-    each in Deno (270 for SmolLM2), and the file bytes waiting stay bounded."""
+    """Puts tensors on the GPU, splitting any bigger than `max_part_bytes` into row ranges, or
+    into their slice of a fused buffer pair (fuse()). Repacks are recorded together and submitted
+    once `batch_bytes` of file bytes wait (0: after each tensor); call flush() before using the
+    last tensors. A submit per tensor cost ~0.1 ms each in Deno (270 for SmolLM2), and the file
+    bytes waiting stay bounded."""
 
     def __init__(self, device, max_part_bytes=None, batch_bytes=0):
         self.device = device
@@ -121,6 +137,7 @@ class Uploader:
         self.batch_bytes = batch_bytes
         self.repack = {}  # SRC -> kernel
         self.no_scales = device.create_buffer(16, label="no scales (float weights)")
+        self._slots = {}  # tensor name -> (FusedRows, its first block) for fused tensors
         self._rec, self._raw, self._waiting = None, [], 0  # repacks recorded, their file bytes
 
     def flush(self):
@@ -131,33 +148,68 @@ class Uploader:
             raw.destroy()
         self._rec, self._raw, self._waiting = None, [], 0
 
+    def fuse(self, infos, label):
+        """One buffer pair for these tensors' rows, in order (a fused kernel binds one matrix; see
+        can_fuse): tensor() then puts each straight into its slice. Segments start at multiples of
+        SEGMENT_BLOCKS blocks, so every slice is 256-byte aligned for binding."""
+        fmt, quant_bytes = GPU_FORMATS[infos[0].type_name]
+        starts, total = [], 0
+        for info in infos:
+            starts.append(total)
+            total += ceil_div(info.n_elements // 32, SEGMENT_BLOCKS) * SEGMENT_BLOCKS
+        quants = self.device.create_buffer(total * quant_bytes, label=label + " quants")
+        floats = infos[0].type_name not in REPACKED  # no scales: every part shares a dummy
+        scales = self.no_scales if floats else self.device.create_buffer(total * 4, label=label + " scales")
+        rows = FusedRows(fmt, quants, scales, starts)
+        for info, start in zip(infos, starts):
+            self._slots[info.name] = (rows, start)
+        return rows
+
     async def tensor(self, info, source):
         fmt, quant_bytes = GPU_FORMATS[info.type_name]
-        rows = 1
-        for dim in info.shape[1:]:
-            rows *= dim
-        file_row = info.nbytes // rows
-        per_part = max(1, self.max_part_bytes // max(file_row, info.shape[0] // 32 * quant_bytes))
-        parts = []
-        for row0 in range(0, rows, per_part):
-            n = min(per_part, rows - row0)
-            offset, size = info.offset + row0 * file_row, n * file_row
-            if info.type_name in REPACKED:
-                quants, scales = await self._split(source, offset, size, n * info.shape[0] // 32,
-                                                   quant_bytes, info)
-            else:
-                quants, scales = self.device.create_buffer(size, label=info.name), self.no_scales
-                self.device.upload(quants, source, offset, size)
-            parts.append(Part(quants, scales, row0, n))
+        if info.name in self._slots:
+            parts = [await self._fused_part(info, source, *self._slots[info.name])]
+        else:
+            parts = [await self._part(info, source, row0, n) for row0, n in self._row_ranges(info)]
         if self._waiting >= self.batch_bytes:
             self.flush()
         return GpuTensor(info.name, tuple(info.shape), info.type_name, fmt, parts)
 
-    async def _split(self, source, offset, size, blocks, quant_bytes, info):
+    def _row_ranges(self, info):
+        rows, per_part = tensor_rows(info), rows_per_part(info, self.max_part_bytes)
+        return [(row0, min(per_part, rows - row0)) for row0 in range(0, rows, per_part)]
+
+    async def _part(self, info, source, row0, n):
+        _, quant_bytes = GPU_FORMATS[info.type_name]
+        file_row = info.nbytes // tensor_rows(info)
+        offset, size = info.offset + row0 * file_row, n * file_row
+        blocks = n * info.shape[0] // 32
+        if info.type_name in REPACKED:
+            quants = self.device.create_buffer(blocks * quant_bytes, label=info.name + " quants")
+            scales = self.device.create_buffer(blocks * SCALE_BYTES_PER_256.get(info.type_name, 32) // 8,
+                                               label=info.name + " scales")
+            await self._repack(source, offset, size, quants, scales, info)
+        else:
+            quants, scales = self.device.create_buffer(size, label=info.name), self.no_scales
+            self.device.upload(quants, source, offset, size)
+        return Part(quants, scales, row0, n)
+
+    async def _fused_part(self, info, source, rows, start):
+        """The whole tensor into its slice of `rows` (FusedRows): no copy of its own first."""
+        _, quant_bytes = GPU_FORMATS[info.type_name]
+        blocks = info.n_elements // 32
+        quants = (rows.quants, start * quant_bytes, blocks * quant_bytes)
+        if info.type_name in REPACKED:
+            scales = (rows.scales, start * 4, blocks * 4)
+            await self._repack(source, info.offset, info.nbytes, quants, scales, info)
+        else:
+            scales = rows.scales
+            self.device.upload(rows.quants, source, info.offset, info.nbytes, dst_offset=start * quant_bytes)
+        return Part(quants, scales, 0, tensor_rows(info))
+
+    async def _repack(self, source, offset, size, quants, scales, info):
+        """File bytes up, then repack.wgsl splits them into quants and scales (buffers or slices)."""
         device = self.device
-        quants = device.create_buffer(blocks * quant_bytes, label=info.name + " quants")
-        scales = device.create_buffer(blocks * SCALE_BYTES_PER_256.get(info.type_name, 32) // 8,
-                                      label=info.name + " scales")
         # The file bytes last: on the CPU backend (one linear memory, first fit) the freed scratch
         # is then the top of the heap again, not a hole between this tensor and the next.
         raw = device.create_buffer(size, label=info.name + " (file bytes)")
@@ -172,7 +224,6 @@ class Uploader:
         self._rec.dispatch(kernel, device.bind(kernel, [raw, quants, scales]), *grid(ceil_div(file_blocks, 64)))
         self._raw.append(raw)
         self._waiting += size
-        return quants, scales
 
 
 def ceil_div(a, b):
@@ -182,7 +233,7 @@ def ceil_div(a, b):
 @dataclass
 class FusedRows:
     """Several matrices' rows in one pair of buffers (a fused kernel binds one matrix): tensor i's
-    first block is blocks[i]. Each tensor's parts now point at its slice of these buffers."""
+    first block is blocks[i]. Each tensor's part is a slice of these buffers."""
     fmt: int
     quants: object
     scales: object
@@ -192,49 +243,27 @@ class FusedRows:
 SEGMENT_BLOCKS = 64  # segments start at multiples of 64 blocks: 256-byte aligned slices to bind
 
 
-FUSABLE_TYPES = ("F32", "F16", "Q4_0", "Q4_1", "Q8_0")   # a scale word a block: fuse_rows' layout
+FUSABLE_TYPES = ("F32", "F16", "Q4_0", "Q4_1", "Q8_0")   # a scale word a block: Uploader.fuse's layout
+# Each layer's matrices that fused kernels read as one (fused.py): its q/k/v and its ffn's.
+FUSED_GROUPS = {"qkv": ("attn_q", "attn_k", "attn_v"), "ffn": ("ffn_gate", "ffn_up", "ffn_down")}
 
 
-def can_fuse(tensors):
-    """One format (of FUSABLE_TYPES) and one buffer part each (what fuse_rows needs)."""
-    return (len({t.type_name for t in tensors}) == 1 and tensors[0].type_name in FUSABLE_TYPES
-            and all(len(t.parts) == 1 for t in tensors))
+def can_fuse(infos, max_part_bytes):
+    """One format (of FUSABLE_TYPES) and each tensor in one buffer part (what Uploader.fuse needs)."""
+    return (len({t.type_name for t in infos}) == 1 and infos[0].type_name in FUSABLE_TYPES
+            and all(rows_per_part(t, max_part_bytes) >= tensor_rows(t) for t in infos))
 
 
-def fuse_rows(device, tensors, label):
-    """Copy the tensors' quants and scales into one buffer pair on the GPU (no Python touches the
-    data), point each tensor's part at its slice and free the old buffers."""
-    _, quant_bytes = GPU_FORMATS[tensors[0].type_name]
-    floats = tensors[0].type_name not in REPACKED  # no scales: every part shares a dummy
-    starts, total = [], 0
-    for t in tensors:
-        starts.append(total)
-        total += ceil_div(t.rows * t.cols // 32, SEGMENT_BLOCKS) * SEGMENT_BLOCKS
-    quants = device.create_buffer(total * quant_bytes, label=label + " quants")
-    scales = tensors[0].parts[0].scales if floats else device.create_buffer(total * 4, label=label + " scales")
-    rec = device.record()
-    for t, start in zip(tensors, starts):
-        part, blocks = t.parts[0], t.rows * t.cols // 32
-        rec.copy(part.quants, 0, quants, start * quant_bytes, blocks * quant_bytes)
-        if not floats:
-            rec.copy(part.scales, 0, scales, start * 4, blocks * 4)
-    device.submit(rec)
-    for t, start in zip(tensors, starts):
-        part, blocks = t.parts[0], t.rows * t.cols // 32
-        old = (part.quants,) + (() if floats else (part.scales,))
-        part.quants = (quants, start * quant_bytes, blocks * quant_bytes)
-        if not floats:
-            part.scales = (scales, start * 4, blocks * 4)
-        for buffer in old:
-            buffer.destroy()  # WebGPU frees it once the submitted copies have run
-    return FusedRows(tensors[0].fmt, quants, scales, starts)
-
-
-async def load_weights(device, gguf, config, source, max_part_bytes=None):
-    """Check the model, then upload every tensor it needs: name -> GpuTensor."""
-    check_model(gguf, config, source.size)
+async def load_weights(device, gguf, config, source, max_part_bytes=None, fuse=False):
+    """Upload every tensor the model needs: (name -> GpuTensor, the FusedRows of each layer's
+    FUSED_GROUPS when `fuse`, keyed "blk.{i}.qkv" / "blk.{i}.ffn"). check_model first."""
     # Real GPUs only: CPU backends would hold the waiting file bytes in their (wasm) memory.
     uploader = Uploader(device, max_part_bytes, batch_bytes=0 if device.is_cpu else UPLOAD_BATCH_BYTES)
+    fused = {}
+    for i in range(config.n_layers if fuse else 0):
+        for label, parts in FUSED_GROUPS.items():
+            infos = [gguf.tensors[f"blk.{i}.{part}.weight"] for part in parts]
+            fused[f"blk.{i}.{label}"] = uploader.fuse(infos, f"blk.{i}.{label}")
     weights = {name: await uploader.tensor(gguf.tensors[name], source) for name in expected_shapes(config)}
     uploader.flush()
-    return weights
+    return weights, fused

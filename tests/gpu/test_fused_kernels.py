@@ -1,11 +1,15 @@
 """The real-GPU kernel set's fused decode kernels (fused.py) against numpy, on shapes that are not
 the model's (odd head counts, rows that leave workgroups part-filled, several formats), and its
 parallel top-k against numpy's ordering. One activation buffer holds every vector, as in the model."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from webgpu_llm.fused import rows_per_workgroup
-from webgpu_llm.weights import fuse_rows
+from reference.quants import dequantize, random_tensor
+from webgpu_llm.gguf import BytesSource
+from webgpu_llm.weights import GPU_FORMATS, Uploader
 
 from .test_kernels import TYPES, rope_reference, turns_table, upload_matrix
 
@@ -25,9 +29,21 @@ def tolerance(x, *ws):
 
 
 def fused_matrices(gpu, rng, type_name, shapes):
-    """Matrices of {rows, cols} shapes through the uploader, then fused into one buffer pair."""
-    tensors, dense = zip(*(upload_matrix(gpu, rng, type_name, rows, cols) for rows, cols in shapes))
-    return fuse_rows(gpu.device, list(tensors), "test"), tensors, dense
+    """Matrices of (rows, cols) shapes, one file's tensors (32-byte aligned, as GGUF's), uploaded
+    as load_weights fuses a layer's: straight into one buffer pair (Uploader.fuse)."""
+    raws = [random_tensor(rng, type_name, rows, cols) for rows, cols in shapes]
+    infos, data = [], b""
+    for i, ((rows, cols), raw) in enumerate(zip(shapes, raws)):
+        data += bytes(-len(data) % 32)
+        infos.append(SimpleNamespace(name=f"w{i}", shape=(cols, rows), type_name=type_name, offset=len(data),
+                                     nbytes=len(raw), n_elements=rows * cols))
+        data += raw
+    uploader = Uploader(gpu.device, batch_bytes=1 << 30)
+    fused = uploader.fuse(infos, "test")
+    tensors = [gpu.run(uploader.tensor(info, BytesSource(data))) for info in infos]
+    uploader.flush()
+    dense = [dequantize(raw, type_name, (cols, rows)) for (rows, cols), raw in zip(shapes, raws)]
+    return fused, tensors, dense
 
 
 def check_new_kv_row(gpu, xn, weights, shape, pos0, caches, cache_bufs):
@@ -115,8 +131,9 @@ def test_qkv_attention_and_out_proj(gpu, hidden, heads, kv_heads, head_dim, pos0
     attn = attention_reference(q, k.astype(np.float32), v.astype(np.float32), pos0 + 1).ravel()
     want = act[x_at:q_at] + attn @ wo.T
     np.testing.assert_allclose(gpu.read(act_buf, q_at)[x_at:], want, atol=tolerance(attn, wo) + 10 * tol)
-    # The fused tensors' parts now point at their slices: the batched path reads the same rows.
-    assert isinstance(tensors[1].parts[0].quants, tuple)
+    # The fused tensors' parts are their slices: the batched path reads the same rows.
+    assert tensors[1].parts[0].quants == (fused.quants, fused.blocks[1] * GPU_FORMATS[type_name][1],
+                                          n_kv * hidden // 32 * GPU_FORMATS[type_name][1])
 
 
 @pytest.mark.parametrize("type_name", TYPES)

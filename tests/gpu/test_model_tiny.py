@@ -8,7 +8,7 @@ import pytest
 
 from reference.model import ReferenceLlama
 from tools.tiny_model import write_tiny_model
-from webgpu_llm.gguf import GGUFError
+from webgpu_llm.gguf import FileSource, GGUFError, read_gguf
 
 from .helpers import assert_same_greedy, gpu_greedy, load, logits
 
@@ -234,15 +234,22 @@ def test_fused_kernels_only_where_they_apply(gpu, tiny_model_path):
     from types import SimpleNamespace
 
     from webgpu_llm.fused import fusable
+    from webgpu_llm.weights import expected_shapes
     model, _ = load(gpu, tiny_model_path, max_context=32, kernel_set="gpu")
-    config, weights = model.config, model.weights
-    assert fusable(config, weights)
-    assert not fusable(replace(config, qkv_bias=True), weights)
-    assert not fusable(SimpleNamespace(**{**asdict(config), "rope_neox": True}), weights)
-    assert not fusable(SimpleNamespace(**{**asdict(config), "rope_scale": 2.0}), weights)
-    odd = dict(weights)
-    odd["blk.1.ffn_down.weight"] = replace(weights["blk.1.ffn_down.weight"], type_name="Q6_K")
-    assert not fusable(config, odd)
+    config = model.config
+    assert model.fused and sorted(model.fused_rows) == sorted(f"blk.{i}.{group}" for i in range(config.n_layers)
+                                                              for group in ("qkv", "ffn"))
+    tensors = {name: info for name, info in read_gguf(FileSource(tiny_model_path)).tensors.items()
+               if name in expected_shapes(config)}  # decided from the file, before the upload
+    assert fusable(config, tensors, 1 << 30)
+    assert not fusable(replace(config, qkv_bias=True), tensors, 1 << 30)
+    assert not fusable(SimpleNamespace(**{**asdict(config), "rope_neox": True}), tensors, 1 << 30)
+    assert not fusable(SimpleNamespace(**{**asdict(config), "rope_scale": 2.0}), tensors, 1 << 30)
+    odd = dict(tensors)
+    odd["blk.1.ffn_down.weight"] = replace(tensors["blk.1.ffn_down.weight"], type_name="Q6_K")
+    assert not fusable(config, odd, 1 << 30)
+    # a matrix split over two buffers (each part a row range) has no single slice to fuse
+    assert not fusable(config, tensors, tensors["blk.0.ffn_up.weight"].nbytes // 2)
 
 
 @pytest.mark.parametrize("kernel_set", ["cpu", "gpu"])
