@@ -37,6 +37,34 @@ def run_linear(gpu, name, tensor, x_buf, y_buf, n_out, tokens, pos0=0, threads_p
         gpu.dispatch(k, [step, part.quants, part.scales, x_buf, y_buf], *size)
 
 
+def test_repacks_of_a_batch_share_one_buffer_of_file_bytes(gpu):
+    """Batched, the file bytes to repack go into slices of one buffer (256-aligned): a tensor that
+    does not fit submits the batch so far and starts another. Every tensor keeps its values."""
+    rng = np.random.default_rng(12)
+    shapes = [(rows, 64) for rows in (40, 33, 40, 7, 40)]
+    raws = [random_tensor(rng, "Q4_1", rows, cols) for rows, cols in shapes]
+    uploader = Uploader(gpu.device, batch_bytes=2 * len(raws[0]) + 600)  # two and a bit
+    made, labels = [], []
+    create = gpu.device.create_buffer
+    gpu.device.create_buffer = lambda size, label="": labels.append(label) or create(size, label)
+    submits = gpu.device.submits
+    try:
+        for i, ((rows, cols), raw) in enumerate(zip(shapes, raws)):
+            info = SimpleNamespace(name=f"w{i}", shape=(cols, rows), type_name="Q4_1", offset=0, nbytes=len(raw))
+            made.append(gpu.run(uploader.tensor(info, BytesSource(raw))))
+        uploader.flush()
+    finally:
+        gpu.device.create_buffer = create
+    # w0 w1 | w2 w3 (w2 does not fit after w0, w1 at 256-aligned offsets) | w4
+    assert labels.count("file bytes to repack") == 3 and gpu.device.submits == submits + 3
+    x = rng.standard_normal(64).astype(np.float32)
+    for tensor, raw in zip(made, raws):
+        w = dequantize(raw, "Q4_1", (64, tensor.rows))
+        y = gpu.zeros(tensor.rows)
+        run_linear(gpu, "matvec", tensor, gpu.array(x), y, tensor.rows, 1)
+        np.testing.assert_allclose(gpu.read(y, tensor.rows), w @ x, atol=1e-4 * np.abs(x).sum() * np.abs(w).max())
+
+
 @pytest.mark.parametrize("type_name", TYPES)
 @pytest.mark.parametrize("rows,cols,tokens", SHAPES)
 def test_matmul_and_matvec(gpu, type_name, rows, cols, tokens):
