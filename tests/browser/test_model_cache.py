@@ -154,6 +154,15 @@ again = await read_gguf_remembered(await wc.open_model({MODEL_MANIFEST!r}))
 dict(before=before, same=text == to_json(read_gguf(src)), first=first.metadata.get("test.marker"),
      again=again.metadata.get("test.marker"), tensors=len(again.tensors) == len(first.tensors))""")
     assert stored == {"before": None, "same": True, "first": None, "again": "from the cache", "tensors": True}
+    # open_model reads the stored header alongside the shards (prefetch): deleted after that, the
+    # load's get() still has it; the get after reads the cache again.
+    early = py_run(page, f"""
+src = await wc.open_model({MODEL_MANIFEST!r})
+await (await wc.open_cache()).delete(src.header_cache.url)
+early, late = await src.header_cache.get(), await src.header_cache.get()
+await src.header_cache.put(early)
+["from the cache" in early, late]""")
+    assert early == [True, None]
     # Another version under the same id (other shard bytes): the stored header is not its own.
     other = py_run(page, f"""
 from webgpu_llm.header_cache import read_gguf_remembered

@@ -14,13 +14,13 @@ params = js.benchParams.to_py()
 result = {"python_started_s": float(js.benchPythonReady)}
 
 
-async def header_cache(source):
+async def header_cache(size):
     """The app keeps the parsed GGUF header in the Cache API (weights_cache.HeaderCache) and so
     does the bench, in Deno's: the cold run starts without one and stores it, the warm run reads
     it and then deletes it (leaving nothing behind). Keyed by the model's path and size."""
     from webgpu_llm import weights_cache as W
     url = f"http://127.0.0.1:{params['port']}/bench-model/manifest.json"
-    key = f"{params['model']}:{source.size}".encode().hex()
+    key = f"{params['model']}:{size}".encode().hex()
     manifest = {"model_id": "bench", "shards": [{"sha256": key}]}
     cache = await W.open_cache()
     stored = W.HeaderCache(cache, url, manifest)
@@ -35,14 +35,14 @@ async def forget_header(source):
 
 
 async def open_model():
-    """The model file (and its header cache), read while the device opens: the app reads the
-    Cache API the same way (backend_choice.choose_device_alongside)."""
+    """The model file and its stored header, read while the device opens: the app reads the
+    Cache API the same way (weights_cache.open_model, backend_choice.choose_device_alongside)."""
     from webgpu_llm.weights_cache import ModelSource
     start = now()
-    data = await js.Deno.readFile(params["model"])
-    source = ModelSource(data.buffer, {"model_id": "bench"})
+    reading = js.Deno.readFile(params["model"])  # started: the header is read meanwhile, as the app does
+    stored = (await header_cache(int((await js.Deno.stat(params["model"])).size))).prefetch()
+    source = ModelSource((await reading).buffer, {"model_id": "bench"}, header_cache=stored)
     result["read_file_s"] = now() - start
-    source.header_cache = await header_cache(source)
     return source
 
 
