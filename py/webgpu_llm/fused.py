@@ -25,7 +25,7 @@ minimum. Prefill keeps the one-op-per-kernel path (batched matrix products), ove
 from dataclasses import dataclass
 
 from .ops import Op, ceil_div
-from .weights import can_fuse, grid, rows_per_part, tensor_rows
+from .weights import FUSED_GROUPS, can_fuse, grid, rows_per_part, tensor_rows
 
 WG = 256              # invocations per workgroup of the matrix kernels (coop.wgsl)
 MAX_CHUNK = 512       # qkv_attention.wgsl: keys per split at most
@@ -65,9 +65,8 @@ def _plain_llama(config, tensors, max_part_bytes):
     for i in range(config.n_layers):
         w = lambda part: tensors[f"blk.{i}.{part}.weight"]  # noqa: E731
         out = w("attn_output")
-        if not (can_fuse([w("attn_q"), w("attn_k"), w("attn_v")], max_part_bytes) and
-                can_fuse([w("ffn_gate"), w("ffn_up"), w("ffn_down")], max_part_bytes) and
-                rows_per_part(out, max_part_bytes) >= tensor_rows(out)):
+        if not (all(can_fuse([w(part) for part in group], max_part_bytes) for group in FUSED_GROUPS.values())
+                and rows_per_part(out, max_part_bytes) >= tensor_rows(out)):
             return False
     return True
 
