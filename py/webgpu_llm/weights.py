@@ -52,10 +52,7 @@ class GpuTensor:
 
     @property
     def rows(self):
-        n = 1
-        for dim in self.shape[1:]:
-            n *= dim
-        return n
+        return tensor_rows(self)
 
 
 def expected_shapes(config):
@@ -118,6 +115,7 @@ def rows_per_part(info, max_part_bytes):
 
 
 def tensor_rows(info):
+    """Rows of a tensor (a TensorInfo or GpuTensor): every dimension but the contiguous first."""
     rows = 1
     for dim in info.shape[1:]:
         rows *= dim
@@ -185,7 +183,7 @@ class Uploader:
         return rows
 
     async def tensor(self, info, source):
-        fmt, quant_bytes = GPU_FORMATS[info.type_name]
+        fmt, _ = GPU_FORMATS[info.type_name]
         if info.name in self._slots:
             parts = [await self._fused_part(info, source, *self._slots[info.name])]
         else:
